@@ -4,6 +4,9 @@ export interface RgbImage {
   width: number;
   height: number;
   channels: 3;
+  /** Size of the source image after EXIF orientation, when it was downscaled on decode. */
+  originalWidth?: number;
+  originalHeight?: number;
 }
 
 /** Single-channel 8-bit image, row-major. */

@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { processIO, type CliIO } from './context.js';
+import { registerDelete } from './delete.command.js';
+import { registerDemo } from './demo.command.js';
+import { registerIngest } from './ingest.command.js';
+import { registerSearch } from './search.command.js';
+import { registerServe } from './serve.command.js';
+import { registerSimilar } from './similar.command.js';
+import { registerStats } from './stats.command.js';
+
+/** Runs the CLI and resolves to the process exit code (the launcher in bin/ sets it). */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command()
+    .name('shoplens')
+    .description('visual product search for online shops')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerIngest(program, io, setExit);
+  registerSearch(program, io, setExit);
+  registerSimilar(program, io, setExit);
+  registerServe(program, io, setExit);
+  registerStats(program, io, setExit);
+  registerDelete(program, io, setExit);
+  registerDemo(program, io, setExit);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 64; // 64 = usage error (sysexits)
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { SearchFilter, SearchResult } from '../domain/search.js';
+import { loadImageBytes } from '../ingest/image-source.js';
+import { configFrom, parseK, parseList, parseNumberOption, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
+
+export interface RankFlags extends CommonOptions {
+  k?: string;
+  category?: string;
+  brand?: string;
+  priceMin?: string;
+  priceMax?: string;
+  exclude?: string;
+  notLike?: string;
+}
+
+/** Adds the filter/exclusion flags shared by `search` and `similar`. */
+export function withRankOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <dir>', 'data directory (default ./shoplens-data or $SHOPLENS_DATA)')
+    .option('--k <n>', 'number of products to return', '10')
+    .option('--category <list>', 'only these categories (comma-separated)')
+    .option('--brand <list>', 'only these brands (comma-separated)')
+    .option('--price-min <n>', 'minimum price')
+    .option('--price-max <n>', 'maximum price')
+    .option('--exclude <ids>', 'product ids to leave out (comma-separated)')
+    .option('--not-like <ids>', 'product ids "not like this" (comma-separated)')
+    .option('--json', 'print JSON');
+}
+
+export function filterFromFlags(flags: RankFlags): SearchFilter {
+  const filter: SearchFilter = {};
+  const category = parseList(flags.category);
+  const brand = parseList(flags.brand);
+  const priceMin = parseNumberOption('price-min', flags.priceMin);
+  const priceMax = parseNumberOption('price-max', flags.priceMax);
+  if (category) filter.category = category;
+  if (brand) filter.brand = brand;
+  if (priceMin !== undefined) filter.priceMin = priceMin;
+  if (priceMax !== undefined) filter.priceMax = priceMax;
+  return filter;
+}
+
+export function printResults(result: SearchResult, flags: RankFlags, io: CliIO): void {
+  const results = result.hits.map((h) => ({
+    id: h.product.id,
+    score: Math.round(h.score * 1e6) / 1e6,
+    title: h.product.title,
+    brand: h.product.brand,
+    category: h.product.category,
+    price: h.product.price,
+    currency: h.product.currency,
+    image: h.matchedImage.source,
+  }));
+  if (flags.json) {
+    io.out(`${JSON.stringify({ results, tookMs: Math.round(result.tookMs * 100) / 100 })}\n`);
+    return;
+  }
+  if (results.length === 0) {
+    io.out('no matching products\n');
+    return;
+  }
+  const rows = results.map((r, i) => [
+    String(i + 1), r.score.toFixed(3), r.id, r.title, r.brand ?? '', r.category ?? '', r.price === null ? '' : `${r.price} ${r.currency ?? ''}`.trim(),
+  ]);
+  const header = ['#', 'score', 'id', 'title', 'brand', 'category', 'price'];
+  const widths = header.map((h, c) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.slice(0, widths[c]).padEnd(widths[c]!)).join('  ').trimEnd();
+  io.out(`${[line(header), ...rows.map(line)].join('\n')}\n(${result.tookMs.toFixed(1)} ms)\n`);
+}
+
+export function registerSearch(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  withRankOptions(
+    program
+      .command('search')
+      .description('find products that look like an image (a file path or an http(s) URL)')
+      .argument('<image>', 'image file or URL'),
+  ).action(async (image: string, flags: RankFlags) => {
+    try {
+      const config = configFrom(flags);
+      const result = await withShoplens(config, io, async (s) => {
+        const options = {
+          k: parseK(flags.k, 10),
+          filter: filterFromFlags(flags),
+          excludeIds: parseList(flags.exclude) ?? [],
+          notLikeIds: parseList(flags.notLike) ?? [],
+        };
+        // The CLI user is the operator: local paths and intranet URLs are fine here.
+        const bytes = await loadImageBytes(image, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, allowPrivate: true });
+        return s.search.searchByImage(bytes, options);
+      });
+      printResults(result, flags, io);
+      setExit(0);
+    } catch (err) {
+      setExit(reportError(err, io, Boolean(flags.json)));
+    }
+  });
+}

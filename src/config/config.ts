@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../domain/errors.js';
+
+/**
+ * One schema for all configuration. Environment variables (SHOPLENS_*) give defaults;
+ * CLI flags override them. Validated once at start-up; every bad value reported together.
+ */
+const ConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  indexKind: z.enum(['hnsw', 'exact']),
+  maxImagePixels: z.coerce.number().int().positive(),
+  maxImageBytes: z.coerce.number().int().positive(),
+  /** Largest request body (multipart upload) the HTTP server accepts. */
+  maxUploadBytes: z.coerce.number().int().positive(),
+  fetchTimeoutMs: z.coerce.number().int().positive(),
+  /** Let search-by-URL fetch loopback/private addresses (off by default: SSRF guard). */
+  allowPrivateUrls: z.preprocess(toBool, z.boolean()),
+  ingestBatchSize: z.coerce.number().int().min(1).max(10_000),
+  ingestConcurrency: z.coerce.number().int().min(1).max(64),
+  /** When set, mutating HTTP endpoints (DELETE) require `Authorization: Bearer <token>`. */
+  adminToken: z.string(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+function toBool(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off|)$/i.test(v)) return false;
+  return v;
+}
+
+const ENV_KEYS: Record<keyof Config, string> = {
+  dataDir: 'SHOPLENS_DATA',
+  host: 'SHOPLENS_HOST',
+  port: 'SHOPLENS_PORT',
+  indexKind: 'SHOPLENS_INDEX',
+  maxImagePixels: 'SHOPLENS_MAX_IMAGE_PIXELS',
+  maxImageBytes: 'SHOPLENS_MAX_IMAGE_BYTES',
+  maxUploadBytes: 'SHOPLENS_MAX_UPLOAD_BYTES',
+  fetchTimeoutMs: 'SHOPLENS_FETCH_TIMEOUT_MS',
+  allowPrivateUrls: 'SHOPLENS_ALLOW_PRIVATE_URLS',
+  ingestBatchSize: 'SHOPLENS_INGEST_BATCH_SIZE',
+  ingestConcurrency: 'SHOPLENS_INGEST_CONCURRENCY',
+  adminToken: 'SHOPLENS_ADMIN_TOKEN',
+  logLevel: 'SHOPLENS_LOG_LEVEL',
+};
+
+export const DEFAULTS: Config = {
+  dataDir: './shoplens-data',
+  host: '127.0.0.1',
+  port: 8080,
+  indexKind: 'hnsw',
+  maxImagePixels: 40_000_000,
+  maxImageBytes: 25 * 1024 * 1024,
+  maxUploadBytes: 30 * 1024 * 1024,
+  fetchTimeoutMs: 15_000,
+  allowPrivateUrls: false,
+  ingestBatchSize: 64,
+  ingestConcurrency: 2,
+  adminToken: '',
+  logLevel: 'warn',
+};
+
+/** Builds the validated config from defaults, then env, then explicit overrides (CLI flags). */
+export function loadConfig(
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const raw: Record<string, unknown> = { ...DEFAULTS };
+  for (const [key, envName] of Object.entries(ENV_KEYS)) {
+    const v = env[envName];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  for (const [key, v] of Object.entries(overrides)) if (v !== undefined) raw[key] = v;
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      const env = ENV_KEYS[key as keyof Config];
+      return `${key}${env ? ` (${env})` : ''}: ${i.message}`;
+    });
+    throw new AppError('INVALID_CONFIG', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}

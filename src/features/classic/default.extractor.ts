@@ -1,0 +1,94 @@
+import { l2normalize } from '../../domain/vector.js';
+import { enhanceContrast, fitSquare, resample, toGray } from '../../imaging/index.js';
+import type { RgbImage } from '../../imaging/index.js';
+import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
+import { colorHistogram, colorHistogramDimensions } from './color-histogram.extractor.js';
+import { hogDescriptor, hogDimensions, type HogOptions } from './hog.extractor.js';
+import { lbpDimensions, lbpHistogram } from './lbp.extractor.js';
+
+export interface ClassicExtractorOptions {
+  name: string;
+  version: string;
+  /** Side of the white-padded square the descriptors are computed on. */
+  side: number;
+  /** Side of the grey image HOG runs on (a downscale of `side` when smaller). */
+  hogSide: number;
+  hog: Required<HogOptions>;
+  colorLevels: readonly number[];
+  lbpLevels: readonly number[];
+  /** CLAHE before LBP/HOG: window in pixels and clip limit; null disables it. */
+  clahe: { window: number; maxSlope: number } | null;
+  /** Block weights: each block is unit length, so these set each one's share of the cosine. */
+  weights: { color: number; texture: number; shape: number };
+}
+
+/** The shipped configuration. Changing any value changes the identity, so bump `version`. */
+export const DEFAULT_EXTRACTOR_OPTIONS: ClassicExtractorOptions = {
+  name: 'default',
+  version: '1',
+  side: 128,
+  hogSide: 64,
+  hog: { cellSize: 8, bins: 9, blockSize: 2, blockStride: 1 },
+  colorLevels: [1, 2],
+  lbpLevels: [1, 2],
+  clahe: { window: 16, maxSlope: 3 },
+  weights: { color: 1, texture: 0.5, shape: 1 },
+};
+
+/**
+ * Colour + texture + shape, fused: the zero-download default. Each block (HSV pyramid histogram,
+ * uniform-LBP pyramid histogram, HOG) is L2-normalised, scaled by its weight, concatenated and
+ * L2-normalised again, so the cosine of two fused vectors is the weight²-averaged cosine of their
+ * blocks. Preprocessing is computed once and shared by the three descriptors.
+ */
+export class ClassicExtractor implements FeatureExtractor {
+  readonly identity: ExtractorIdentity;
+  private readonly dims: { color: number; texture: number; shape: number };
+
+  constructor(private readonly opts: ClassicExtractorOptions = DEFAULT_EXTRACTOR_OPTIONS) {
+    this.dims = {
+      color: colorHistogramDimensions({ levels: opts.colorLevels }),
+      texture: lbpDimensions({ levels: opts.lbpLevels }),
+      shape: hogDimensions(opts.hogSide, opts.hogSide, opts.hog),
+    };
+    const { hog, clahe, weights: w } = opts;
+    this.identity = {
+      name: opts.name,
+      version: opts.version,
+      dimensions: this.dims.color + this.dims.texture + this.dims.shape,
+      metric: 'cosine',
+      preprocessing:
+        `rgb contain-white ${opts.side}x${opts.side}; ` +
+        `color: hsv36 soft-hue pyramid ${opts.colorLevels.join('+')} sqrt l2 ×${w.color}; ` +
+        `gray bt601${clahe ? `, clahe ${clahe.window}px slope ${clahe.maxSlope}` : ''}; ` +
+        `texture: lbp-u2 p8r1 pyramid ${opts.lbpLevels.join('+')} sqrt l2 ×${w.texture}; ` +
+        `shape: ${opts.hogSide}x${opts.hogSide} hog cell ${hog.cellSize} bins ${hog.bins} block ${hog.blockSize}/${hog.blockStride} l2hys ×${w.shape}; ` +
+        `concat l2`,
+    };
+  }
+
+  async extract(image: RgbImage): Promise<Float32Array> {
+    const o = this.opts;
+    const square = fitSquare(image, o.side);
+    const color = colorHistogram(square, { levels: o.colorLevels });
+    let gray = toGray(square);
+    if (o.clahe) gray = await enhanceContrast(gray, o.clahe);
+    const texture = lbpHistogram(gray, { levels: o.lbpLevels });
+    const shapeInput = o.hogSide === o.side ? gray : resample(gray, o.hogSide, o.hogSide);
+    const shape = hogDescriptor(shapeInput, o.hog);
+
+    const out = new Float32Array(this.identity.dimensions);
+    const put = (block: Float32Array, weight: number, offset: number) => {
+      for (let i = 0; i < block.length; i++) out[offset + i] = block[i]! * weight;
+    };
+    put(color, o.weights.color, 0);
+    put(texture, o.weights.texture, this.dims.color);
+    put(shape, o.weights.shape, this.dims.color + this.dims.texture);
+    return l2normalize(out);
+  }
+}
+
+/** The default FeatureExtractor: no model download, ~2k dimensions, cosine. */
+export function createDefaultExtractor(): FeatureExtractor {
+  return new ClassicExtractor(DEFAULT_EXTRACTOR_OPTIONS);
+}

@@ -1,0 +1,92 @@
+/** JSON Schemas for the OpenAPI document (and response serialisation). Kept next to the routes' DTOs in dto.ts. */
+
+export const ErrorSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: { type: 'string', description: 'Stable error code, e.g. UNSUPPORTED_IMAGE_TYPE' },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+const ImageSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'integer' },
+    url: { type: 'string' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+  },
+} as const;
+
+const productProperties = {
+  id: { type: 'string' },
+  title: { type: 'string' },
+  brand: { type: ['string', 'null'] },
+  category: { type: ['string', 'null'] },
+  price: { type: ['number', 'null'] },
+  currency: { type: ['string', 'null'] },
+  attributes: { type: 'object', additionalProperties: { type: 'string' } },
+  images: { type: 'array', items: ImageSchema },
+} as const;
+
+export const ProductSchema = { type: 'object', properties: productProperties } as const;
+
+export const HitSchema = {
+  type: 'object',
+  properties: {
+    ...productProperties,
+    score: { type: 'number', description: 'Similarity, higher is better (cosine similarity for cosine extractors)' },
+    distance: { type: 'number' },
+    matchedImage: ImageSchema,
+  },
+} as const;
+
+export const HitListSchema = {
+  type: 'object',
+  properties: { results: { type: 'array', items: HitSchema }, tookMs: { type: 'number' } },
+} as const;
+
+export const ProductListSchema = {
+  type: 'object',
+  properties: { items: { type: 'array', items: ProductSchema }, total: { type: 'integer' } },
+} as const;
+
+const FilterJsonSchema = {
+  type: 'object',
+  properties: {
+    category: { type: 'array', items: { type: 'string' } },
+    brand: { type: 'array', items: { type: 'string' } },
+    priceMin: { type: 'number' },
+    priceMax: { type: 'number' },
+    attributes: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
+export const SearchBodyJsonSchema = {
+  type: 'object',
+  properties: {
+    url: { type: 'string', description: 'http(s) URL of a query image' },
+    productId: { type: 'string', description: 'Search for products similar to this one' },
+    k: { type: 'integer', minimum: 1, maximum: 200, default: 12 },
+    filter: FilterJsonSchema,
+    excludeIds: { type: 'array', items: { type: 'string' } },
+    notLikeIds: { type: 'array', items: { type: 'string' }, description: 'Products the shopper rejected ("not like this")' },
+  },
+} as const;
+
+/** Query-string parameters shared by GET endpoints that rank or list products. */
+export const FilterQuerySchema = {
+  type: 'object',
+  properties: {
+    k: { type: 'integer', minimum: 1, maximum: 200 },
+    category: { type: 'string', description: 'Comma-separated categories' },
+    brand: { type: 'string', description: 'Comma-separated brands' },
+    priceMin: { type: 'number' },
+    priceMax: { type: 'number' },
+    exclude: { type: 'string', description: 'Comma-separated product ids to leave out' },
+    notLike: { type: 'string', description: 'Comma-separated product ids "not like this"' },
+  },
+  additionalProperties: true,
+} as const;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { describeVectorIndexContract } from '../vector-index.contract.js';
+import { clusteredVectors } from '../clustered-vectors.js';
+import { DEFAULT_HNSW_OPTIONS, HnswVectorIndex } from './hnsw.vector-index.js';
+
+describeVectorIndexContract('hnsw', {
+  create: ({ dimensions, metric, initialCapacity }) =>
+    HnswVectorIndex.create({ dimensions, metric, hnsw: initialCapacity === undefined ? {} : { initialCapacity } }),
+  load: (path) => HnswVectorIndex.open(path),
+  approximate: true,
+});
+
+describe('HnswVectorIndex specifics', () => {
+  it('uses the documented defaults and validates options', () => {
+    const ix = HnswVectorIndex.create({ dimensions: 8, metric: 'cosine' });
+    expect(ix.options).toEqual(DEFAULT_HNSW_OPTIONS);
+    expect(() => HnswVectorIndex.create({ dimensions: 8, metric: 'cosine', hnsw: { M: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_PARAMETER' }),
+    );
+  });
+
+  it('reuses slots of removed vectors, so churn does not grow the graph', () => {
+    const data = clusteredVectors(2000, 16, 21);
+    const ix = HnswVectorIndex.create({ dimensions: 16, metric: 'cosine', hnsw: { initialCapacity: 1000 } });
+    const keys = Array.from({ length: 1000 }, (_, i) => i);
+    ix.upsert(keys, data.slice(0, 1000));
+    for (let round = 1; round <= 5; round++) {
+      ix.remove(keys.map((k) => k + (round - 1) * 1000));
+      ix.upsert(keys.map((k) => k + round * 1000), data.slice(round % 2 === 0 ? 0 : 1000, round % 2 === 0 ? 1000 : 2000));
+    }
+    expect(ix.size()).toBe(1000);
+    // Capacity never had to grow: 1000 live keys fit in 1000 slots throughout.
+    expect((ix as unknown as { capacity: number }).capacity).toBe(1000);
+    expect(ix.search(data[1500]!, 1)[0]!.key).toBe(5500);
+  });
+
+  it('keeps efSearch from open() options and the graph shape from the file', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'shoplens-hnsw-'));
+    try {
+      const ix = HnswVectorIndex.create({ dimensions: 8, metric: 'euclidean', hnsw: { M: 24, efConstruction: 100 } });
+      ix.upsert([1], clusteredVectors(1, 8, 22));
+      await ix.save(join(dir, 'i.bin'));
+      const back = await HnswVectorIndex.open(join(dir, 'i.bin'), { efSearch: 200 });
+      expect(back.options).toMatchObject({ M: 24, efConstruction: 100, efSearch: 200 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import type { CatalogStore, ImageWrite, ProductWrite } from '../catalog/catalog-store.js';
+import type { MediaStore } from '../catalog/media-store.js';
+import { toAppError, type ErrorCode } from '../domain/errors.js';
+import type { ProductInput } from '../domain/product.js';
+import type { FeatureExtractor } from '../features/feature-extractor.js';
+import { embedImage } from '../features/image-embedder.js';
+import { makeDisplayImage } from '../imaging/index.js';
+import type { ImageLimits } from '../imaging/types.js';
+import type { IndexSync } from '../index/index-sync.js';
+import { mapPool } from './map-pool.js';
+import { loadImageBytes } from './image-source.js';
+import type { CatalogRow } from './readers/catalog-row.js';
+import { readCatalog } from './readers/catalog-reader.js';
+
+export interface IngestServiceOptions {
+  limits: ImageLimits;
+  fetchTimeoutMs: number;
+  batchSize: number;
+  concurrency: number;
+}
+
+export interface IngestOptions {
+  /** Delete stored products that the catalog no longer lists. */
+  deleteMissing?: boolean;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestProgress {
+  rowsRead: number;
+  processed: number;
+  failed: number;
+  phase: 'reading' | 'analysing' | 'deleting' | 'done';
+}
+
+/** Outcome of one catalog row: what the pipeline did with it. */
+export type RowStatus = 'created' | 'updated' | 'unchanged' | 'failed';
+
+export interface RowFailure {
+  row: number;
+  id?: string;
+  code: ErrorCode;
+  reason: string;
+}
+
+export interface IngestReport {
+  catalog: string;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: RowFailure[];
+  imagesAnalysed: number;
+  imagesReused: number;
+  durationMs: number;
+  /** Images analysed (decoded + features) per second of wall time. */
+  imagesPerSecond: number;
+  /** True when nothing in the store changed. */
+  noChanges: boolean;
+}
+
+type Prepared =
+  | { status: 'unchanged'; row: number; id: string }
+  | { status: 'write'; row: number; product: ProductWrite; analysed: number; reused: number }
+  | { status: 'failed'; failure: RowFailure };
+
+/**
+ * Imports a catalog: reads rows, analyses images, writes products batch by batch (one transaction
+ * per batch), then updates the ANN index. A bad row or image is skipped and reported; it never
+ * aborts the import nor touches what was stored before.
+ */
+export class IngestService {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly media: MediaStore,
+    private readonly extractor: FeatureExtractor,
+    private readonly indexSync: IndexSync,
+    private readonly options: IngestServiceOptions,
+  ) {}
+
+  /** Imports the catalog at `location` (CSV, JSONL or a folder of images). */
+  async ingest(location: string, options: IngestOptions = {}): Promise<IngestReport> {
+    const started = performance.now();
+    const report: IngestReport = {
+      catalog: location, rows: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: [],
+      imagesAnalysed: 0, imagesReused: 0, durationMs: 0, imagesPerSecond: 0, noChanges: true,
+    };
+    const seenIds = new Set<string>();
+    let processed = 0;
+    const progress = (phase: IngestProgress['phase']): void =>
+      options.onProgress?.({ rowsRead: report.rows, processed, failed: report.failed.length, phase });
+
+    await this.indexSync.refresh();
+    let batch: { row: number; product: ProductInput }[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const current = batch;
+      batch = [];
+      await this.processBatch(current, report);
+      processed += current.length;
+      progress('analysing');
+    };
+
+    for await (const row of readCatalog(location) as AsyncIterable<CatalogRow>) {
+      report.rows++;
+      if (row.ok) {
+        seenIds.add(row.product.id);
+        batch.push({ row: row.row, product: row.product });
+        if (batch.length >= this.options.batchSize) await flush();
+      } else {
+        if (row.id) seenIds.add(row.id);
+        report.failed.push({ row: row.row, ...(row.id ? { id: row.id } : {}), code: row.code, reason: row.reason });
+        processed++;
+      }
+      if (report.rows % 50 === 0) progress('reading');
+    }
+    await flush();
+
+    if (options.deleteMissing) {
+      progress('deleting');
+      const missing = (await this.store.allProductIds()).filter((id) => !seenIds.has(id));
+      if (missing.length > 0) report.deleted = await this.delete(missing);
+    }
+    await this.indexSync.persist();
+    progress('done');
+    report.durationMs = performance.now() - started;
+    report.imagesPerSecond = report.imagesAnalysed / Math.max(report.durationMs / 1000, 1e-9);
+    report.noChanges = report.created + report.updated + report.deleted === 0;
+    report.failed.sort((a, b) => a.row - b.row);
+    return report;
+  }
+
+  /** Deletes products (and their images and vectors) by id; returns how many existed. */
+  async delete(ids: string[]): Promise<number> {
+    await this.indexSync.refresh();
+    const before = await this.store.getVersion();
+    const result = await this.store.deleteProducts(ids);
+    const after = await this.store.getVersion();
+    if (result.deleted.length > 0) {
+      await this.indexSync.apply({ added: [], removedKeys: result.removedKeys }, before, after);
+      await this.indexSync.persist();
+    }
+    return result.deleted.length;
+  }
+
+  private async processBatch(batch: { row: number; product: ProductInput }[], report: IngestReport): Promise<void> {
+    const fingerprints = await this.store.getFingerprints(batch.map((b) => b.product.id));
+    const prepared = await mapPool(batch, this.options.concurrency, (item) =>
+      this.prepare(item.row, item.product, fingerprints.get(item.product.id)),
+    );
+    const writes: ProductWrite[] = [];
+    for (const p of prepared) {
+      if (p.status === 'failed') report.failed.push(p.failure);
+      else if (p.status === 'unchanged') report.unchanged++;
+      else {
+        writes.push(p.product);
+        report.imagesAnalysed += p.analysed;
+        report.imagesReused += p.reused;
+      }
+    }
+    if (writes.length === 0) return;
+    const before = await this.store.getVersion();
+    const result = await this.store.writeProducts(writes);
+    const after = await this.store.getVersion();
+    report.created += result.created.length;
+    report.updated += result.updated.length;
+    const vectorByKey = await this.store.getImages(result.addedKeys);
+    const bySha = new Map<string, Float32Array>();
+    for (const w of writes) for (const img of w.images) bySha.set(img.sha256, img.vector);
+    const added = result.addedKeys.flatMap((key) => {
+      const img = vectorByKey.get(key);
+      const vector = img ? bySha.get(img.sha256) : undefined;
+      return vector ? [{ key, vector }] : [];
+    });
+    await this.indexSync.apply({ added, removedKeys: result.removedKeys }, before, after);
+  }
+
+  /** Loads and analyses one product's images; decides created/updated/unchanged; never throws. */
+  private async prepare(row: number, input: ProductInput, storedFingerprint: string | undefined): Promise<Prepared> {
+    const loaded: { source: string; bytes: Buffer; sha256: string }[] = [];
+    for (const [i, source] of input.images.entries()) {
+      try {
+        const bytes = await loadImageBytes(source, {
+          maxBytes: this.options.limits.maxBytes,
+          timeoutMs: this.options.fetchTimeoutMs,
+          allowPrivate: true, // the merchant's own catalog may point at an intranet host
+        });
+        loaded.push({ source, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+      } catch (err) {
+        return failed(row, input.id, err, `image ${i + 1} (${source})`);
+      }
+    }
+    const fingerprint = fingerprintOf(input, loaded.map((l) => l.sha256));
+    if (storedFingerprint === fingerprint) return { status: 'unchanged', row, id: input.id };
+
+    const images: ImageWrite[] = [];
+    let analysed = 0;
+    let reused = 0;
+    for (const [i, img] of loaded.entries()) {
+      try {
+        const known = await this.store.findVectorBySha(img.sha256);
+        if (known && known.vector.length === this.extractor.identity.dimensions && (await this.media.has(img.sha256))) {
+          images.push({ source: img.source, sha256: img.sha256, width: known.width, height: known.height, vector: known.vector });
+          reused++;
+          continue;
+        }
+        const embedding = await embedImage(img.bytes, this.extractor, this.options.limits);
+        const display = await makeDisplayImage(img.bytes, this.options.limits);
+        await this.media.put(img.sha256, display.jpeg);
+        images.push({ source: img.source, sha256: img.sha256, width: embedding.width, height: embedding.height, vector: embedding.vector });
+        analysed++;
+      } catch (err) {
+        return failed(row, input.id, err, `image ${i + 1} (${img.source})`);
+      }
+    }
+    return {
+      status: 'write',
+      row,
+      analysed,
+      reused,
+      product: {
+        id: input.id, title: input.title, brand: input.brand, category: input.category, price: input.price,
+        currency: input.currency, attributes: input.attributes, images, fingerprint,
+      },
+    };
+  }
+}
+
+function failed(row: number, id: string, err: unknown, what: string): Prepared {
+  const e = toAppError(err);
+  return { status: 'failed', failure: { row, id, code: e.code, reason: `${what}: ${e.message}` } };
+}
+
+/** Stable hash of everything that defines a stored product, including its image contents. */
+export function fingerprintOf(input: ProductInput, imageShas: string[]): string {
+  const attrs = Object.keys(input.attributes).sort().map((k) => [k, input.attributes[k]]);
+  const canonical = JSON.stringify([
+    input.id, input.title, input.brand, input.category, input.price, input.currency, attrs, input.images, imageShas,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

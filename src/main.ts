@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Config } from './config/config.js';
+import type { CatalogStore } from './catalog/catalog-store.js';
+import { MediaStore } from './catalog/media-store.js';
+import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
+import { AppError } from './domain/errors.js';
+import { createDefaultExtractor } from './features/classic/default.extractor.js';
+import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
+import { createIndexPersistence } from './index/index-persistence.js';
+import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { SearchService } from './search/search.service.js';
+
+/** Everything a command or the HTTP server needs, built from one validated config. */
+export interface Shoplens {
+  config: Config;
+  store: CatalogStore;
+  media: MediaStore;
+  extractor: FeatureExtractor;
+  indexSync: IndexSync;
+  ingest: IngestService;
+  search: SearchService;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  events?: IndexSyncEvents;
+  /** Use this extractor instead of the default (tests use it to pin identities). */
+  extractor?: FeatureExtractor;
+}
+
+const EXTRACTOR_META = 'extractor';
+
+/** Composition root: builds adapters and hands them to services. No DI container. */
+export async function openShoplens(config: Config, options: OpenOptions = {}): Promise<Shoplens> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = SqliteCatalogStore.open(path.join(config.dataDir, 'catalog.sqlite'));
+  try {
+    const extractor = options.extractor ?? createDefaultExtractor();
+    await checkExtractor(store, extractor);
+    const media = new MediaStore(path.join(config.dataDir, 'media'));
+    const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
+    const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, extractor.identity);
+    const indexSync = await IndexSync.open(store, persistence, extractor.identity, options.events);
+    const ingest = new IngestService(store, media, extractor, indexSync, {
+      limits,
+      fetchTimeoutMs: config.fetchTimeoutMs,
+      batchSize: config.ingestBatchSize,
+      concurrency: config.ingestConcurrency,
+    });
+    const search = new SearchService(store, extractor, indexSync, {
+      limits,
+      fetchTimeoutMs: config.fetchTimeoutMs,
+      allowPrivateUrls: config.allowPrivateUrls,
+    });
+    return {
+      config, store, media, extractor, indexSync, ingest, search,
+      async close() {
+        await indexSync.persist();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Refuses to mix vectors from different extractors in one data directory. */
+async function checkExtractor(store: CatalogStore, extractor: FeatureExtractor): Promise<void> {
+  const wanted = identityKey(extractor.identity);
+  const stored = await store.getMeta(EXTRACTOR_META);
+  if (stored === null) {
+    await store.setMeta(EXTRACTOR_META, wanted);
+    return;
+  }
+  if (stored !== wanted) {
+    const { images } = await store.stats();
+    if (images === 0) {
+      await store.setMeta(EXTRACTOR_META, wanted);
+      return;
+    }
+    throw new AppError(
+      'EXTRACTOR_MISMATCH',
+      `This data directory holds vectors from extractor ${stored}, but ${wanted} is configured. ` +
+        'Use a new --data directory, or delete the old one and ingest again.',
+      { details: { stored, configured: wanted } },
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import type { CatalogStore } from '../catalog/catalog-store.js';
+import { AppError } from '../domain/errors.js';
+import type { ProductImage } from '../domain/product.js';
+import type { SearchFilter, SearchHit, SearchOptions, SearchResult } from '../domain/search.js';
+import { distanceToScore, l2normalize } from '../domain/vector.js';
+import type { FeatureExtractor } from '../features/feature-extractor.js';
+import { embedImage } from '../features/image-embedder.js';
+import type { ImageLimits } from '../imaging/types.js';
+import type { IndexSync } from '../index/index-sync.js';
+import type { Neighbor } from '../index/vector-index.js';
+import { fetchImage } from '../ingest/image-source.js';
+
+export const MAX_K = 200;
+
+export interface SearchServiceOptions {
+  limits: ImageLimits;
+  fetchTimeoutMs: number;
+  allowPrivateUrls: boolean;
+}
+
+/** Search options plus "not like this" examples: products and/or raw images. */
+export interface QueryOptions extends SearchOptions {
+  /** Products the shopper rejected: excluded, and the query is moved away from them. */
+  notLikeIds?: string[];
+  /** Images the shopper rejected (encoded bytes): the query is moved away from them. */
+  notLikeImages?: Buffer[];
+}
+
+/** Weight of negative examples in Rocchio-style query refinement (q' = q − β·mean(negatives)). */
+const NOT_LIKE_WEIGHT = 0.5;
+
+/**
+ * Finds products that look like a query: an uploaded image, an image URL, or a catalog product.
+ * Hits are grouped by product (its best-matching image), filtered, and exclusions applied.
+ */
+export class SearchService {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly extractor: FeatureExtractor,
+    private readonly indexSync: IndexSync,
+    private readonly options: SearchServiceOptions,
+  ) {}
+
+  /** Search by encoded image bytes (an upload). The bytes are analysed in memory and never stored. */
+  async searchByImage(bytes: Buffer, options: QueryOptions): Promise<SearchResult> {
+    const started = performance.now();
+    const { vector } = await embedImage(bytes, this.extractor, this.options.limits);
+    return this.run([vector], options, started);
+  }
+
+  /** Search by an http(s) image URL, fetched with the size limit, a timeout and the private-address guard. */
+  async searchByUrl(url: string, options: QueryOptions): Promise<SearchResult> {
+    const started = performance.now();
+    // fetchImage (not loadImageBytes): a shopper's "URL" must never be read as a local file path.
+    const bytes = await fetchImage(url, {
+      maxBytes: this.options.limits.maxBytes,
+      timeoutMs: this.options.fetchTimeoutMs,
+      allowPrivate: this.options.allowPrivateUrls,
+    });
+    const { vector } = await embedImage(bytes, this.extractor, this.options.limits);
+    return this.run([vector], options, started);
+  }
+
+  /** Products similar to a catalog product (every image of it is a query); the product itself is excluded. */
+  async similarTo(productId: string, options: QueryOptions): Promise<SearchResult> {
+    const started = performance.now();
+    const vectors = await this.store.getProductVectors(productId);
+    if (vectors.length === 0) {
+      throw new AppError('PRODUCT_NOT_FOUND', `No product with id "${productId}"`, { details: { id: productId } });
+    }
+    const excludeIds = [...(options.excludeIds ?? []), productId];
+    return this.run(vectors.map((v) => v.vector), { ...options, excludeIds }, started);
+  }
+
+  private async run(queries: Float32Array[], options: QueryOptions, started: number): Promise<SearchResult> {
+    validateOptions(options);
+    await this.indexSync.refresh();
+    const index = this.indexSync.index;
+
+    const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
+    const negatives = await this.negativeVectors(options);
+    const refined = negatives.length > 0 ? queries.map((q) => refine(q, negatives)) : queries;
+
+    const excludedKeys = await this.keysOf([...excluded]);
+    const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
+    if (allowed && allowed.size === 0) return { hits: [], tookMs: performance.now() - started };
+    const accept =
+      allowed || excludedKeys.size > 0
+        ? (key: number) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key)
+        : undefined;
+
+    // Several images can belong to one product: over-fetch image neighbours until k products are found.
+    const best = new Map<string, { neighbor: Neighbor; image: ProductImage }>();
+    let fetch = Math.min(options.k * 3 + 10, Math.max(index.size(), 1));
+    for (;;) {
+      const neighbors = mergeNeighbors(refined.map((q) => index.search(q, fetch, accept)));
+      const images = await this.store.getImages(neighbors.map((n) => n.key));
+      best.clear();
+      for (const n of neighbors) {
+        const image = images.get(n.key);
+        if (!image || excluded.has(image.productId)) continue;
+        const prev = best.get(image.productId);
+        if (!prev || n.distance < prev.neighbor.distance) best.set(image.productId, { neighbor: n, image });
+      }
+      if (best.size >= options.k || fetch >= index.size() || neighbors.length < fetch) break;
+      fetch = Math.min(fetch * 4, index.size());
+    }
+
+    const ranked = [...best.values()].sort((a, b) => a.neighbor.distance - b.neighbor.distance).slice(0, options.k);
+    const products = new Map((await this.store.getProducts(ranked.map((r) => r.image.productId))).map((p) => [p.id, p]));
+    const metric = this.extractor.identity.metric;
+    const hits: SearchHit[] = ranked.flatMap((r) => {
+      const product = products.get(r.image.productId);
+      return product
+        ? [{ product, distance: r.neighbor.distance, score: distanceToScore(metric, r.neighbor.distance), matchedImage: r.image }]
+        : [];
+    });
+    return { hits, tookMs: performance.now() - started };
+  }
+
+  private async negativeVectors(options: QueryOptions): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const id of options.notLikeIds ?? []) {
+      const vs = await this.store.getProductVectors(id);
+      if (vs.length === 0) throw new AppError('PRODUCT_NOT_FOUND', `notLikeIds: no product with id "${id}"`, { details: { id } });
+      out.push(...vs.map((v) => v.vector));
+    }
+    for (const bytes of options.notLikeImages ?? []) {
+      out.push((await embedImage(bytes, this.extractor, this.options.limits)).vector);
+    }
+    return out;
+  }
+
+  private async keysOf(productIds: string[]): Promise<Set<number>> {
+    const keys = new Set<number>();
+    for (const id of productIds) for (const v of await this.store.getProductVectors(id)) keys.add(v.key);
+    return keys;
+  }
+}
+
+/** Rocchio negative feedback: move the query away from the mean of the rejected examples. */
+function refine(query: Float32Array, negatives: Float32Array[]): Float32Array {
+  const out = Float32Array.from(query);
+  const w = NOT_LIKE_WEIGHT / negatives.length;
+  for (const n of negatives) for (let i = 0; i < out.length; i++) out[i]! -= w * n[i]!;
+  return l2normalize(out);
+}
+
+/** Union of several neighbour lists keeping each key's smallest distance, nearest first. */
+function mergeNeighbors(lists: Neighbor[][]): Neighbor[] {
+  if (lists.length === 1) return lists[0]!;
+  const byKey = new Map<number, number>();
+  for (const list of lists) for (const n of list) {
+    const d = byKey.get(n.key);
+    if (d === undefined || n.distance < d) byKey.set(n.key, n.distance);
+  }
+  return [...byKey.entries()].map(([key, distance]) => ({ key, distance })).sort((a, b) => a.distance - b.distance);
+}
+
+function hasFilter(f: SearchFilter | undefined): boolean {
+  if (!f) return false;
+  return Boolean(
+    f.category?.length || f.brand?.length || f.priceMin !== undefined || f.priceMax !== undefined ||
+      (f.attributes && Object.keys(f.attributes).length > 0),
+  );
+}
+
+function validateOptions(o: QueryOptions): void {
+  if (!Number.isInteger(o.k) || o.k < 1 || o.k > MAX_K) {
+    throw new AppError('INVALID_PARAMETER', `k must be an integer from 1 to ${MAX_K}`, { details: { k: o.k } });
+  }
+  const f = o.filter;
+  if (f?.priceMin !== undefined && f.priceMax !== undefined && f.priceMin > f.priceMax) {
+    throw new AppError('INVALID_PARAMETER', 'priceMin must not exceed priceMax', { details: { priceMin: f.priceMin, priceMax: f.priceMax } });
+  }
+  for (const v of [f?.priceMin, f?.priceMax]) {
+    if (v !== undefined && !Number.isFinite(v)) throw new AppError('INVALID_PARAMETER', 'price bounds must be numbers');
+  }
+}

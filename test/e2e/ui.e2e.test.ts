@@ -1,0 +1,209 @@
+/**
+ * End-to-end: the real CLI ingests a small catalog into a fresh data directory, the real server
+ * serves it, and headless Chromium drives the built web UI the way a shopper would.
+ * Needs `npm run build` first (dist/ and web/dist/); `npm test` does that.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = path.join(ROOT, 'bin', 'shoplens.js');
+const run = promisify(execFile);
+
+function findChromium(): string | null {
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH: try Debian's location below
+  }
+  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
+}
+
+const CHROMIUM = findChromium();
+if (!CHROMIUM) {
+  console.warn('[ui.e2e] SKIPPED: chromium is not installed (apt-get install chromium); CI installs it.');
+}
+
+/** Eight products whose pictures differ clearly in shape and colour, so each is its own best match. */
+const PRODUCTS = [
+  { id: 'e2e-01', title: 'Red Circle Tote', brand: 'Acme', category: 'bags', shape: 'circle', fill: '#d62828' },
+  { id: 'e2e-02', title: 'Blue Square Cap', brand: 'Acme', category: 'hats', shape: 'square', fill: '#1d4ed8' },
+  { id: 'e2e-03', title: 'Green Triangle Tee', brand: 'Northwind', category: 'shirts', shape: 'triangle', fill: '#15803d' },
+  { id: 'e2e-04', title: 'Yellow Star Sneaker', brand: 'Northwind', category: 'shoes', shape: 'star', fill: '#facc15' },
+  { id: 'e2e-05', title: 'Purple Stripes Scarf', brand: 'Globex', category: 'scarves', shape: 'stripes', fill: '#7e22ce' },
+  { id: 'e2e-06', title: 'Orange Ring Belt', brand: 'Globex', category: 'belts', shape: 'ring', fill: '#ea580c' },
+  { id: 'e2e-07', title: 'Teal Checker Sock', brand: 'Initech', category: 'socks', shape: 'checker', fill: '#0d9488' },
+  { id: 'e2e-08', title: 'Black Cross Hoodie', brand: 'Initech', category: 'shirts', shape: 'cross', fill: '#111827' },
+] as const;
+
+type Shape = (typeof PRODUCTS)[number]['shape'];
+
+function shapeSvg(shape: Shape, fill: string): string {
+  const body: Record<Shape, string> = {
+    circle: `<circle cx="160" cy="160" r="110" fill="${fill}"/>`,
+    square: `<rect x="55" y="55" width="210" height="210" fill="${fill}"/>`,
+    triangle: `<polygon points="160,35 290,280 30,280" fill="${fill}"/>`,
+    star: `<polygon points="160,25 195,125 300,125 215,190 248,295 160,232 72,295 105,190 20,125 125,125" fill="${fill}"/>`,
+    stripes: [0, 1, 2, 3, 4].map((i) => `<rect x="0" y="${20 + i * 60}" width="320" height="30" fill="${fill}"/>`).join(''),
+    ring: `<circle cx="160" cy="160" r="100" fill="none" stroke="${fill}" stroke-width="40"/>`,
+    checker: Array.from({ length: 16 }, (_, i) => ((i % 4) + Math.floor(i / 4)) % 2 === 0 ? `<rect x="${(i % 4) * 80}" y="${Math.floor(i / 4) * 80}" width="80" height="80" fill="${fill}"/>` : '').join(''),
+    cross: `<rect x="125" y="30" width="70" height="260" fill="${fill}"/><rect x="30" y="125" width="260" height="70" fill="${fill}"/>`,
+  };
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320"><rect width="320" height="320" fill="#f5f5f0"/>${body[shape]}</svg>`;
+}
+
+/** Starts `shoplens serve` on a free port and resolves with its base URL once it says it is listening. */
+function startServer(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string; logs: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const logs = () => `stdout:\n${out}\nstderr:\n${err}`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shoplens serve did not start within 30 s\n${logs()}`)), 30_000);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /shoplens listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, baseUrl: m[1].replace(/\/$/, ''), logs });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shoplens serve exited with code ${code}\n${logs()}`));
+    });
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function firstResultId(page: Page): Promise<string | null> {
+  return page.getByTestId('result-card').first().getAttribute('data-product-id');
+}
+
+describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless Chromium)', () => {
+  let workDir = '';
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let context: BrowserContext | null = null;
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
+      throw new Error('shoplens is not built: run `npm run build` first (`npm test` does it)');
+    }
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'shoplens-e2e-'));
+    const catalogDir = path.join(workDir, 'catalog');
+    const dataDir = path.join(workDir, 'data');
+    await mkdir(path.join(catalogDir, 'images'), { recursive: true });
+
+    const rows = ['id,title,brand,category,price,currency,image,color'];
+    for (const [i, p] of PRODUCTS.entries()) {
+      await sharp(Buffer.from(shapeSvg(p.shape, p.fill))).jpeg({ quality: 90 }).toFile(path.join(catalogDir, 'images', `${p.id}.jpg`));
+      rows.push(`${p.id},${p.title},${p.brand},${p.category},${(19.9 + i * 10).toFixed(2)},EUR,images/${p.id}.jpg,${p.title.split(' ')[0]!.toLowerCase()}`);
+    }
+    await writeFile(path.join(catalogDir, 'catalog.csv'), `${rows.join('\n')}\n`);
+
+    await run(process.execPath, [CLI, 'ingest', path.join(catalogDir, 'catalog.csv'), '--data', dataDir, '--no-progress'], { cwd: ROOT });
+    server = await startServer(dataDir);
+
+    context = await chromium.launchPersistentContext(path.join(workDir, 'chromium-profile'), {
+      executablePath: CHROMIUM ?? undefined,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      viewport: { width: 1280, height: 900 },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server) await stopServer(server.child);
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('finds a product by its own photo, reports a bad upload and keeps working, and shows similar items', async () => {
+    const page = context!.pages()[0] ?? (await context!.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const images = path.join(workDir, 'catalog', 'images');
+
+    try {
+      // Before any query the catalog is browsable, so the page is never empty.
+      await page.goto(`${server!.baseUrl}/`);
+      await expect.poll(() => page.getByTestId('browse-card').count(), { timeout: 15_000 }).toBe(PRODUCTS.length);
+
+      // 1. Upload one product's own image: that product comes first.
+      const target = PRODUCTS[2];
+      await page.getByTestId('file-input').setInputFiles(path.join(images, `${target.id}.jpg`));
+      await page.getByTestId('result-card').first().waitFor({ timeout: 15_000 });
+      expect(await firstResultId(page)).toBe(target.id);
+      await expect.poll(() => page.getByTestId('result-title').first().textContent()).toBe(target.title);
+      const scores = await page.getByTestId('result-score').allTextContents();
+      expect(scores.length).toBeGreaterThan(1);
+      const pct = scores.map((s) => Number(/^(\d{1,3})% match$/.exec(s.trim())?.[1]));
+      expect(pct.every(Number.isFinite)).toBe(true);
+      expect(pct[0]).toBe(Math.max(...pct));
+
+      // "Not like this" removes the product, lists it as a removable chip and searches again.
+      await page.getByTestId('result-card').first().getByRole('button', { name: /not like this/i }).click();
+      await expect.poll(() => page.getByTestId('not-like-chip').count()).toBe(1);
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).not.toBe(target.id);
+      expect(await page.locator(`[data-testid="result-card"][data-product-id="${target.id}"]`).count()).toBe(0);
+      await page.getByTestId('not-like-chip').click();
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
+
+      // 2. A text file named .jpg: the API's error code is shown...
+      const fake = path.join(workDir, 'not-an-image.jpg');
+      await writeFile(fake, 'this is plain text, not a JPEG\n'.repeat(20));
+      await page.getByTestId('file-input').setInputFiles(fake);
+      const error = page.getByTestId('search-error');
+      await error.waitFor({ timeout: 15_000 });
+      expect(await error.textContent()).toContain('UNSUPPORTED_IMAGE_TYPE');
+      expect(await page.getByTestId('result-card').count()).toBe(0);
+
+      // ...and the page keeps working: the next good upload finds its product.
+      const next = PRODUCTS[5];
+      await page.getByTestId('file-input').setInputFiles(path.join(images, `${next.id}.jpg`));
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(next.id);
+      expect(await error.count()).toBe(0);
+
+      // 3. The product page shows the product and similar items (never itself).
+      await page.getByTestId('result-card').first().getByRole('link').click();
+      await page.waitForURL(`**/product/${next.id}`);
+      await expect.poll(() => page.getByTestId('product-title').textContent(), { timeout: 15_000 }).toBe(next.title);
+      const similar = page.getByTestId('similar-section').getByTestId('result-card');
+      await similar.first().waitFor({ timeout: 15_000 });
+      const similarIds = await similar.evaluateAll((cards) => cards.map((c) => c.getAttribute('data-product-id')));
+      expect(similarIds.length).toBeGreaterThan(0);
+      expect(similarIds).not.toContain(next.id);
+      for (const id of similarIds) expect(PRODUCTS.map((p) => p.id)).toContain(id);
+
+      // A deep link (full page load of a client-side route) works too.
+      await page.goto(`${server!.baseUrl}/product/${target.id}`);
+      await expect.poll(() => page.getByTestId('product-title').textContent(), { timeout: 15_000 }).toBe(target.title);
+
+      expect(pageErrors).toEqual([]);
+    } catch (err) {
+      await page.screenshot({ path: path.join(os.tmpdir(), 'shoplens-e2e-failure.png'), fullPage: true }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path.join(os.tmpdir(), 'shoplens-e2e-failure.png')})\nserver ${server?.logs() ?? ''}`, { cause: err });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { openShoplens, type Shoplens } from '../../src/main.js';
+
+/** A fresh data directory and an opened Shoplens on it; `cleanup` closes and deletes both. */
+export async function freshShoplens(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<{
+  dir: string;
+  config: Config;
+  shoplens: Shoplens;
+  cleanup: () => Promise<void>;
+}> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'shoplens-test-'));
+  const config = loadConfig({ dataDir: path.join(dir, 'data'), ...overrides }, {});
+  const shoplens = await openShoplens(config);
+  return {
+    dir,
+    config,
+    shoplens,
+    cleanup: async () => {
+      await shoplens.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function tempDir(prefix = 'shoplens-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}

@@ -1,0 +1,165 @@
+/**
+ * Typed client for the shoplens HTTP API v1. Every failure becomes an ApiError carrying the
+ * server's stable `code`, so the UI can show (and tests can assert) the same code the API sends.
+ */
+
+export interface ImageDTO {
+  key: number;
+  url: string;
+  width: number;
+  height: number;
+}
+
+export interface ProductDTO {
+  id: string;
+  title: string;
+  brand: string | null;
+  category: string | null;
+  price: number | null;
+  currency: string | null;
+  attributes: Record<string, string>;
+  images: ImageDTO[];
+}
+
+export interface HitDTO extends ProductDTO {
+  score: number;
+  distance: number;
+  matchedImage: ImageDTO;
+}
+
+export interface SearchResponse {
+  results: HitDTO[];
+  tookMs: number;
+}
+
+export interface FacetCount {
+  name: string;
+  count: number;
+}
+
+export interface FacetsDTO {
+  categories: FacetCount[];
+  brands: FacetCount[];
+  priceMin: number | null;
+  priceMax: number | null;
+}
+
+export interface ProductList {
+  items: ProductDTO[];
+  total: number;
+}
+
+export interface SearchFilter {
+  category?: string[];
+  brand?: string[];
+  priceMin?: number;
+  priceMax?: number;
+}
+
+export interface SearchParams {
+  k: number;
+  filter: SearchFilter;
+  notLikeIds: string[];
+}
+
+/** What the shopper searches with. */
+export type SearchQuery = { kind: 'file'; file: File } | { kind: 'url'; url: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError('NETWORK_ERROR', 'Could not reach the shoplens server. Is it running?', 0);
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy or crash page instead of our JSON: report the status below.
+  }
+  if (!res.ok) {
+    const err = body as { code?: unknown; message?: unknown } | null;
+    const code = typeof err?.code === 'string' ? err.code : `HTTP_${res.status}`;
+    const message = typeof err?.message === 'string' ? err.message : res.statusText || 'Request failed';
+    throw new ApiError(code, message, res.status);
+  }
+  return body as T;
+}
+
+function filterQuery(filter: SearchFilter, extra: Record<string, string | number> = {}): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(extra)) q.set(key, String(value));
+  for (const c of filter.category ?? []) q.append('category', c);
+  for (const b of filter.brand ?? []) q.append('brand', b);
+  if (filter.priceMin !== undefined) q.set('priceMin', String(filter.priceMin));
+  if (filter.priceMax !== undefined) q.set('priceMax', String(filter.priceMax));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+function searchBody(params: SearchParams): Record<string, unknown> {
+  const body: Record<string, unknown> = { k: params.k, filter: params.filter };
+  if (params.notLikeIds.length > 0) body.notLikeIds = params.notLikeIds;
+  return body;
+}
+
+export function searchByImage(query: SearchQuery, params: SearchParams, signal?: AbortSignal): Promise<SearchResponse> {
+  if (query.kind === 'url') {
+    return request<SearchResponse>('/api/v1/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: query.url, ...searchBody(params) }),
+      signal,
+    });
+  }
+  const form = new FormData();
+  form.append('params', JSON.stringify(searchBody(params)));
+  // The file goes last so a streaming server has read the params before the bytes arrive.
+  form.append('image', query.file, query.file.name || 'upload');
+  return request<SearchResponse>('/api/v1/search', { method: 'POST', body: form, signal });
+}
+
+let facetsPromise: Promise<FacetsDTO> | null = null;
+
+/** Facets change only on ingest: fetch once per page load (retried after a failure). */
+export function getFacets(): Promise<FacetsDTO> {
+  facetsPromise ??= request<FacetsDTO>('/api/v1/facets').catch((err: unknown) => {
+    facetsPromise = null;
+    throw err;
+  });
+  return facetsPromise;
+}
+
+export function listProducts(
+  options: { offset: number; limit: number; filter: SearchFilter },
+  signal?: AbortSignal,
+): Promise<ProductList> {
+  const qs = filterQuery(options.filter, { offset: options.offset, limit: options.limit });
+  return request<ProductList>(`/api/v1/products${qs}`, { signal });
+}
+
+export function getProduct(id: string, signal?: AbortSignal): Promise<ProductDTO> {
+  return request<ProductDTO>(`/api/v1/products/${encodeURIComponent(id)}`, { signal });
+}
+
+export function getSimilar(id: string, k: number, signal?: AbortSignal): Promise<SearchResponse> {
+  return request<SearchResponse>(`/api/v1/products/${encodeURIComponent(id)}/similar?k=${k}`, { signal });
+}
