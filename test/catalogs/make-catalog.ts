@@ -30,21 +30,21 @@ export type BrokenKind =
   | 'unsupported-format-svg';
 
 /**
- * Broken rows cycle through this list in order, so the first ten broken rows cover ten
- * different kinds and 12+ broken rows cover them all.
+ * Broken rows cycle through this list in order: ten broken rows cover every kind of break
+ * (bad price and unsupported format each once), twelve cover every variant.
  */
 export const BROKEN_KINDS: readonly BrokenKind[] = [
   'missing-image-file',
   'corrupt-jpeg',
   'text-as-jpeg',
   'bad-price-text',
-  'bad-price-negative',
   'missing-title',
   'empty-id',
   'duplicate-id',
   'wrong-column-count',
   'png-bomb-header',
   'unsupported-format-bmp',
+  'bad-price-negative',
   'unsupported-format-svg',
 ];
 
@@ -76,7 +76,8 @@ export interface MakeCatalogResult {
 
 const HEADER = ['id', 'title', 'brand', 'category', 'price', 'currency', 'image', 'color', 'material'] as const;
 const BRANDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Vandelay', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne'];
-const CATEGORIES = ['shoes', 'bags', 'shirts', 'mugs', 'lamps', 'toys', 'bottles', 'boxes'];
+/** Indexed by the silhouette productSvg draws, so a row's category matches its picture. */
+const CATEGORIES = ['bags', 'balls', 'bottles', 'shirts', 'mugs', 'shoes'];
 const MATERIALS = ['cotton', 'leather', 'steel', 'glass', 'wood', 'ceramic', 'plastic', 'wool'];
 const PALETTE: Array<[string, string]> = [
   ['red', '#d62828'], ['orange', '#f77f00'], ['yellow', '#fcbf49'], ['green', '#2a9d8f'],
@@ -84,7 +85,7 @@ const PALETTE: Array<[string, string]> = [
   ['pink', '#ff70a6'], ['brown', '#8d5524'], ['black', '#111111'], ['gray', '#8d99ae'],
   ['teal', '#118ab2'], ['maroon', '#6a040f'], ['olive', '#606c38'], ['beige', '#e9c46a'],
 ];
-const NOUNS = ['Sneaker', 'Tote', 'Shirt', 'Mug', 'Lamp', 'Robot', 'Bottle', 'Box'];
+const NOUNS = ['Tote', 'Ball', 'Bottle', 'Shirt', 'Mug', 'Sneaker'];
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -116,7 +117,11 @@ function csvField(value: string): string {
  * and a bar code that encodes the image number, so no two images are alike even when the random
  * choices coincide.
  */
-export function productSvg(seed: number, serial: number, size: number): { svg: string; colour: string } {
+export function productSvg(
+  seed: number,
+  serial: number,
+  size: number,
+): { svg: string; colour: string; shape: number } {
   const rand = mulberry32(seed);
   const [colourName, main] = pick(rand, PALETTE);
   const [, accent] = pick(rand, PALETTE);
@@ -186,7 +191,7 @@ export function productSvg(seed: number, serial: number, size: number): { svg: s
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${s} ${s}">` +
     `<defs><pattern id="p" width="${ps}" height="${ps}" patternUnits="userSpaceOnUse" patternTransform="rotate(${angle})">${pattern}</pattern></defs>` +
     `<rect width="${s}" height="${s}" fill="#ffffff"/>${accents.join('')}${body}${bars.join('')}</svg>`;
-  return { svg, colour: colourName };
+  return { svg, colour: colourName, shape: shapeKind };
 }
 
 async function renderJpeg(seed: number, serial: number, size: number): Promise<{ jpeg: Buffer; colour: string }> {
@@ -308,13 +313,12 @@ export async function makeCatalog(options: MakeCatalogOptions): Promise<MakeCata
   for (let index = 0; index < rows; index++) {
     const r = mulberry32(seed * 1_000_003 + index);
     const id = `sku-${String(index + 1).padStart(6, '0')}`;
-    const categoryIdx = int(r, 0, CATEGORIES.length - 1);
     const material = pick(r, MATERIALS);
     const brand = pick(r, BRANDS);
     const price = (int(r, 199, 24_999) / 100).toFixed(2);
     const imageSeed = seed * 7_919 + index * 104_729 + 17;
     const serial = (index + 1) & 0xffff;
-    const colour = productSvg(imageSeed, serial, size).colour;
+    const { colour, shape: categoryIdx } = productSvg(imageSeed, serial, size);
     const title = `${colour[0]!.toUpperCase()}${colour.slice(1)} ${material} ${NOUNS[categoryIdx]!} ${index + 1}`;
     const image = `images/${id}.jpg`;
     const row: PlannedRow = {

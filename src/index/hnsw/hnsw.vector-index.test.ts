@@ -20,18 +20,19 @@ describe('HnswVectorIndex specifics', () => {
   });
 
   it('reuses slots of removed vectors, so churn does not grow the graph', () => {
-    const data = clusteredVectors(2000, 16, 21);
-    const ix = HnswVectorIndex.create({ dimensions: 16, metric: 'cosine', hnsw: { initialCapacity: 1000 } });
-    const keys = Array.from({ length: 1000 }, (_, i) => i);
-    ix.upsert(keys, data.slice(0, 1000));
+    const data = clusteredVectors(600, 16, 21);
+    const ix = HnswVectorIndex.create({ dimensions: 16, metric: 'cosine', hnsw: { initialCapacity: 300 } });
+    const keys = Array.from({ length: 300 }, (_, i) => i);
+    ix.upsert(keys, data.slice(0, 300));
     for (let round = 1; round <= 5; round++) {
-      ix.remove(keys.map((k) => k + (round - 1) * 1000));
-      ix.upsert(keys.map((k) => k + round * 1000), data.slice(round % 2 === 0 ? 0 : 1000, round % 2 === 0 ? 1000 : 2000));
+      ix.remove(keys.map((k) => k + (round - 1) * 300));
+      ix.upsert(keys.map((k) => k + round * 300), data.slice(round % 2 === 0 ? 0 : 300, round % 2 === 0 ? 300 : 600));
     }
-    expect(ix.size()).toBe(1000);
-    // Capacity never had to grow: 1000 live keys fit in 1000 slots throughout.
-    expect((ix as unknown as { capacity: number }).capacity).toBe(1000);
-    expect(ix.search(data[1500]!, 1)[0]!.key).toBe(5500);
+    expect(ix.size()).toBe(300);
+    // Capacity never had to grow: 300 live keys fit in 300 slots throughout.
+    expect((ix as unknown as { capacity: number }).capacity).toBe(300);
+    // Round 5 inserted data[300..599] under keys 1500..1799.
+    expect(ix.search(data[450]!, 1)[0]!.key).toBe(1650);
   });
 
   it('keeps efSearch from open() options and the graph shape from the file', async () => {

@@ -109,6 +109,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
   let browseAbort: AbortController | null = null;
   let facets: FacetsDTO | null = null;
   let facetsError: unknown = null;
+  /** Set by a new query: its first answer is scrolled into view if it landed below the fold (phones). */
+  let scrollToResults = false;
 
   // ---- query input: drop zone, file pickers, URL form -------------------------------------
   const fileInput = h('input', {
@@ -238,9 +240,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.notLike.clear();
     urlInput.value = query.kind === 'url' ? query.url : '';
     renderDrop();
+    scrollToResults = true;
     void runSearch();
-    // On phones the results start below the fold: bring them up so the search visibly happened.
-    if (results.getBoundingClientRect().top > window.innerHeight * 0.75) results.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
 
   function clearQuery(): void {
@@ -273,6 +274,10 @@ export function mountSearchPage(root: HTMLElement): () => void {
       state.search = { status: 'error', error };
     }
     renderResults();
+    if (scrollToResults) {
+      scrollToResults = false;
+      if (results.getBoundingClientRect().top > window.innerHeight * 0.5) results.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    }
   }
 
   async function loadBrowse(more: boolean): Promise<void> {
