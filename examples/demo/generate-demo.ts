@@ -4,6 +4,7 @@
  *
  *   npx tsx examples/demo/generate-demo.ts            # regenerate the catalog in place
  *   npx tsx examples/demo/generate-demo.ts --sheets /tmp/sheets   # also write review contact sheets
+ *   npx tsx examples/demo/generate-demo.ts --out /tmp/demo --verbose  # elsewhere, logging every skip
  *
  * Deterministic: source files are listed in sorted order and every random choice comes from a
  * PRNG seeded with a hash of the source file path, so re-running yields byte-identical CSVs and
@@ -70,7 +71,7 @@ const CATEGORIES: CategoryRule[] = [
   {
     name: 'Bags & Accessories',
     folders: ['people/clothing', 'people/clothing/jewelry', 'containers', 'unsorted', 'transportation', 'tools', 'geography', 'signs_and_symbols/clocks'],
-    include: /sunglasses|earring|gold_chain|wedding_rings|straw_tote|borsetta|valigie|borsa|suitcase|umbrella|keyring|zaino|alarm_clock|cesto/,
+    include: /sunglasses|earring|gold_chain|wedding_rings_jarno_vas1|straw_tote|borsetta|valigie|borsa|suitcase|umbrella|keyring|zaino|alarm_clock|cesto/,
     exclude: /_bw/,
     price: [8, 149],
     max: 22,
@@ -80,7 +81,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Home & Furniture',
     folders: ['buildings/furniture', 'office', 'tools', 'unsorted', 'signs_and_symbols/clocks', 'computer', 'food/beverages', 'plants/flowers'],
     include: /sedia|chair|table|tavolo_|couch|poltrona|mobile_arch|barrel|lamp|candela|clock|orologio|sand_?glass|clessidra|picture_frame|flower-pot|flowerandpot/,
-    exclude: /television|alarm_clock|lampada_da_cantiere|clock0|clock1|breuer_0[2-4]/,
+    exclude: /television|flower-pot_01|alarm_clock|lampada_da_cantiere|clock0|clock1|breuer_0[2-4]/,
     price: [15, 499],
     max: 24,
     extra: { column: 'style', values: ['modern', 'rustic', 'classic', 'scandinavian', 'industrial'] },
@@ -107,7 +108,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Toys & Games',
     folders: ['recreation/toys', 'tools/toys', 'recreation/games', 'recreation/games/chess', 'recreation/games/dice', 'recreation/party', 'recreation', 'computer', 'computer/hardware'],
     include: /blocks|ball|boomerang|domo_kun|gameboy|train|robot|duck|rubik|teddy|paper_plane|wagon|chess|dice|balloon|baloon|palloncini|joystick|joypad|plush|sand_castle|pacco_regalo|scrathing/,
-    exclude: /_bw|8_ball|9_ball|8ball|9ball|form_jarno|soccer|baseball|basebalm|chess_set_symbols|chess_game|yet_another_chess|heart-ballons|balloons/,
+    exclude: /_bw|baloon|balloon-(black|white|green|orange|purple|yellow)|8_ball|9_ball|8ball|9ball|form_jarno|soccer|baseball|basebalm|chess_set_symbols|chess_game|yet_another_chess|heart-ballons|balloons/,
     price: [5, 79],
     max: 26,
     extra: { column: 'size', values: ['small', 'medium', 'large'] },
@@ -116,7 +117,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Sports & Outdoors',
     folders: ['recreation/sports', 'recreation/toys', 'recreation', 'unsorted', 'tools', 'transportation', 'transportation/vehicles', 'geography'],
     include: /ball|racket|racquet|bat_|glove|helmet|dartboard|surfboard|target_with|binocul|binocolo|cronometro|nunchaku|scuba|sledge|sacco_a_pelo|tenda|telescope|compass|bussola|bicycle|bicicletta|bike|vtt|spyglass|table_tennis/,
-    exclude: /_bw|bike_tobias|a_boy|flaming|golf_flag|pitch|beckham|sportcar|volleball_net|basebalm/,
+    exclude: /_bw|bike_tobias|bicicletta|bicycle_philippe|surfboard_jurgen|a_boy|flaming|golf_flag|pitch|beckham|sportcar|volleball_net|basebalm/,
     price: [9, 399],
     max: 26,
     extra: { column: 'material', values: ['aluminium', 'carbon', 'rubber', 'nylon', 'leather'] },
@@ -125,7 +126,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Electronics',
     folders: ['computer/hardware', 'computer', 'electronics', 'office/telephone', 'recreation/music', 'recreation', 'unsorted', 'buildings/furniture', 'tools'],
     include: /laptop|notebook|keyboard|mouse|monitor|lcd|screen|printer|stampante|camera|camcorder|telecamera|cinepresa|macchina_fotografica|nikon|coolpix|webcam|phone|mobile|handphone|telefono|telephone|headphones|boombox|gramophone|jukebox|tv|televis|proiettore|speaker|pda|gps|usb|joystick|computer|desktop|tower|modem|router|sony_clie|cassette|cd_drive|video_lcd|scanner|harddisk|disco_rigido/,
-    exclude: /_bw|mouse_pointer|zazou|etiquette|network|Keyboardlayout|keyboard_key|pointer|numero_verde|lutte|sauvetage|email|green_computer|gis-computer|tv_01|flat_screen|filmphoto|workstation/,
+    exclude: /_bw|saxophone|router_cisco|mouse_pointer|zazou|etiquette|network|Keyboardlayout|keyboard_key|pointer|numero_verde|lutte|sauvetage|email|green_computer|gis-computer|tv_01|flat_screen|filmphoto|workstation/,
     price: [15, 899],
     max: 28,
     extra: { column: 'style', values: ['compact', 'professional', 'retro', 'wireless', 'classic'] },
@@ -230,12 +231,12 @@ const TRANSLATE: Record<string, string> = {
   arbre: 'Tree', modern: 'Modern', olivier: 'Olive Tree', calcolatrice: 'Calculator', pinzatrice: 'Stapler',
   grigia: 'Grey', puntine: 'Push Pins', clips: 'Paper Clips', blocco: 'Notepad', notes: '', tavolozza: 'Palette',
   colori: 'Colours', libro: 'Book', ricette: 'Recipes', cuc: '', bibliografia: 'Reference Book', stara: 'Old',
-  ksiega: 'Book', diary: 'Diary', appunti: 'Notes', cestino: 'Wastebasket', pieno: 'Full', vuoto: 'Empty',
+  ksiega: 'Book', diary: 'Diary', appunti: 'Notes', cestino: 'Wastebasket', vuoto: 'Empty',
   scotch: 'Tape', aglio: 'Garlic', ravanello: 'Radish', paprika: 'Paprika', peperoncino: 'Chili', pannocchia: 'Corn Cob',
   gran: '', turc: '', prugna: 'Plum', torta: 'Tart', zucca: 'Pumpkin', pomodori: 'Tomatoes', kubek: 'Mug',
   herbaty: '', zielony: 'Green', cuppa: 'Cuppa', lattine: 'Cans', birra: 'Beer', padella: 'Frying Pan', in: '',
   di: '', da: '', e: '', con: '', per: '', del: '', della: '', lente: 'Lens', meno: '', normale: '', ombrelloni: 'Parasol',
-  anelli: 'Rings', colour: '', simple: '', whole: '', one: '', cappello: 'Hat', thongs: 'Flip Flops', tie: 'Tie', clothing: '', hat: 'Hat', pimp: 'Wide Brim',
+  anelli: 'Rings', envelop: 'Envelope', palmtree: 'Palm Tree', pieno: '',  chesspieces: 'Chess', colour: '', simple: '', whole: '', one: '', cappello: 'Hat', thongs: 'Flip Flops', tie: 'Tie', clothing: '', hat: 'Hat', pimp: 'Wide Brim',
   tophat: 'Top Hat', wild: 'Wild', what: 'Carrot', s: '', up: '', doc: '', cacuts: 'Cactus', lotas: 'Lotus',
   pettle: 'Petal', daff: 'Daffodil', mirjam: 'Flower', dream: 'Dream', vtt: 'Mountain Bike', spaclu: 'Spatula',
   mallot: 'Mallet', bypasslopper: 'Bypass Lopper', hedgeshear: 'Hedge Shears', leafrake: 'Leaf Rake',
@@ -346,6 +347,30 @@ const TITLE_OVERRIDES: Record<string, string> = {
   'pantyhose_collant_rolla_.png': 'Pantyhose',
   'melon_goneri_le_bouder_01.png': 'Melon',
   'hat_01.png': 'Party Hat',
+  'lamp_sergio_luiz_araujo__01.png': 'Light Bulb',
+  'coffee.png': 'Coffee Mug',
+  'orologio_da_parete_archi_01.png': 'Wall Clock',
+  'chiave_architetto_france_01.png': 'Door Key',
+  'paint_roller_banner_gera_01.png': 'Wide Paint Roller',
+  'paint_roller_border_gera_01.png': 'Edging Paint Roller',
+  'paint_roller_wall_gerald_01.png': 'Paint Roller Kit',
+  'tools_nicu_buculei_01.png': 'Spanner & Screwdriver Set',
+  'guanti__e_pinze.png': 'Work Gloves & Pliers',
+  '8ball_nicu_buculei_01.png': 'Billiard 8 Ball',
+  'lcd.png': 'LCD Screen',
+  'crt_monitor_01.png': 'CRT Monitor',
+  'televisore_telecomando_a_01.png': 'Television with Remote',
+  'domo_kun_nicu_buculei_01.png': 'Monster Plush',
+  'gameboy_pocket_durex_r.png': 'Handheld Game Console',
+  'joystick_beige_gray_petr_01.png': 'Beige Joystick',
+  'table_tennis_omar_abo-na_01.png': 'Table Tennis Bats',
+  'hat_-_clothing_nicu_bucu_01.png': 'Cowboy Hat',
+  'hat_-_clothing_nicu_bucu_02.png': 'Baseball Cap',
+  'hat_-_clothing_nicu_bucu_03.png': 'Tall Felt Hat',
+  'hat_-_clothing_nicu_bucu_04.png': 'Fez',
+  'hat_-_clothing_nicu_bucu_05.png': 'Bowler Hat',
+  'purple_hat_nicu_buculei_01.png': 'Wide Brim Hat',
+  'tie_-_clothing_nicu_bucu_01.png': 'Bow Tie',
   'hat_02.png': 'Party Hat',
   'scodella_gatto_architett_01.png': 'Pet Bowl',
   'lampada_da_cantiere.png': 'Work Lamp',
@@ -706,11 +731,15 @@ async function writeSheets(outDir: string, sheetsDir: string, products: DemoProd
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const sheetsIdx = process.argv.indexOf('--sheets');
-  const sheets = sheetsIdx >= 0 ? process.argv[sheetsIdx + 1] : undefined;
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const sheets = arg('sheets');
+  const outDir = path.resolve(arg('out') ?? HERE);
   const started = Date.now();
   const verbose = process.argv.includes('--verbose');
-  const products = await generateDemo(HERE, sheets, verbose ? (line) => console.log(line) : undefined);
+  const products = await generateDemo(outDir, sheets, verbose ? (line) => console.log(line) : undefined);
   const byCategory = new Map<string, number>();
   for (const p of products) byCategory.set(p.category, (byCategory.get(p.category) ?? 0) + 1);
   for (const [name, n] of byCategory) console.log(`${n.toString().padStart(4)}  ${name}`);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { processIO, type CliIO } from './context.js';
 import { registerDelete } from './delete.command.js';
 import { registerDemo } from './demo.command.js';
+import { registerEval } from './eval.command.js';
 import { registerIngest } from './ingest.command.js';
 import { registerSearch } from './search.command.js';
 import { registerServe } from './serve.command.js';
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerServe(program, io, setExit);
   registerStats(program, io, setExit);
   registerDelete(program, io, setExit);
+  registerEval(program, io, setExit);
   registerDemo(program, io, setExit);
   try {
     await program.parseAsync(argv);

@@ -85,7 +85,7 @@ describe('index files', () => {
     const meta = { format: 1, kind: 'exact' as const, dimensions: 16, metric: 'cosine' as const, extractor, storeVersion: 0, count: 0, file: 'index.exact.bin', savedAt: 'now' };
     await writeIndexMeta(path, meta);
     expect(await readIndexMeta(path)).toEqual(meta);
-    await expect(writeIndexMeta(path, { ...meta, count: -1 })).rejects.toThrow();
+    await expect(writeIndexMeta(path, { ...meta, count: -1 })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
   });
 
   it('refuses to save vectors under an extractor of another shape', async () => {

@@ -61,7 +61,11 @@ export function indexDataFile(kind: VectorIndexKind): string {
 
 /** Writes `meta` as JSON to `path`, atomically. */
 export async function writeIndexMeta(path: string, meta: IndexMeta): Promise<void> {
-  const json = JSON.stringify(indexMetaSchema.parse(meta), null, 2) + '\n';
+  const parsed = indexMetaSchema.safeParse(meta);
+  if (!parsed.success) {
+    throw new AppError('INVALID_PARAMETER', `refusing to write invalid index meta: ${parsed.error.message}`, { details: { path } });
+  }
+  const json = JSON.stringify(parsed.data, null, 2) + '\n';
   await writeAtomically(path, (tmp) => writeFile(tmp, json, 'utf8'));
 }
 

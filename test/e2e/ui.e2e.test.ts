@@ -162,6 +162,16 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       expect(pct.every(Number.isFinite)).toBe(true);
       expect(pct[0]).toBe(Math.max(...pct));
 
+      // A category filter narrows the results to that category (sent in the multipart `params`).
+      const shirts = PRODUCTS.filter((p) => p.category === 'shirts').map((p) => p.id);
+      await page.getByRole('checkbox', { name: /^shirts/ }).check();
+      await expect
+        .poll(async () => (await page.getByTestId('result-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-product-id')))).sort(), { timeout: 15_000 })
+        .toEqual([...shirts].sort());
+      await page.getByRole('checkbox', { name: /^shirts/ }).uncheck();
+      await expect.poll(() => page.getByTestId('result-card').count(), { timeout: 15_000 }).toBeGreaterThan(shirts.length);
+      expect(await firstResultId(page)).toBe(target.id);
+
       // "Not like this" removes the product, lists it as a removable chip and searches again.
       await page.getByTestId('result-card').first().getByRole('button', { name: /not like this/i }).click();
       await expect.poll(() => page.getByTestId('not-like-chip').count()).toBe(1);

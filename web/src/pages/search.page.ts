@@ -351,8 +351,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
     replaceChildren(
       previewBar,
       h('span', { class: 'preview-name', id: 'drop-hint', title: name }, name),
-      h('button', { type: 'button', class: 'btn btn-small', on: { click: () => fileInput.click() } }, 'Change photo'),
-      h('button', { type: 'button', class: 'btn btn-small', on: { click: clearQuery } }, 'Clear search'),
+      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': 'Change photo', on: { click: () => fileInput.click() } }, 'Change'),
+      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': 'Clear search', on: { click: clearQuery } }, 'Clear'),
     );
   }
 
