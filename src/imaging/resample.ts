@@ -68,6 +68,11 @@ export function resample<T extends AnyImage>(img: T, width: number, height: numb
     out.set(src);
     return { ...img, data: out } as T;
   }
+  // Large reductions: halve (or more) with an exact integer box average first, which reads each
+  // source pixel once, then finish with the tent filter at a reduction below 4×. Cuts the cost of
+  // 512 px → 128 px by ~3× with no visible difference at feature resolution.
+  const fx = Math.floor(img.width / width / 2), fy = Math.floor(img.height / height / 2);
+  if (fx >= 2 || fy >= 2) return resample(boxShrink(img, Math.max(1, fx), Math.max(1, fy)), width, height);
   const wx = axisWeights(img.width, width);
   const wy = axisWeights(img.height, height);
   // Horizontal pass into floats (img.height × width), then vertical pass with rounding. Loops are
@@ -111,6 +116,29 @@ export function resample<T extends AnyImage>(img: T, width: number, height: numb
     }
   }
   return { data: out, width, height, channels: c } as T;
+}
+
+/** Averages fx×fy blocks (integer factors); a remainder of < f pixels at the right/bottom is dropped. */
+function boxShrink<T extends AnyImage>(img: T, fx: number, fy: number): T {
+  const c = img.channels;
+  const w = Math.floor(img.width / fx), h = Math.floor(img.height / fy);
+  const src = img.data;
+  const out = c === 3 ? Buffer.alloc(w * h * 3) : new Uint8Array(w * h);
+  const acc = new Uint32Array(w * c);
+  const area = fx * fy, half = area >> 1;
+  for (let y = 0; y < h; y++) {
+    acc.fill(0);
+    for (let dy = 0; dy < fy; dy++) {
+      const row = (y * fy + dy) * img.width * c;
+      for (let x = 0, o = 0; x < w; x++, o += c) {
+        let p = row + x * fx * c;
+        for (let dx = 0; dx < fx; dx++) for (let ch = 0; ch < c; ch++) acc[o + ch]! += src[p++]!;
+      }
+    }
+    const rowOut = y * w * c;
+    for (let i = 0; i < w * c; i++) out[rowOut + i] = Math.floor((acc[i]! + half) / area);
+  }
+  return { data: out, width: w, height: h, channels: c } as T;
 }
 
 /**

@@ -93,7 +93,10 @@ describe('HTTP API', () => {
     for (const r of byCat.results) expect(r.category).toBe(other.category);
 
     const priced = (await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 24, filter: { priceMin: 20, priceMax: 60 } }) }])).json();
-    for (const r of priced.results) expect(r.price).toBeGreaterThanOrEqual(20), expect(r.price).toBeLessThanOrEqual(60);
+    for (const r of priced.results) {
+      expect(r.price).toBeGreaterThanOrEqual(20);
+      expect(r.price).toBeLessThanOrEqual(60);
+    }
     expect(priced.results.length).toBe(rows.filter((r) => r.price >= 20 && r.price <= 60).length);
 
     const excluded = (await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 5, excludeIds: [row.id] }) }])).json();

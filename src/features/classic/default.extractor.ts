@@ -31,8 +31,8 @@ export const DEFAULT_EXTRACTOR_OPTIONS: ClassicExtractorOptions = {
   hog: { cellSize: 8, bins: 9, blockSize: 2, blockStride: 1 },
   colorLevels: [1, 2],
   lbpLevels: [1, 2],
-  clahe: { window: 16, maxSlope: 3 },
-  weights: { color: 1, texture: 0.5, shape: 1 },
+  clahe: null,
+  weights: { color: 1, texture: 0.5, shape: 2 },
 };
 
 /**

@@ -1,0 +1,88 @@
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../src/cli/context.js';
+import { runCli } from '../../src/cli/main.js';
+import { makeCatalog } from '../catalogs/make-catalog.js';
+import { tempDir } from './shoplens.factory.js';
+
+function capture(): CliIO & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false, stdout: () => out, stderr: () => err };
+}
+
+async function cli(...args: string[]) {
+  const io = capture();
+  const code = await runCli(['node', 'shoplens', ...args], io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
+});
+
+describe('shoplens CLI', () => {
+  it('ingest → search --json → similar → stats → delete, with meaningful exit codes', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const data = path.join(dir, 'data');
+    const cat = await makeCatalog({ out: path.join(dir, 'cat'), rows: 20, broken: 3, seed: 9 });
+
+    const ingest = await cli('ingest', cat.catalogPath, '--data', data);
+    expect(ingest.code).toBe(2); // some rows failed
+    expect(ingest.out).toMatch(/created 17/);
+    for (const b of cat.brokenRows) expect(ingest.out).toContain(`row ${b.row}`);
+
+    const again = await cli('ingest', cat.catalogPath, '--data', data, '--json');
+    const report = JSON.parse(again.out);
+    expect(report).toMatchObject({ created: 0, updated: 0, noChanges: true });
+    expect(report.failed).toHaveLength(3);
+
+    const good = (await readFile(cat.catalogPath, 'utf8')).trimEnd().split('\n').slice(1)
+      .map((l) => l.split(','))
+      .find((c) => !cat.brokenRows.some((b) => b.id === c[0]) && c[0] !== '')!;
+    const image = path.join(path.dirname(cat.catalogPath), good[6]!.split('|')[0]!);
+    const search = await cli('search', image, '--k', '5', '--json', '--data', data);
+    expect(search.code).toBe(0);
+    const parsed = JSON.parse(search.out);
+    expect(parsed.results).toHaveLength(5);
+    expect(parsed.results[0]).toMatchObject({ id: good[0], title: good[1] });
+    expect(typeof parsed.results[0].score).toBe('number');
+
+    const human = await cli('search', image, '--k', '3', '--data', data);
+    expect(human.out).toContain(good[0]!);
+
+    const similar = await cli('similar', good[0]!, '--k', '4', '--json', '--data', data);
+    const sim = JSON.parse(similar.out);
+    expect(sim.results).toHaveLength(4);
+    expect(sim.results.map((r: { id: string }) => r.id)).not.toContain(good[0]);
+
+    const stats = JSON.parse((await cli('stats', '--json', '--data', data)).out);
+    expect(stats.products).toBe(17);
+    expect(stats.index.vectors).toBe(stats.images);
+
+    const del = await cli('delete', good[0]!, '--data', data);
+    expect(del.code).toBe(0);
+    expect((await cli('similar', good[0]!, '--data', data)).code).toBe(1);
+    const after = JSON.parse((await cli('search', image, '--k', '20', '--json', '--data', data)).out);
+    expect(after.results.map((r: { id: string }) => r.id)).not.toContain(good[0]);
+  });
+
+  it('reports bad input with a stable code and exit code 1, usage errors with 64', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const data = path.join(dir, 'data');
+    const missing = await cli('ingest', path.join(dir, 'nope.csv'), '--data', data);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/CATALOG_NOT_FOUND/);
+    const badK = await cli('search', path.join(dir, 'x.jpg'), '--k', 'zero', '--data', data);
+    expect(badK.code).toBe(1);
+    expect(badK.err).toMatch(/INVALID_PARAMETER/);
+    const json = await cli('search', path.join(dir, 'x.jpg'), '--json', '--data', data);
+    expect(JSON.parse(json.out).error.code).toBe('IMAGE_NOT_FOUND');
+    expect((await cli('frobnicate')).code).toBe(64);
+    expect((await cli('search')).code).toBe(64);
+  });
+});
