@@ -11,7 +11,6 @@
  * images (given the same sharp/libvips version), and curating one category does not reshuffle
  * the prices or brands of the others.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -108,7 +107,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Toys & Games',
     folders: ['recreation/toys', 'tools/toys', 'recreation/games', 'recreation/games/chess', 'recreation/games/dice', 'recreation/party', 'recreation', 'computer', 'computer/hardware'],
     include: /blocks|ball|boomerang|domo_kun|gameboy|train|robot|duck|rubik|teddy|paper_plane|wagon|chess|dice|balloon|baloon|palloncini|joystick|joypad|plush|sand_castle|pacco_regalo|scrathing/,
-    exclude: /_bw|baloon|balloon-(black|white|green|orange|purple|yellow)|8_ball|9_ball|8ball|9ball|form_jarno|soccer|baseball|basebalm|chess_set_symbols|chess_game|yet_another_chess|heart-ballons|balloons/,
+    exclude: /_bw|six-sided|baloon|balloon-(black|white|green|orange|purple|yellow)|8_ball|9_ball|8ball|9ball|form_jarno|soccer|baseball|basebalm|chess_set_symbols|chess_game|yet_another_chess|heart-ballons|balloons/,
     price: [5, 79],
     max: 26,
     extra: { column: 'size', values: ['small', 'medium', 'large'] },
@@ -117,7 +116,7 @@ const CATEGORIES: CategoryRule[] = [
     name: 'Sports & Outdoors',
     folders: ['recreation/sports', 'recreation/toys', 'recreation', 'unsorted', 'tools', 'transportation', 'transportation/vehicles', 'geography'],
     include: /ball|racket|racquet|bat_|glove|helmet|dartboard|surfboard|target_with|binocul|binocolo|cronometro|nunchaku|scuba|sledge|sacco_a_pelo|tenda|telescope|compass|bussola|bicycle|bicicletta|bike|vtt|spyglass|table_tennis/,
-    exclude: /_bw|bike_tobias|bicicletta|bicycle_philippe|surfboard_jurgen|a_boy|flaming|golf_flag|pitch|beckham|sportcar|volleball_net|basebalm/,
+    exclude: /_bw|buses|bike_tobias|bicicletta|bicycle_philippe|surfboard_jurgen|a_boy|flaming|golf_flag|pitch|beckham|sportcar|volleball_net|basebalm/,
     price: [9, 399],
     max: 26,
     extra: { column: 'material', values: ['aluminium', 'carbon', 'rubber', 'nylon', 'leather'] },
@@ -212,7 +211,7 @@ const AUTHOR_TOKENS = new Set([
 
 /** Italian (and a few other) words in source names, so titles read as English shop items. */
 const TRANSLATE: Record<string, string> = {
-  sedia: 'Chair', legno: 'Wooden', tavolo: 'Table', poltrona: 'Armchair', ufficio: 'Office', mobile: 'Cabinet',
+  sedia: 'Chair', legno: 'Wooden', tavolo: 'Table', poltrona: 'Armchair', ufficio: 'Office', mobile: 'Mobile',
   camicia: 'Shirt', seta: 'Silk', pattino: 'Roller Skate', borsa: 'Bag', estiva: 'Summer', valigie: 'Suitcase',
   bags: 'Set', borsetta: 'Handbag', zaino: 'Backpack', montagna: 'Mountain', cesto: 'Basket', calzettoni: 'Knee Socks',
   vestito: 'Dress', rosa: 'Pink', signorinafoulard: 'Silk Scarf', tazza: 'Cup', caffe: 'Coffee', teiera: 'Teapot',
@@ -363,6 +362,9 @@ const TITLE_OVERRIDES: Record<string, string> = {
   'domo_kun_nicu_buculei_01.png': 'Monster Plush',
   'gameboy_pocket_durex_r.png': 'Handheld Game Console',
   'joystick_beige_gray_petr_01.png': 'Beige Joystick',
+  'joystick_atari_style_da_r.png': 'Retro Joystick',
+  'unita_disco_rigido_archi_01.png': 'External Hard Drive',
+  'mobile_phone_01.png': 'Mobile Phone',
   'table_tennis_omar_abo-na_01.png': 'Table Tennis Bats',
   'hat_-_clothing_nicu_bucu_01.png': 'Cowboy Hat',
   'hat_-_clothing_nicu_bucu_02.png': 'Baseball Cap',
@@ -632,6 +634,14 @@ export async function generateDemo(
   await rm(imagesDir, { recursive: true, force: true });
   await mkdir(imagesDir, { recursive: true });
 
+  // One product in SECOND_IMAGE_EVERY gets a second, detail shot: those with the smallest
+  // hash of their source path, so the choice does not depend on list order.
+  const withSecond = new Set(
+    candidates
+      .map((c) => c.rel)
+      .sort((a, b) => hash32(`second:${a}`) - hash32(`second:${b}`) || (a < b ? -1 : 1))
+      .slice(0, Math.round(candidates.length / SECOND_IMAGE_EVERY)),
+  );
   const products: DemoProduct[] = [];
   const titles = new Set<string>();
   for (const [index, c] of candidates.entries()) {
@@ -650,8 +660,7 @@ export async function generateDemo(
 
     const images = [`images/${id}.jpg`];
     await writeFile(path.join(outDir, images[0]!), await renderShot(c.rel, 'main'));
-    // Every tenth product (by hash, so stable under curation) gets a second, detail shot.
-    if (hash32(`second:${c.rel}`) % SECOND_IMAGE_EVERY === 0) {
+    if (withSecond.has(c.rel)) {
       const second = `images/${id}-2.jpg`;
       await writeFile(path.join(outDir, second), await renderShot(c.rel, 'alternate'));
       images.push(second);

@@ -68,10 +68,10 @@ export function resample<T extends AnyImage>(img: T, width: number, height: numb
     out.set(src);
     return { ...img, data: out } as T;
   }
-  // Large reductions: halve (or more) with an exact integer box average first, which reads each
-  // source pixel once, then finish with the tent filter at a reduction below 4×. Cuts the cost of
-  // 512 px → 128 px by ~3× with no visible difference at feature resolution.
-  const fx = Math.floor(img.width / width / 2), fy = Math.floor(img.height / height / 2);
+  // Reductions of 2× or more: an exact integer box average first (reads each source pixel once),
+  // then the tent filter for the remaining factor below 2×. The tent pass over a 512 px source is
+  // what dominates extraction time otherwise; at feature resolution the two filters are equivalent.
+  const fx = Math.floor(img.width / width), fy = Math.floor(img.height / height);
   if (fx >= 2 || fy >= 2) return resample(boxShrink(img, Math.max(1, fx), Math.max(1, fy)), width, height);
   const wx = axisWeights(img.width, width);
   const wy = axisWeights(img.height, height);
@@ -126,17 +126,27 @@ function boxShrink<T extends AnyImage>(img: T, fx: number, fy: number): T {
   const out = c === 3 ? Buffer.alloc(w * h * 3) : new Uint8Array(w * h);
   const acc = new Uint32Array(w * c);
   const area = fx * fy, half = area >> 1;
+  const rowLen = img.width * c;
   for (let y = 0; y < h; y++) {
     acc.fill(0);
     for (let dy = 0; dy < fy; dy++) {
-      const row = (y * fy + dy) * img.width * c;
-      for (let x = 0, o = 0; x < w; x++, o += c) {
-        let p = row + x * fx * c;
-        for (let dx = 0; dx < fx; dx++) for (let ch = 0; ch < c; ch++) acc[o + ch]! += src[p++]!;
+      let p = (y * fy + dy) * rowLen;
+      if (c === 3) {
+        for (let o = 0; o < w * 3; o += 3) {
+          let r = 0, g = 0, b = 0;
+          for (let dx = 0; dx < fx; dx++, p += 3) { r += src[p]!; g += src[p + 1]!; b += src[p + 2]!; }
+          acc[o]! += r; acc[o + 1]! += g; acc[o + 2]! += b;
+        }
+      } else {
+        for (let o = 0; o < w; o++) {
+          let v = 0;
+          for (let dx = 0; dx < fx; dx++) v += src[p++]!;
+          acc[o]! += v;
+        }
       }
     }
     const rowOut = y * w * c;
-    for (let i = 0; i < w * c; i++) out[rowOut + i] = Math.floor((acc[i]! + half) / area);
+    for (let i = 0; i < w * c; i++) out[rowOut + i] = ((acc[i]! + half) / area) | 0;
   }
   return { data: out, width: w, height: h, channels: c } as T;
 }

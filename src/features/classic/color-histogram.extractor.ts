@@ -1,5 +1,5 @@
 import { l2normalize } from '../../domain/vector.js';
-import { resize } from '../../imaging/index.js';
+import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/index.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 import { gridCellCount, gridCells } from './grid.js';
@@ -90,7 +90,7 @@ export class ColorHistogramExtractor implements FeatureExtractor {
     };
   }
 
-  async extract(image: RgbImage): Promise<Float32Array> {
-    return colorHistogram(await resize(image, 64, 64, 'fill'), this.opts);
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => colorHistogram(resample(img, 64, 64), this.opts));
   }
 }

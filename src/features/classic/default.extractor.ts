@@ -1,5 +1,5 @@
 import { l2normalize } from '../../domain/vector.js';
-import { enhanceContrast, fitSquare, resample, toGray } from '../../imaging/index.js';
+import { fitSquare, resample, toGray } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/index.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 import { colorHistogram, colorHistogramDimensions } from './color-histogram.extractor.js';
@@ -16,8 +16,6 @@ export interface ClassicExtractorOptions {
   hog: Required<HogOptions>;
   colorLevels: readonly number[];
   lbpLevels: readonly number[];
-  /** CLAHE before LBP/HOG: window in pixels and clip limit; null disables it. */
-  clahe: { window: number; maxSlope: number } | null;
   /** Block weights: each block is unit length, so these set each one's share of the cosine. */
   weights: { color: number; texture: number; shape: number };
 }
@@ -28,10 +26,9 @@ export const DEFAULT_EXTRACTOR_OPTIONS: ClassicExtractorOptions = {
   version: '1',
   side: 128,
   hogSide: 64,
-  hog: { cellSize: 8, bins: 9, blockSize: 2, blockStride: 1 },
+  hog: { cellSize: 8, bins: 9, blockSize: 2, blockStride: 1, noiseFloor: 4 },
   colorLevels: [1, 2],
   lbpLevels: [1, 2],
-  clahe: null,
   weights: { color: 1, texture: 0.5, shape: 2 },
 };
 
@@ -51,7 +48,7 @@ export class ClassicExtractor implements FeatureExtractor {
       texture: lbpDimensions({ levels: opts.lbpLevels }),
       shape: hogDimensions(opts.hogSide, opts.hogSide, opts.hog),
     };
-    const { hog, clahe, weights: w } = opts;
+    const { hog, weights: w } = opts;
     this.identity = {
       name: opts.name,
       version: opts.version,
@@ -60,19 +57,23 @@ export class ClassicExtractor implements FeatureExtractor {
       preprocessing:
         `rgb contain-white ${opts.side}x${opts.side}; ` +
         `color: hsv36 soft-hue pyramid ${opts.colorLevels.join('+')} sqrt l2 ×${w.color}; ` +
-        `gray bt601${clahe ? `, clahe ${clahe.window}px slope ${clahe.maxSlope}` : ''}; ` +
-        `texture: lbp-u2 p8r1 pyramid ${opts.lbpLevels.join('+')} sqrt l2 ×${w.texture}; ` +
-        `shape: ${opts.hogSide}x${opts.hogSide} hog cell ${hog.cellSize} bins ${hog.bins} block ${hog.blockSize}/${hog.blockStride} l2hys ×${w.shape}; ` +
+        `gray bt601; ` +
+        `texture: lbp-u2 p8r1 tol 3 pyramid ${opts.lbpLevels.join('+')} sqrt l2 ×${w.texture}; ` +
+        `shape: ${opts.hogSide}x${opts.hogSide} hog cell ${hog.cellSize} bins ${hog.bins} block ${hog.blockSize}/${hog.blockStride} l2hys floor ${hog.noiseFloor} ×${w.shape}; ` +
         `concat l2`,
     };
   }
 
-  async extract(image: RgbImage): Promise<Float32Array> {
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => this.extractSync(img));
+  }
+
+  /** Same as extract, synchronously: the whole pipeline is plain TypeScript (no thread-pool hop). */
+  extractSync(image: RgbImage): Float32Array {
     const o = this.opts;
     const square = fitSquare(image, o.side);
     const color = colorHistogram(square, { levels: o.colorLevels });
-    let gray = toGray(square);
-    if (o.clahe) gray = await enhanceContrast(gray, o.clahe);
+    const gray = toGray(square);
     const texture = lbpHistogram(gray, { levels: o.lbpLevels });
     const shapeInput = o.hogSide === o.side ? gray : resample(gray, o.hogSide, o.hogSide);
     const shape = hogDescriptor(shapeInput, o.hog);

@@ -1,5 +1,5 @@
 import { l2normalize } from '../../domain/vector.js';
-import { enhanceContrast, normalizeSize, toGray } from '../../imaging/index.js';
+import { fitSquare, toGray } from '../../imaging/index.js';
 import type { GrayImage, RgbImage } from '../../imaging/index.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 
@@ -18,10 +18,22 @@ export interface HogOptions {
   blockSize?: number;
   /** Block step in cells, default 1 (overlapping blocks). */
   blockStride?: number;
+  /**
+   * Gradient floor, in grey levels per pixel, added to each block's norm before normalising.
+   * Without it a flat block holding only JPEG noise is stretched to full length like a real edge,
+   * so a re-compressed copy of a product on white looks nothing like the original. Default 4.
+   */
+  noiseFloor?: number;
 }
 
 function resolved(opts: HogOptions): Required<HogOptions> {
-  return { cellSize: opts.cellSize ?? 8, bins: opts.bins ?? 9, blockSize: opts.blockSize ?? 2, blockStride: opts.blockStride ?? 1 };
+  return {
+    cellSize: opts.cellSize ?? 8,
+    bins: opts.bins ?? 9,
+    blockSize: opts.blockSize ?? 2,
+    blockStride: opts.blockStride ?? 1,
+    noiseFloor: opts.noiseFloor ?? 4,
+  };
 }
 
 export function hogDimensions(width: number, height: number, opts: HogOptions = {}): number {
@@ -33,7 +45,7 @@ export function hogDimensions(width: number, height: number, opts: HogOptions = 
 
 /** Unit-length HOG descriptor of a grey image. */
 export function hogDescriptor(img: GrayImage, opts: HogOptions = {}): Float32Array {
-  const { cellSize, bins, blockSize, blockStride } = resolved(opts);
+  const { cellSize, bins, blockSize, blockStride, noiseFloor } = resolved(opts);
   const { width: w, height: h, data: d } = img;
   const cellsX = Math.floor(w / cellSize), cellsY = Math.floor(h / cellSize);
   const hist = new Float32Array(cellsX * cellsY * bins);
@@ -73,6 +85,9 @@ export function hogDescriptor(img: GrayImage, opts: HogOptions = {}): Float32Arr
   const out = new Float32Array(hogDimensions(w, h, { cellSize, bins, blockSize, blockStride }));
   const blockLen = blockSize * blockSize * bins;
   const block = new Float32Array(blockLen);
+  // A block of pixels each with gradient magnitude `noiseFloor` has an L1 mass of about
+  // pixels × noiseFloor; used as the epsilon of the first normalisation.
+  const eps = blockSize * blockSize * cellSize * cellSize * noiseFloor;
   let o = 0;
   for (let by = 0; by + blockSize <= cellsY; by += blockStride) {
     for (let bx = 0; bx + blockSize <= cellsX; bx += blockStride) {
@@ -83,11 +98,23 @@ export function hogDescriptor(img: GrayImage, opts: HogOptions = {}): Float32Arr
           for (let b = 0; b < bins; b++) block[k++] = hist[base + b]!;
         }
       }
-      // L2-Hys: normalise, clip at 0.2, renormalise. The clip keeps a few very strong edges
-      // (a logo, a hard shadow) from dominating the block.
-      l2normalize(block);
-      for (let i = 0; i < blockLen; i++) if (block[i]! > 0.2) block[i] = 0.2;
-      l2normalize(block);
+      // L2-Hys: normalise (with the noise floor), clip at 0.2, renormalise by the pre-clip length so
+      // weak blocks stay weak. The clip keeps a few very strong edges (a logo, a hard shadow) from
+      // dominating the block.
+      let ss = 0;
+      for (let i = 0; i < blockLen; i++) ss += block[i]! * block[i]!;
+      const inv = 1 / Math.sqrt(ss + eps * eps);
+      let ss2 = 0;
+      for (let i = 0; i < blockLen; i++) {
+        const v = Math.min(0.2, block[i]! * inv);
+        block[i] = v;
+        ss2 += v * v;
+      }
+      const len = Math.sqrt(ss * inv * inv);
+      if (ss2 > 0) {
+        const k = len / Math.sqrt(ss2);
+        for (let i = 0; i < blockLen; i++) block[i]! *= k;
+      }
       out.set(block, o);
       o += blockLen;
     }
@@ -95,7 +122,7 @@ export function hogDescriptor(img: GrayImage, opts: HogOptions = {}): Float32Arr
   return l2normalize(out);
 }
 
-/** Standalone shape extractor: grey, 64×64 padded with white, CLAHE, HOG. */
+/** Standalone shape extractor: 64×64 padded with white, grey, HOG. */
 export class HogExtractor implements FeatureExtractor {
   readonly identity: ExtractorIdentity;
   private readonly side = 64;
@@ -109,12 +136,11 @@ export class HogExtractor implements FeatureExtractor {
       version: '1',
       dimensions: hogDimensions(this.side, this.side, o),
       metric: 'cosine',
-      preprocessing: `rgb contain-white ${this.side}x${this.side}; gray bt601; clahe; hog cell ${o.cellSize} bins ${o.bins} block ${o.blockSize}/${o.blockStride} l2hys; l2`,
+      preprocessing: `rgb contain-white ${this.side}x${this.side}; gray bt601; hog cell ${o.cellSize} bins ${o.bins} block ${o.blockSize}/${o.blockStride} l2hys floor ${o.noiseFloor}; l2`,
     };
   }
 
-  async extract(image: RgbImage): Promise<Float32Array> {
-    const gray = await enhanceContrast(toGray(await normalizeSize(image, this.side)));
-    return hogDescriptor(gray, this.opts);
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => hogDescriptor(toGray(fitSquare(img, this.side)), this.opts));
   }
 }

@@ -1,5 +1,5 @@
 import { l2normalize } from '../../domain/vector.js';
-import { enhanceContrast, normalizeSize, toGray } from '../../imaging/index.js';
+import { fitSquare, toGray } from '../../imaging/index.js';
 import type { GrayImage, RgbImage } from '../../imaging/index.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 import { gridCellCount, gridCells } from './grid.js';
@@ -27,6 +27,12 @@ const UNIFORM_MAP: Uint8Array = (() => {
 export interface LbpOptions {
   /** Pyramid levels, default [1, 2]. */
   levels?: readonly number[];
+  /**
+   * A neighbour counts as "not darker" when it is at most this many grey levels below the centre.
+   * Plain LBP (0) turns JPEG noise on a flat background into random codes; with a small tolerance
+   * flat areas give the same code before and after re-compression. Default 3.
+   */
+  tolerance?: number;
 }
 
 export function lbpDimensions(opts: LbpOptions = {}): number {
@@ -36,12 +42,13 @@ export function lbpDimensions(opts: LbpOptions = {}): number {
 /** Unit-length uniform-LBP descriptor of a grey image (border pixels have no code and are skipped). */
 export function lbpHistogram(img: GrayImage, opts: LbpOptions = {}): Float32Array {
   const levels = opts.levels ?? [1, 2];
+  const tol = opts.tolerance ?? 3;
   const { width: w, height: h, data: d } = img;
   const codes = new Uint8Array(w * h);
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
-      const c = d[i]!;
+      const c = d[i]! - tol;
       // Neighbours in circular order so that "uniform" (≤ 2 transitions) means what it should.
       const code =
         (d[i - w - 1]! >= c ? 1 : 0) |
@@ -72,24 +79,23 @@ export function lbpHistogram(img: GrayImage, opts: LbpOptions = {}): Float32Arra
   return l2normalize(out);
 }
 
-/** Standalone texture extractor: grey, 128×128 padded with white, CLAHE, uniform LBP pyramid. */
+/** Standalone texture extractor: 128×128 padded with white, grey, uniform-LBP pyramid. */
 export class LbpExtractor implements FeatureExtractor {
   readonly identity: ExtractorIdentity;
-  private readonly opts: LbpOptions;
+  private readonly opts: Required<LbpOptions>;
 
   constructor(opts: LbpOptions = {}) {
-    this.opts = { levels: opts.levels ?? [1, 2] };
+    this.opts = { levels: opts.levels ?? [1, 2], tolerance: opts.tolerance ?? 3 };
     this.identity = {
       name: 'lbp',
       version: '1',
       dimensions: lbpDimensions(this.opts),
       metric: 'cosine',
-      preprocessing: `rgb contain-white 128x128; gray bt601; clahe; lbp-u2 p8 r1; pyramid ${this.opts.levels!.join('+')}; sqrt; l2`,
+      preprocessing: `rgb contain-white 128x128; gray bt601; lbp-u2 p8 r1 tol ${this.opts.tolerance}; pyramid ${this.opts.levels.join('+')}; sqrt; l2`,
     };
   }
 
-  async extract(image: RgbImage): Promise<Float32Array> {
-    const gray = await enhanceContrast(toGray(await normalizeSize(image, 128)));
-    return lbpHistogram(gray, this.opts);
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => lbpHistogram(toGray(fitSquare(img, 128)), this.opts));
   }
 }

@@ -1,5 +1,5 @@
 import { l2normalize } from '../../domain/vector.js';
-import { resize, toGray } from '../../imaging/index.js';
+import { resample, toGray } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/index.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 
@@ -20,8 +20,12 @@ export class RawPixelsExtractor implements FeatureExtractor {
     };
   }
 
-  async extract(image: RgbImage): Promise<Float32Array> {
-    const small = await resize(toGray(image), this.side, this.side, 'fill');
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => this.extractSync(img));
+  }
+
+  extractSync(image: RgbImage): Float32Array {
+    const small = resample(toGray(image), this.side, this.side);
     const v = new Float32Array(small.data.length);
     for (let i = 0; i < v.length; i++) v[i] = small.data[i]! / 255;
     return l2normalize(v);
