@@ -115,11 +115,20 @@ export async function openValidated(
   // failOn 'error' rejects truncated and undecodable data but tolerates the benign warnings many
   // real-world JPEGs trigger (e.g. stray bytes before a marker). limitInputPixels is a second guard
   // in case the header we checked and the decoder disagree.
-  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: lim.maxPixels, pages: 1, page: 0 })
-    .rotate()
-    .flatten({ background: { r: 255, g: 255, b: 255 } })
-    .toColourspace('srgb');
-  return { header, pipeline };
+  try {
+    const pipeline = sharp(bytes, {
+      failOn: 'error',
+      limitInputPixels: Math.max(1, Math.floor(lim.maxPixels)),
+      pages: 1,
+      page: 0,
+    })
+      .rotate()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb');
+    return { header, pipeline };
+  } catch (err: unknown) {
+    throw decodeFailure(err, header.format);
+  }
 }
 
 /** Turns a sharp failure while decoding pixels into a stable AppError. */

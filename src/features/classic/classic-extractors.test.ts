@@ -72,6 +72,14 @@ describe.each(extractors)('%s extractor', (_name, make) => {
     }
   });
 
+  it('copes with degenerate sizes (1×1, 1×500, 500×1)', async () => {
+    for (const [w, h] of [[1, 1], [1, 500], [500, 1]] as const) {
+      const v = await ex.extract(rgb(w, h, (x, y) => [(x * 3) % 256, (y * 5) % 256, 90]));
+      expect(v.length).toBe(ex.identity.dimensions);
+      expect(v.every(Number.isFinite)).toBe(true);
+    }
+  });
+
   it('gives cosine 1 for the same image decoded twice and < 1 for a different image', async () => {
     const a = await ex.extract(await load('gradient.jpg'));
     const b = await ex.extract(await load('gradient.jpg'));
