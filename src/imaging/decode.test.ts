@@ -79,6 +79,9 @@ describe('decodeImage: good fixtures', () => {
     expect([header.width, header.height, header.orientation]).toEqual([64, 32, 6]);
     const img = await decodeImage(bytes);
     expect([img.width, img.height]).toEqual([32, 64]);
+    expect([img.originalWidth, img.originalHeight]).toEqual([32, 64]);
+    const small = await decodeImage(bytes, undefined, { maxSide: 16 });
+    expect([small.width, small.height, small.originalWidth, small.originalHeight]).toEqual([8, 16, 32, 64]);
     expectClose(pixel(img, 16, 8), [255, 0, 0], 12);
     expectClose(pixel(img, 16, 56), [0, 0, 255], 12);
   });

@@ -2,6 +2,10 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import { AppError } from '../domain/errors.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits, type RgbImage } from './types.js';
 
+// libvips' operation cache would keep recently decoded images (shoppers' photos among them) in
+// memory after a request ends; every decode here is of new bytes anyway, so the cache buys nothing.
+sharp.cache(false);
+
 /** Encoded formats shoplens accepts. Everything else is UNSUPPORTED_IMAGE_TYPE. */
 export const SUPPORTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif'] as const;
 export type ImageFormat = (typeof SUPPORTED_IMAGE_FORMATS)[number];
@@ -163,7 +167,13 @@ export async function decodeImage(
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
       throw new Error(`unexpected decoder output: ${info.width}×${info.height}×${info.channels}`);
     }
-    return { data, width: info.width, height: info.height, channels: 3 };
+    // Header sizes are before EXIF orientation; orientations 5–8 swap the axes.
+    const swap = header.orientation >= 5 && header.orientation <= 8;
+    return {
+      data, width: info.width, height: info.height, channels: 3,
+      originalWidth: swap ? header.height : header.width,
+      originalHeight: swap ? header.width : header.height,
+    };
   } catch (err: unknown) {
     throw decodeFailure(err, header.format);
   }
