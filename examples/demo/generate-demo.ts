@@ -16,6 +16,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
+import { pick, seededRandom } from '../../src/eval/random.js';
 
 const SOURCE_ROOT = '/usr/share/openclipart/png';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -284,22 +285,7 @@ function hash32(text: string): number {
   return h >>> 0;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function pick<T>(rand: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(rand() * items.length)];
-  if (item === undefined) throw new Error('pick from empty list');
-  return item;
-}
 
 function titleCase(word: string): string {
   return word.length === 0 ? word : word[0]!.toUpperCase() + word.slice(1);
@@ -645,7 +631,7 @@ export async function generateDemo(
   const products: DemoProduct[] = [];
   const titles = new Set<string>();
   for (const [index, c] of candidates.entries()) {
-    const rand = mulberry32(hash32(`shoplens-demo:${c.rel}`));
+    const rand = seededRandom(hash32(`shoplens-demo:${c.rel}`));
     const id = `p${String(index + 1).padStart(4, '0')}`;
     const base = cleanName(c.rel) || 'Item';
     const extraValue = pick(rand, c.category.extra.values);

@@ -2,18 +2,9 @@
  * Deterministic synthetic vectors for index tests and benchmarks (no test framework imports,
  * so scripts can use them too).
  */
+import { seededRandom } from '../eval/random.js';
 
-/** Mulberry32: a tiny seeded PRNG, so every run sees the same vectors. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Vectors around `clusters` random centres with isotropic Gaussian spread. */
 export function clusteredVectors(n: number, dims: number, seed: number, clusters = 20, spread = 0.35): Float32Array[] {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { pick, seededRandom } from '../../src/eval/random.js';
 
 export type BrokenKind =
   | 'missing-image-file'
@@ -87,22 +88,7 @@ const PALETTE: Array<[string, string]> = [
 ];
 const NOUNS = ['Tote', 'Ball', 'Bottle', 'Shirt', 'Mug', 'Sneaker'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function pick<T>(rand: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(rand() * items.length)];
-  if (item === undefined) throw new Error('pick from empty list');
-  return item;
-}
 
 function int(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
@@ -122,7 +108,7 @@ export function productSvg(
   serial: number,
   size: number,
 ): { svg: string; colour: string; shape: number } {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const [colourName, main] = pick(rand, PALETTE);
   const [, accent] = pick(rand, PALETTE);
   const [, second] = pick(rand, PALETTE);
@@ -294,7 +280,7 @@ export async function makeCatalog(options: MakeCatalogOptions): Promise<MakeCata
   // Row 2 stays valid so a duplicate id always has an earlier, valid original.
   if (broken > rows - 1) throw new Error(`broken (${broken}) must be less than rows (${rows})`);
 
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const imagesDir = path.join(out, 'images');
   await rm(imagesDir, { recursive: true, force: true });
   await mkdir(imagesDir, { recursive: true });
@@ -311,7 +297,7 @@ export async function makeCatalog(options: MakeCatalogOptions): Promise<MakeCata
 
   const planned: PlannedRow[] = [];
   for (let index = 0; index < rows; index++) {
-    const r = mulberry32(seed * 1_000_003 + index);
+    const r = seededRandom(seed * 1_000_003 + index);
     const id = `sku-${String(index + 1).padStart(6, '0')}`;
     const material = pick(r, MATERIALS);
     const brand = pick(r, BRANDS);
