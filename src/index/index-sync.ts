@@ -24,6 +24,7 @@ export class IndexSync {
   private current: VectorIndex;
   private syncedVersion: number;
   private dirty = false;
+  private refreshing: Promise<void> | null = null;
 
   private constructor(
     private readonly store: CatalogStore,
@@ -60,6 +61,14 @@ export class IndexSync {
    * another process (e.g. `shoplens ingest` while `shoplens serve` runs). Cheap when nothing changed.
    */
   async refresh(): Promise<void> {
+    // Concurrent requests share one refresh, so a store change triggers one reload, not one per request.
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
     const version = await this.store.getVersion();
     if (version === this.syncedVersion) return;
     const loaded = await this.persistence.load({ extractor: this.extractor, storeVersion: version });

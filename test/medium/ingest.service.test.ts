@@ -124,6 +124,30 @@ describe('ingest', () => {
     }
   });
 
+  it('a running instance sees products another process ingested (index refreshed from the store)', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const config = loadConfig({ dataDir: path.join(dir, 'data') }, {});
+    const cat = await makeCatalog({ out: path.join(dir, 'cat'), rows: 6, broken: 0, seed: 17 });
+    const server = await openShoplens(config);
+    const other = await openShoplens(config);
+    try {
+      expect(server.indexSync.index.size()).toBe(0);
+      await other.ingest.ingest(cat.catalogPath);
+      const line = (await readFile(cat.catalogPath, 'utf8')).split('\n')[1]!.split(',');
+      const bytes = await readFile(path.join(path.dirname(cat.catalogPath), line[6]!.split('|')[0]!));
+      const [a, b] = await Promise.all([
+        server.search.searchByImage(bytes, { k: 1 }),
+        server.search.searchByImage(bytes, { k: 1 }),
+      ]);
+      expect(a.hits[0]?.product.id).toBe(line[0]);
+      expect(b.hits[0]?.product.id).toBe(line[0]);
+    } finally {
+      await other.close();
+      await server.close();
+    }
+  });
+
   it('refuses a data directory made by another extractor', async () => {
     const { dir, shoplens, config, cleanup } = await freshShoplens();
     cleanups.push(cleanup);
