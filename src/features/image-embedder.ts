@@ -1,9 +1,11 @@
 import { decodeImage } from '../imaging/index.js';
-import type { ImageLimits } from '../imaging/types.js';
+import type { ImageLimits, RgbImage } from '../imaging/types.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 
 export interface Embedding {
   vector: Float32Array;
+  /** The decoded image the vector was computed from (oriented, no alpha, longest side ≤ ANALYSIS_MAX_SIDE). */
+  image: RgbImage;
   /** Size of the decoded image (after EXIF orientation), before any downscaling. */
   width: number;
   height: number;
@@ -16,5 +18,5 @@ export const ANALYSIS_MAX_SIDE = 512;
 export async function embedImage(bytes: Buffer, extractor: FeatureExtractor, limits: ImageLimits): Promise<Embedding> {
   const image = await decodeImage(bytes, limits, { maxSide: ANALYSIS_MAX_SIDE });
   const vector = await extractor.extract(image);
-  return { vector, width: image.originalWidth ?? image.width, height: image.originalHeight ?? image.height };
+  return { vector, image, width: image.originalWidth ?? image.width, height: image.originalHeight ?? image.height };
 }

@@ -5,7 +5,7 @@ import { toAppError, type ErrorCode } from '../domain/errors.js';
 import type { ProductInput } from '../domain/product.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
 import { embedImage } from '../features/image-embedder.js';
-import { makeDisplayImage } from '../imaging/index.js';
+import { DISPLAY_JPEG_QUALITY, encodeJpeg } from '../imaging/index.js';
 import type { ImageLimits } from '../imaging/types.js';
 import type { IndexSync } from '../index/index-sync.js';
 import { mapPool } from './map-pool.js';
@@ -206,8 +206,9 @@ export class IngestService {
           continue;
         }
         const embedding = await embedImage(img.bytes, this.extractor, this.options.limits);
-        const display = await makeDisplayImage(img.bytes, this.options.limits);
-        await this.media.put(img.sha256, display.jpeg);
+        // The display copy is encoded from the already decoded (oriented, ≤ 512 px, metadata-free)
+        // pixels: one decode per image instead of two.
+        await this.media.put(img.sha256, await encodeJpeg(embedding.image, { quality: DISPLAY_JPEG_QUALITY }));
         images.push({ source: img.source, sha256: img.sha256, width: embedding.width, height: embedding.height, vector: embedding.vector });
         analysed++;
       } catch (err) {
