@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, type CliIO } from './context.js';
+import { registerBench } from './bench.command.js';
 import { registerDelete } from './delete.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerEval } from './eval.command.js';
@@ -28,6 +29,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerStats(program, io, setExit);
   registerDelete(program, io, setExit);
   registerEval(program, io, setExit);
+  registerBench(program, io, setExit);
   registerDemo(program, io, setExit);
   try {
     await program.parseAsync(argv);

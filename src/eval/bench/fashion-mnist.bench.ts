@@ -1,0 +1,148 @@
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { AppError } from '../../domain/errors.js';
+import { DEFAULT_FASHION_MNIST_DIR, readFashionMnist, takeFirst, type LabelledImages } from '../datasets/fashion-mnist.reader.js';
+import { benchExtractorNames, isBenchExtractor, REFERENCE_EXTRACTOR } from './bench-extractors.js';
+import { BenchWorker } from './bench-pool.js';
+import { emptyTotals, mergeTotals, metricsOf, type RetrievalMetrics } from './exact-ranking.js';
+
+export interface FashionMnistBenchOptions {
+  /** Folder with the four IDX files (gzip'd or not); default: where Debian installs them. */
+  dir?: string;
+  /** Row names to run (default: all, reference first); see benchExtractorNames(). */
+  extractors?: string[];
+  /** Use only the first N test images as queries. */
+  limitQueries?: number;
+  /** Use only the first N training images as the catalog. */
+  limitCatalog?: number;
+  /** Worker threads (default: min(2, available cores)). */
+  threads?: number;
+  onProgress?: (p: BenchProgress) => void;
+}
+
+export interface BenchProgress {
+  extractor: string;
+  phase: 'extract' | 'rank';
+  done: number;
+  total: number;
+}
+
+/** One row: an extractor's retrieval quality with catalog = train split, queries = test split. */
+export interface BenchRow extends RetrievalMetrics {
+  extractor: string;
+  dimensions: number;
+  /** Wall time for this row: feature extraction of every image plus the exact search. */
+  seconds: number;
+}
+
+/** The `shoplens bench fashion-mnist --json` document; later benches add sections next to `results`. */
+export interface FashionMnistBenchReport {
+  dataset: 'fashion-mnist';
+  dir: string;
+  catalog: number;
+  queries: number;
+  similarity: 'cosine';
+  relevant: 'same category';
+  threads: number;
+  /** Where the seconds were measured: CPU, cores, Node, and the 1-minute load average at the start (other work slows rows down). */
+  machine: { cpu: string; cores: number; node: string; loadAverage: number };
+  results: BenchRow[];
+}
+
+const EXTRACT_CHUNK = 1000;
+
+/**
+ * Fashion-MNIST retrieval bench: every test image queries the whole training set by exact cosine
+ * ranking; relevant = same category. Reports mAP over all relevant items, P@10, top-1 and kNN-10
+ * accuracy for the raw-pixel reference and each extractor.
+ */
+export async function runFashionMnistBench(options: FashionMnistBenchOptions = {}): Promise<FashionMnistBenchReport> {
+  const names = options.extractors ?? benchExtractorNames();
+  const unknown = names.filter((n) => !isBenchExtractor(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new AppError('INVALID_PARAMETER', `unknown extractor ${unknown.join(', ') || '(none given)'}: choose from ${benchExtractorNames().join(', ')}`, {
+      details: { unknown, available: benchExtractorNames() },
+    });
+  }
+  for (const [flag, value] of [['limit-queries', options.limitQueries], ['limit-catalog', options.limitCatalog]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new AppError('INVALID_PARAMETER', `--${flag} must be a positive integer, got ${value}`);
+    }
+  }
+  const dir = options.dir ?? DEFAULT_FASHION_MNIST_DIR;
+  const data = await readFashionMnist(dir);
+  const catalog = takeFirst(data.train, options.limitCatalog ?? data.train.count);
+  const queries = takeFirst(data.test, options.limitQueries ?? data.test.count);
+  const threads = Math.max(1, Math.min(options.threads ?? Math.min(2, availableParallelism()), queries.count));
+
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version, loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
+  const workers = Array.from({ length: threads }, () => new BenchWorker());
+  try {
+    const results: BenchRow[] = [];
+    for (const name of names) results.push(await benchRow(name, catalog, queries, workers, options.onProgress));
+    return { dataset: 'fashion-mnist', dir, catalog: catalog.count, queries: queries.count, similarity: 'cosine', relevant: 'same category', threads, machine, results };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+}
+
+async function benchRow(
+  name: string, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+): Promise<BenchRow> {
+  const started = performance.now();
+  const { rows, cols } = catalog;
+  const size = rows * cols;
+  const total = catalog.count + queries.count;
+
+  // Extraction: catalog then queries as one list of images, in chunks pulled by whichever worker is free.
+  const chunks: { split: LabelledImages; start: number; count: number; offset: number }[] = [];
+  for (const [split, offset] of [[catalog, 0], [queries, catalog.count]] as const) {
+    for (let start = 0; start < split.count; start += EXTRACT_CHUNK) chunks.push({ split, start, count: Math.min(EXTRACT_CHUNK, split.count - start), offset });
+  }
+  let dimensions = 0;
+  let vectors: Float32Array | undefined;
+  let extracted = 0;
+  let next = 0;
+  await Promise.all(workers.map(async (w) => {
+    while (next < chunks.length) {
+      const c = chunks[next++]!;
+      const reply = await w.request({ type: 'extract', extractor: name, pixels: c.split.pixels.slice(c.start * size, (c.start + c.count) * size), count: c.count, rows, cols });
+      if (reply.type !== 'features') throw new Error(`unexpected reply ${reply.type}`);
+      if (!vectors) {
+        dimensions = reply.dimensions;
+        // Shared so every worker reads the catalog without a copy per message.
+        vectors = new Float32Array(new SharedArrayBuffer(total * dimensions * 4));
+      }
+      vectors.set(reply.features, (c.offset + c.start) * dimensions);
+      extracted += c.count;
+      onProgress?.({ extractor: name, phase: 'extract', done: extracted, total });
+    }
+  }));
+  if (!vectors) throw new Error('no vectors extracted');
+
+  const catalogVectors = vectors.subarray(0, catalog.count * dimensions);
+  const catalogLabels = new Uint8Array(new SharedArrayBuffer(catalog.count));
+  catalogLabels.set(catalog.labels);
+  await Promise.all(workers.map((w) => w.request({ type: 'catalog', vectors: catalogVectors, dimensions, labels: catalogLabels })));
+
+  // Ranking: queries split into one contiguous share per worker.
+  const share = Math.ceil(queries.count / workers.length);
+  const done = workers.map(() => 0);
+  const parts = await Promise.all(workers.map(async (w, i) => {
+    const start = i * share;
+    const end = Math.min(queries.count, start + share);
+    if (start >= end) return emptyTotals();
+    const reply = await w.request(
+      { type: 'rank', vectors: vectors!.subarray((catalog.count + start) * dimensions, (catalog.count + end) * dimensions), labels: queries.labels.slice(start, end) },
+      (d) => {
+        done[i] = d;
+        onProgress?.({ extractor: name, phase: 'rank', done: done.reduce((a, b) => a + b, 0), total: queries.count });
+      },
+    );
+    if (reply.type !== 'totals') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.totals;
+  }));
+  const totals = parts.reduce(mergeTotals, emptyTotals());
+  return { extractor: name, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000 };
+}
+
+export { REFERENCE_EXTRACTOR };
