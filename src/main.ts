@@ -11,6 +11,7 @@ import { createIndexPersistence } from './index/index-persistence.js';
 import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { SearchService } from './search/search.service.js';
+import { LookupService } from './search/lookup/lookup.service.js';
 
 /** Everything a command or the HTTP server needs, built from one validated config. */
 export interface Shoplens {
@@ -21,6 +22,8 @@ export interface Shoplens {
   indexSync: IndexSync;
   ingest: IngestService;
   search: SearchService;
+  /** Product lookup by local features; null when `localFeatures` is off. */
+  lookup: LookupService | null;
   close(): Promise<void>;
 }
 
@@ -43,19 +46,23 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
     const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, extractor.identity);
     const indexSync = await IndexSync.open(store, persistence, extractor.identity, options.events);
+    const lookup = config.localFeatures
+      ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })
+      : null;
+    await lookup?.open();
     const ingest = new IngestService(store, media, extractor, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       batchSize: config.ingestBatchSize,
       concurrency: config.ingestConcurrency,
-    });
+    }, lookup ?? undefined);
     const search = new SearchService(store, extractor, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
-    });
+    }, lookup ?? undefined);
     return {
-      config, store, media, extractor, indexSync, ingest, search,
+      config, store, media, extractor, indexSync, ingest, search, lookup,
       async close() {
         await indexSync.persist();
         await store.close();

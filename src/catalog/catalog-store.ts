@@ -51,6 +51,44 @@ export interface CatalogStats {
   priceMax: number | null;
 }
 
+/** Stored local features of one image content (see features/local: encodeLocalFeatures). */
+export interface LocalFeatureRow {
+  sha256: string;
+  features: Buffer;
+  /** Visual words (uint32 LE per keypoint) under `vocabulary`, or null when not quantised yet. */
+  words: Buffer | null;
+  vocabulary: string | null;
+}
+
+/** An image's place in the last clustering run: its cluster and its position on the 2-D map. */
+export interface ImageClusterRow {
+  key: number;
+  cluster: number;
+  x: number;
+  y: number;
+}
+
+/** Duplicate-detection hashes of one image content (see insights/image-hash.ts). */
+export interface ImageHashRow {
+  sha256: string;
+  /** sha256 of the decoded display pixels: equal pixels, whatever the file encoding. */
+  pixelHash: string;
+  /** 64-bit perceptual (DCT) hash, 16 hex digits. */
+  phash: string;
+}
+
+/** One anonymous search: no image, no address, only what it matched. */
+export interface SearchLogEntry {
+  /** ISO time of the search. */
+  at: string;
+  kind: 'image' | 'url' | 'product';
+  /** Category of the top hit (null when it has none or nothing matched). */
+  category: string | null;
+  /** Cluster of the top hit's image in the last clustering run (null when not clustered). */
+  cluster: number | null;
+  topIds: string[];
+}
+
 /**
  * Port: the single source of truth for products, images and feature vectors.
  * Implementations: sqlite/ (embedded default); postgres/ later. Async so a networked store fits.
@@ -83,5 +121,31 @@ export interface CatalogStore {
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
   stats(): Promise<CatalogStats>;
+  /** Stores local features per image content (upsert; clears stale words). Not versioned: derived data. */
+  putLocalFeatures(rows: { sha256: string; features: Buffer }[]): Promise<void>;
+  /** Which of these image contents already have local features. */
+  hasLocalFeatures(sha256s: string[]): Promise<Set<string>>;
+  /** Local features of the images with these index keys (keys without features are absent). */
+  getLocalFeatures(keys: number[]): Promise<Map<number, LocalFeatureRow>>;
+  /** All local feature rows of images still in the catalog, in batches (vocabulary training, re-quantising). */
+  iterateLocalFeatures(batchSize?: number): AsyncIterable<LocalFeatureRow[]>;
+  /** Stores visual words computed with `vocabulary`. */
+  setLocalWords(rows: { sha256: string; words: Buffer }[], vocabulary: string): Promise<void>;
+  /** (image key, words) of every catalog image quantised with `vocabulary`, in batches (inverted file build). */
+  iterateLocalWords(vocabulary: string, batchSize?: number): AsyncIterable<{ key: number; words: Buffer }[]>;
+  /** Replaces every stored cluster assignment with these (one clustering run). Not versioned: derived data. */
+  replaceImageClusters(rows: ImageClusterRow[]): Promise<void>;
+  /** Cluster assignments of these image keys, or of every clustered image when `keys` is omitted. */
+  getImageClusters(keys?: number[]): Promise<Map<number, ImageClusterRow>>;
+  /** Stores duplicate-detection hashes per image content (upsert). */
+  putImageHashes(rows: ImageHashRow[]): Promise<void>;
+  /** Stored hashes for these image contents (missing ones are absent). */
+  getImageHashes(sha256s: string[]): Promise<Map<string, ImageHashRow>>;
+  /** Appends one entry to the anonymous search log. */
+  appendSearchLog(entry: SearchLogEntry): Promise<void>;
+  /** Log entries with from ≤ at < to (ISO times; either bound optional), oldest first. */
+  readSearchLog(range?: { from?: string; to?: string }): Promise<SearchLogEntry[]>;
+  /** Deletes entries older than `before` (ISO time); returns how many. */
+  pruneSearchLog(before: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, type CliIO } from './context.js';
 import { registerBench } from './bench.command.js';
+import { registerClassify } from './classify.command.js';
+import { registerCluster } from './cluster.command.js';
 import { registerDelete } from './delete.command.js';
+import { registerDuplicates } from './duplicates.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerEval } from './eval.command.js';
 import { registerIngest } from './ingest.command.js';
@@ -9,6 +12,7 @@ import { registerSearch } from './search.command.js';
 import { registerServe } from './serve.command.js';
 import { registerSimilar } from './similar.command.js';
 import { registerStats } from './stats.command.js';
+import { registerTrends } from './trends.command.js';
 
 /** Runs the CLI and resolves to the process exit code (the launcher in bin/ sets it). */
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -31,6 +35,10 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerEval(program, io, setExit);
   registerBench(program, io, setExit);
   registerDemo(program, io, setExit);
+  registerCluster(program, io, setExit);
+  registerClassify(program, io, setExit);
+  registerDuplicates(program, io, setExit);
+  registerTrends(program, io, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -14,6 +14,8 @@ describe('loadConfig', () => {
   it('parses booleans from env', () => {
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: 'yes' }).allowPrivateUrls).toBe(true);
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
+    expect(loadConfig({}, {}).localFeatures).toBe(true);
+    expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'off' }).localFeatures).toBe(false);
   });
 
   it('reports every bad value in one error', () => {

@@ -23,6 +23,10 @@ const ConfigSchema = z.object({
   /** When set, mutating HTTP endpoints (DELETE) require `Authorization: Bearer <token>`. */
   adminToken: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Days the anonymous search log keeps entries (demand trends); 0 turns the log off. */
+  searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
+  /** Product lookup by local features (ORB + verification): finds the exact product in shopper photos, costs ~100 ms per search and ~3× ingest time. */
+  localFeatures: z.preprocess(toBool, z.boolean()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -48,6 +52,8 @@ const ENV_KEYS: Record<keyof Config, string> = {
   ingestConcurrency: 'SHOPLENS_INGEST_CONCURRENCY',
   adminToken: 'SHOPLENS_ADMIN_TOKEN',
   logLevel: 'SHOPLENS_LOG_LEVEL',
+  searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
+  localFeatures: 'SHOPLENS_LOCAL_FEATURES',
 };
 
 export const DEFAULTS: Config = {
@@ -64,6 +70,8 @@ export const DEFAULTS: Config = {
   ingestConcurrency: 2,
   adminToken: '',
   logLevel: 'warn',
+  searchLogRetentionDays: 90,
+  localFeatures: true,
 };
 
 /** Builds the validated config from defaults, then env, then explicit overrides (CLI flags). */

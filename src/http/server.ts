@@ -10,6 +10,7 @@ import { MediaStore } from '../catalog/media-store.js';
 import type { Shoplens } from '../main.js';
 import { errorHandler } from './error-mapping.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { insightsRoutes } from './routes/insights.routes.js';
 import { productRoutes } from './routes/products.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 
@@ -51,6 +52,7 @@ export async function buildServer(shoplens: Shoplens, options: ServerOptions = {
   healthRoutes(app, shoplens);
   searchRoutes(app, shoplens);
   productRoutes(app, shoplens);
+  insightsRoutes(app, shoplens);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -12,6 +12,7 @@ import { mapPool } from './map-pool.js';
 import { loadImageBytes } from './image-source.js';
 import type { CatalogRow } from './readers/catalog-row.js';
 import { readCatalog } from './readers/catalog-reader.js';
+import type { LookupService } from '../search/lookup/lookup.service.js';
 
 export interface IngestServiceOptions {
   limits: ImageLimits;
@@ -77,6 +78,8 @@ export class IngestService {
     private readonly extractor: FeatureExtractor,
     private readonly indexSync: IndexSync,
     private readonly options: IngestServiceOptions,
+    /** Product lookup (local features): when given, ingest stores local features and updates the vocabulary. */
+    private readonly lookup?: LookupService,
   ) {}
 
   /** Imports the catalog at `location` (CSV, JSONL or a folder of images). */
@@ -123,6 +126,9 @@ export class IngestService {
       if (missing.length > 0) report.deleted = await this.delete(missing);
     }
     await this.indexSync.persist();
+    // Vocabulary is trained automatically after the first ingest (and retrained when the catalog
+    // has doubled since), then new images are quantised; no separate command to forget.
+    if (this.lookup) await this.lookup.update();
     progress('done');
     report.durationMs = performance.now() - started;
     report.imagesPerSecond = report.imagesAnalysed / Math.max(report.durationMs / 1000, 1e-9);
@@ -186,7 +192,12 @@ export class IngestService {
           timeoutMs: this.options.fetchTimeoutMs,
           allowPrivate: true, // the merchant's own catalog may point at an intranet host
         });
-        loaded.push({ source, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        loaded.push({ source, bytes, sha256 });
+        // Local features are derived data keyed by content: stored before the product, harmless if it then fails.
+        if (this.lookup && !(await this.store.hasLocalFeatures([sha256])).has(sha256)) {
+          await this.store.putLocalFeatures([{ sha256, features: await this.lookup.analyseCatalogImage(bytes) }]);
+        }
       } catch (err) {
         return failed(row, input.id, err, `image ${i + 1} (${source})`);
       }

@@ -9,6 +9,11 @@ import type { ImageLimits } from '../imaging/types.js';
 import type { IndexSync } from '../index/index-sync.js';
 import type { Neighbor } from '../index/vector-index.js';
 import { fetchImage } from '../ingest/image-source.js';
+import { cosineSimilarity } from '../domain/vector.js';
+import { decodeImage } from '../imaging/index.js';
+import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
+import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
+import { calibratedScore, type LookupService } from './lookup/lookup.service.js';
 
 export const MAX_K = 200;
 
@@ -26,6 +31,26 @@ export interface QueryOptions extends SearchOptions {
   notLikeImages?: Buffer[];
 }
 
+/** Options of an image query: a crop box restricts the query to the shopper's selection. */
+export interface ImageQueryOptions extends QueryOptions {
+  /** The region of the photo to search for, as fractions (0..1) of its width and height. */
+  crop?: FractionBox;
+}
+
+/** Geometric evidence that the hit's image is in the query photo (product lookup). */
+export interface HitMatch {
+  /** True when the calibrated score is ≥ 0.5: this exact product, not just a similar one. */
+  exact: boolean;
+  inliers: number;
+  /** Where the product is in the query photo, as fractions (0..1) of its width and height. */
+  box?: FractionBox;
+}
+
+export type LookupSearchHit = SearchHit & { match?: HitMatch };
+export interface LookupSearchResult extends SearchResult {
+  hits: LookupSearchHit[];
+}
+
 /** Weight of negative examples in Rocchio-style query refinement (q' = q − β·mean(negatives)). */
 const NOT_LIKE_WEIGHT = 0.5;
 
@@ -39,13 +64,62 @@ export class SearchService {
     private readonly extractor: FeatureExtractor,
     private readonly indexSync: IndexSync,
     private readonly options: SearchServiceOptions,
+    /** Product lookup by local features; without it, image search is global-feature only. */
+    private readonly lookup?: LookupService,
   ) {}
 
-  /** Search by encoded image bytes (an upload). The bytes are analysed in memory and never stored. */
-  async searchByImage(bytes: Buffer, options: QueryOptions): Promise<SearchResult> {
+  /**
+   * Search by encoded image bytes (an upload). The bytes are analysed in memory and never stored.
+   * With product lookup ready, verified local matches are merged in: each hit then carries a
+   * calibrated `score` (≥ 0.5 means exact match) and `match` with the inliers and the box.
+   */
+  async searchByImage(bytes: Buffer, options: ImageQueryOptions): Promise<LookupSearchResult> {
     const started = performance.now();
-    const { vector } = await embedImage(bytes, this.extractor, this.options.limits);
-    return this.run([vector], options, started);
+    if (options.crop) validateCrop(options.crop);
+    const small = await decodeImage(bytes, this.options.limits, { maxSide: ANALYSIS_MAX_SIDE });
+    const region = options.crop ? cropImage(small, fractionToPixels(options.crop, small.width, small.height)) : small;
+    const vector = await this.extractor.extract(region);
+    if (!this.lookup?.ready) return this.run([vector], options, started);
+    validateOptions(options);
+    // Global candidates (more than k, so a locally verified product can displace them).
+    const global = await this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started);
+    const photo = await decodeImage(bytes, this.options.limits, { maxSide: this.lookup.querySide });
+    const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
+    const excludedKeys = await this.keysOf([...excluded]);
+    const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
+    const matches = await this.lookup.lookup(photo, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
+    const images = await this.store.getImages(matches.map((m) => m.key));
+    const byProduct = new Map<string, { hit?: SearchHit; inliers: number; evidence: number; box?: FractionBox; cosine: number; image?: ProductImage }>();
+    for (const h of global.hits) byProduct.set(h.product.id, { hit: h, inliers: 0, evidence: 0, cosine: h.score });
+    for (const m of matches) {
+      const image = images.get(m.key);
+      if (!image || excluded.has(image.productId)) continue;
+      const entry = byProduct.get(image.productId);
+      if (entry && entry.evidence >= m.evidence) continue;
+      if (entry) Object.assign(entry, { inliers: m.inliers, evidence: m.evidence, box: m.box, image });
+      else byProduct.set(image.productId, { inliers: m.inliers, evidence: m.evidence, cosine: -1, image, ...(m.box ? { box: m.box } : {}) });
+    }
+    const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.inliers > 0);
+    const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
+    const metric = this.extractor.identity.metric;
+    const hits: LookupSearchHit[] = [];
+    for (const [id, e] of byProduct) {
+      let hit = e.hit;
+      if (!hit) {
+        const product = products.get(id);
+        if (!product || !e.image) continue;
+        const stored = (await this.store.getProductVectors(id)).find((v) => v.key === e.image!.key);
+        const cosine = stored ? cosineSimilarity(vector, stored.vector) : 0;
+        e.cosine = metric === 'cosine' ? cosine : 0;
+        hit = { product, distance: 1 - cosine, score: e.cosine, matchedImage: e.image };
+      }
+      // Coverage-discounted inliers: a shared part of another product does not make it "exact".
+      const score = calibratedScore(e.evidence, e.cosine, this.lookup.exactInliers);
+      const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.box ? { box: e.box } : {}) };
+      hits.push({ ...hit, ...(e.image && e.inliers > 0 ? { matchedImage: e.image } : {}), score, match });
+    }
+    hits.sort((a, b) => b.score - a.score);
+    return { hits: hits.slice(0, options.k), tookMs: performance.now() - started };
   }
 
   /** Search by an http(s) image URL, fetched with the size limit, a timeout and the private-address guard. */
@@ -163,6 +237,12 @@ function hasFilter(f: SearchFilter | undefined): boolean {
     f.category?.length || f.brand?.length || f.priceMin !== undefined || f.priceMax !== undefined ||
       (f.attributes && Object.keys(f.attributes).length > 0),
   );
+}
+
+function validateCrop(c: FractionBox): void {
+  const ok = [c.x, c.y, c.width, c.height].every((v) => Number.isFinite(v)) &&
+    c.x >= 0 && c.y >= 0 && c.width > 0 && c.height > 0 && c.x + c.width <= 1 + 1e-9 && c.y + c.height <= 1 + 1e-9;
+  if (!ok) throw new AppError('INVALID_PARAMETER', 'crop must be fractions of the image: 0 ≤ x, y; 0 < width, height; x + width ≤ 1; y + height ≤ 1', { details: { ...c } });
 }
 
 function validateOptions(o: QueryOptions): void {

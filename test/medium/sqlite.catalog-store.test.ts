@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageWrite, ProductWrite } from '../../src/catalog/catalog-store.js';
+import { MIGRATIONS } from '../../src/catalog/sqlite/migrations.js';
 import { SqliteCatalogStore } from '../../src/catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from '../../src/domain/errors.js';
 
@@ -543,7 +544,7 @@ describe('SqliteCatalogStore', () => {
     expect((err as AppError).code).toBe('STORE_ERROR');
     expect((err as AppError).message).toMatch(/newer/);
     const fixed = new Database(file);
-    fixed.pragma('user_version = 1');
+    fixed.pragma(`user_version = ${MIGRATIONS.length}`);
     fixed.close();
     store = SqliteCatalogStore.open(file);
   });

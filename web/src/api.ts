@@ -163,3 +163,72 @@ export function getProduct(id: string, signal?: AbortSignal): Promise<ProductDTO
 export function getSimilar(id: string, k: number, signal?: AbortSignal): Promise<SearchResponse> {
   return request<SearchResponse>(`/api/v1/products/${encodeURIComponent(id)}/similar?k=${k}`, { signal });
 }
+
+// --- Insights (catalog intelligence) ---------------------------------------------------------
+
+export interface ClusterDTO {
+  id: number;
+  images: number;
+  products: number;
+  share: number;
+  representatives: { productId: string; title: string; imageKey: number; url: string }[];
+  dominantColors: { hex: string; share: number }[];
+  categories: { name: string | null; count: number }[];
+  x: number;
+  y: number;
+}
+
+export interface ClusteringDTO {
+  k: number;
+  chosenBy: string;
+  method: string;
+  images: number;
+  products: number;
+  createdAt: string;
+  clusters: ClusterDTO[];
+}
+
+export interface MapPointDTO {
+  key: number;
+  productId: string;
+  cluster: number;
+  x: number;
+  y: number;
+}
+
+export interface DuplicateGroupDTO {
+  id: number;
+  kind: 'exact' | 'near';
+  keep: string;
+  products: { id: string; title: string; category: string | null; width: number; height: number; url: string | null }[];
+  evidence: { a: string; b: string; kind: string; distance?: number; hamming?: number }[];
+}
+
+export interface TrendsDTO {
+  enabled: boolean;
+  report: {
+    from: string;
+    to: string;
+    searches: number;
+    perPeriod: { period: string; searches: number }[];
+    clusters: { cluster: number; searches: number; searchShare: number; catalogShare: number; ratio: number | null }[];
+    underSupplied: number[];
+    topProducts: { productId: string; top1: number; appearances: number }[];
+  };
+}
+
+export function getClusters(signal?: AbortSignal): Promise<{ report: ClusteringDTO | null }> {
+  return request(`/api/v1/insights/clusters`, { signal });
+}
+
+export function getClusterMap(limit: number, signal?: AbortSignal): Promise<{ points: MapPointDTO[] }> {
+  return request(`/api/v1/insights/clusters/map?limit=${limit}`, { signal });
+}
+
+export function getDuplicates(signal?: AbortSignal): Promise<{ report: { groups: DuplicateGroupDTO[]; createdAt: string } | null }> {
+  return request(`/api/v1/insights/duplicates`, { signal });
+}
+
+export function getTrends(period: 'day' | 'week' | 'month', signal?: AbortSignal): Promise<TrendsDTO> {
+  return request(`/api/v1/insights/trends?period=${period}`, { signal });
+}

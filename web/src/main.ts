@@ -1,5 +1,6 @@
 import './styles.css';
 import { h, replaceChildren } from './dom.js';
+import { mountInsightsPage } from './pages/insights.page.js';
 import { mountProductPage } from './pages/product.page.js';
 import { mountSearchPage } from './pages/search.page.js';
 import { startRouter, type Route } from './router.js';
@@ -16,6 +17,9 @@ function render(route: Route): void {
   switch (route.name) {
     case 'search':
       unmount = mountSearchPage(main);
+      break;
+    case 'insights':
+      unmount = mountInsightsPage(main);
       break;
     case 'product':
       unmount = mountProductPage(main, route.id);

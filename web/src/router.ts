@@ -1,9 +1,10 @@
 /** Client-side routing with the History API; the server answers index.html for every non-API path. */
 
-export type Route = { name: 'search' } | { name: 'product'; id: string } | { name: 'not-found'; path: string };
+export type Route = { name: 'search' } | { name: 'insights' } | { name: 'product'; id: string } | { name: 'not-found'; path: string };
 
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '/index.html') return { name: 'search' };
+  if (pathname === '/insights' || pathname === '/insights/') return { name: 'insights' };
   const m = /^\/product\/([^/]+)\/?$/.exec(pathname);
   if (m?.[1]) {
     try {

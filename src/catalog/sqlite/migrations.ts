@@ -46,6 +46,45 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX images_sha256 ON images(sha256);
   INSERT INTO meta (key, value) VALUES ('version', '0');
   `,
+  // 2: local features (ORB keypoints + descriptors) for product lookup, keyed by image content:
+  // the same bytes always give the same features, so re-ingesting or sharing an image across
+  // products reuses them. `words` is the image's visual words under vocabulary `vocabulary`.
+  `
+  CREATE TABLE local_features (
+    sha256     TEXT PRIMARY KEY NOT NULL,
+    features   BLOB NOT NULL,
+    words      BLOB,
+    vocabulary TEXT
+  );
+  CREATE INDEX local_features_vocabulary ON local_features(vocabulary);
+  `,
+  // 3: catalog insights. Cluster assignments and 2-D map positions per image (replaced by each
+  // clustering run; gone with their image). Duplicate-detection hashes per image content, like
+  // local_features. The anonymous search log: time, kind of query, matched category and cluster,
+  // top product ids; never the photo, never the caller's address.
+  `
+  CREATE TABLE image_clusters (
+    key     INTEGER PRIMARY KEY NOT NULL REFERENCES images(key) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL CHECK (cluster >= 0),
+    x       REAL NOT NULL,
+    y       REAL NOT NULL
+  );
+  CREATE INDEX image_clusters_cluster ON image_clusters(cluster);
+  CREATE TABLE image_hashes (
+    sha256     TEXT PRIMARY KEY NOT NULL,
+    pixel_hash TEXT NOT NULL,
+    phash      TEXT NOT NULL
+  );
+  CREATE TABLE search_log (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    category TEXT,
+    cluster  INTEGER,
+    top_ids  TEXT NOT NULL CHECK (json_valid(top_ids))
+  );
+  CREATE INDEX search_log_at ON search_log(at);
+  `,
 ];
 
 /**

@@ -7,8 +7,12 @@ import type { SearchFilter } from '../../domain/search.js';
 import type {
   CatalogStats,
   CatalogStore,
+  ImageClusterRow,
+  ImageHashRow,
   ListOptions,
+  LocalFeatureRow,
   ProductWrite,
+  SearchLogEntry,
   WriteResult,
 } from '../catalog-store.js';
 import { migrate } from './migrations.js';
@@ -280,6 +284,121 @@ export class SqliteCatalogStore implements CatalogStore {
     });
   }
 
+  async putLocalFeatures(rows: { sha256: string; features: Buffer }[]): Promise<void> {
+    return this.run('putLocalFeatures', () => {
+      const tx = this.db.transaction((list: { sha256: string; features: Buffer }[]) => {
+        for (const r of list) this.stmts.putLocalFeatures.run(r.sha256, r.features);
+      });
+      tx.immediate(rows);
+    });
+  }
+
+  async hasLocalFeatures(sha256s: string[]): Promise<Set<string>> {
+    return this.run('hasLocalFeatures', () => new Set(this.stmts.localFeatureShas.all(JSON.stringify(sha256s)) as string[]));
+  }
+
+  async getLocalFeatures(keys: number[]): Promise<Map<number, LocalFeatureRow>> {
+    return this.run('getLocalFeatures', () => {
+      const rows = this.stmts.localFeaturesByKeys.all(JSON.stringify(keys)) as (LocalFeatureRow & { key: number })[];
+      return new Map(rows.map(({ key, ...row }) => [key, row]));
+    });
+  }
+
+  /** Keyset pagination by sha256, like iterateVectors. Only contents still used by an image. */
+  async *iterateLocalFeatures(batchSize: number = DEFAULT_VECTOR_BATCH): AsyncGenerator<LocalFeatureRow[]> {
+    let after = '';
+    for (;;) {
+      let rows: LocalFeatureRow[];
+      try {
+        rows = this.stmts.localFeaturesAfter.all(after, batchSize) as LocalFeatureRow[];
+      } catch (err) {
+        throw wrapError(err, 'iterateLocalFeatures');
+      }
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1]!.sha256;
+    }
+  }
+
+  async setLocalWords(rows: { sha256: string; words: Buffer }[], vocabulary: string): Promise<void> {
+    return this.run('setLocalWords', () => {
+      const tx = this.db.transaction((list: { sha256: string; words: Buffer }[]) => {
+        for (const r of list) this.stmts.setLocalWords.run(r.words, vocabulary, r.sha256);
+      });
+      tx.immediate(rows);
+    });
+  }
+
+  async *iterateLocalWords(vocabulary: string, batchSize: number = DEFAULT_VECTOR_BATCH): AsyncGenerator<{ key: number; words: Buffer }[]> {
+    let after = -1;
+    for (;;) {
+      let rows: { key: number; words: Buffer }[];
+      try {
+        rows = this.stmts.localWordsAfter.all(vocabulary, after, batchSize) as { key: number; words: Buffer }[];
+      } catch (err) {
+        throw wrapError(err, 'iterateLocalWords');
+      }
+      if (rows.length === 0) return;
+      yield rows;
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1]!.key;
+    }
+  }
+
+  async replaceImageClusters(rows: ImageClusterRow[]): Promise<void> {
+    return this.run('replaceImageClusters', () => {
+      const tx = this.db.transaction((list: ImageClusterRow[]) => {
+        this.stmts.clearImageClusters.run();
+        // Keys deleted since the vectors were read are skipped (the foreign key would refuse them).
+        for (const r of list) this.stmts.insertImageCluster.run(r.key, r.cluster, r.x, r.y, r.key);
+      });
+      tx.immediate(rows);
+    });
+  }
+
+  async getImageClusters(keys?: number[]): Promise<Map<number, ImageClusterRow>> {
+    return this.run('getImageClusters', () => {
+      const rows = (keys ? this.stmts.imageClustersByKeys.all(JSON.stringify(keys)) : this.stmts.allImageClusters.all()) as ImageClusterRow[];
+      return new Map(rows.map((r) => [r.key, r]));
+    });
+  }
+
+  async putImageHashes(rows: ImageHashRow[]): Promise<void> {
+    return this.run('putImageHashes', () => {
+      const tx = this.db.transaction((list: ImageHashRow[]) => {
+        for (const r of list) this.stmts.putImageHash.run(r.sha256, r.pixelHash, r.phash);
+      });
+      tx.immediate(rows);
+    });
+  }
+
+  async getImageHashes(sha256s: string[]): Promise<Map<string, ImageHashRow>> {
+    return this.run('getImageHashes', () => {
+      const rows = this.stmts.imageHashesByShas.all(JSON.stringify(sha256s)) as ImageHashRow[];
+      return new Map(rows.map((r) => [r.sha256, r]));
+    });
+  }
+
+  async appendSearchLog(entry: SearchLogEntry): Promise<void> {
+    return this.run('appendSearchLog', () => {
+      this.stmts.appendSearchLog.run(entry.at, entry.kind, entry.category, entry.cluster, JSON.stringify(entry.topIds));
+    });
+  }
+
+  async readSearchLog(range: { from?: string; to?: string } = {}): Promise<SearchLogEntry[]> {
+    return this.run('readSearchLog', () => {
+      const rows = this.stmts.readSearchLog.all(range.from ?? '', range.to ?? '\uffff') as {
+        at: string; kind: SearchLogEntry['kind']; category: string | null; cluster: number | null; top_ids: string;
+      }[];
+      return rows.map((r) => ({ at: r.at, kind: r.kind, category: r.category, cluster: r.cluster, topIds: JSON.parse(r.top_ids) as string[] }));
+    });
+  }
+
+  async pruneSearchLog(before: string): Promise<number> {
+    return this.run('pruneSearchLog', () => this.stmts.pruneSearchLog.run(before).changes);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -453,6 +572,40 @@ function prepareStatements(db: Database.Database) {
     setMeta: db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
+    putLocalFeatures: db.prepare(
+      `INSERT INTO local_features (sha256, features) VALUES (?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET features = excluded.features, words = NULL, vocabulary = NULL`,
+    ),
+    localFeatureShas: db.prepare('SELECT sha256 FROM local_features WHERE sha256 IN (SELECT value FROM json_each(?))').pluck(),
+    localFeaturesByKeys: db.prepare(
+      `SELECT i.key, lf.sha256, lf.features, lf.words, lf.vocabulary FROM images i JOIN local_features lf ON lf.sha256 = i.sha256
+       WHERE i.key IN (SELECT value FROM json_each(?))`,
+    ),
+    localFeaturesAfter: db.prepare(
+      `SELECT sha256, features, words, vocabulary FROM local_features lf
+       WHERE sha256 > ? AND EXISTS (SELECT 1 FROM images i WHERE i.sha256 = lf.sha256) ORDER BY sha256 LIMIT ?`,
+    ),
+    setLocalWords: db.prepare('UPDATE local_features SET words = ?, vocabulary = ? WHERE sha256 = ?'),
+    localWordsAfter: db.prepare(
+      `SELECT i.key, lf.words FROM images i JOIN local_features lf ON lf.sha256 = i.sha256
+       WHERE lf.vocabulary = ? AND i.key > ? ORDER BY i.key LIMIT ?`,
+    ),
+    clearImageClusters: db.prepare('DELETE FROM image_clusters'),
+    insertImageCluster: db.prepare(
+      'INSERT INTO image_clusters (key, cluster, x, y) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM images WHERE key = ?)',
+    ),
+    allImageClusters: db.prepare('SELECT key, cluster, x, y FROM image_clusters ORDER BY key'),
+    imageClustersByKeys: db.prepare('SELECT key, cluster, x, y FROM image_clusters WHERE key IN (SELECT value FROM json_each(?))'),
+    putImageHash: db.prepare(
+      `INSERT INTO image_hashes (sha256, pixel_hash, phash) VALUES (?, ?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET pixel_hash = excluded.pixel_hash, phash = excluded.phash`,
+    ),
+    imageHashesByShas: db.prepare(
+      'SELECT sha256, pixel_hash AS pixelHash, phash FROM image_hashes WHERE sha256 IN (SELECT value FROM json_each(?))',
+    ),
+    appendSearchLog: db.prepare('INSERT INTO search_log (at, kind, category, cluster, top_ids) VALUES (?, ?, ?, ?, ?)'),
+    readSearchLog: db.prepare('SELECT at, kind, category, cluster, top_ids FROM search_log WHERE at >= ? AND at < ? ORDER BY at, id'),
+    pruneSearchLog: db.prepare('DELETE FROM search_log WHERE at < ?'),
     productStats: db.prepare('SELECT count(*) AS n, min(price) AS lo, max(price) AS hi FROM products'),
     imageCount: db.prepare('SELECT count(*) FROM images').pluck(),
     categoryCounts: db.prepare(

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { Shoplens } from '../../main.js';
+import { insightsFor } from '../../insights/insights.js';
 import type { QueryOptions } from '../../search/search.service.js';
 import { toHitDTO } from '../dto.js';
 import { DEFAULT_K, filterFromBody, parseQueryString, parseWith, SearchBodySchema, type SearchBody } from '../search-params.js';
@@ -28,6 +29,9 @@ export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
     async (request) => {
       const started = performance.now();
       const result = request.isMultipart() ? await searchMultipart(request, shoplens) : await searchJson(request, shoplens);
+      // Demand trends: the anonymous search log (top hits only; never the photo or the address).
+      const kind = request.isMultipart() ? 'image' : (request.body as { url?: unknown }).url !== undefined ? 'url' : 'product';
+      await insightsFor(shoplens).trends.record(kind, result.hits).catch((err: unknown) => request.log.warn({ err }, 'search log write failed'));
       return { results: result.hits.map(toHitDTO), tookMs: Math.round((performance.now() - started) * 100) / 100 };
     },
   );

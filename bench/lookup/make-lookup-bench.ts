@@ -1,0 +1,224 @@
+/**
+ * Generates a product-lookup benchmark: a catalog of clip-art products rendered on white (like the
+ * demo catalog), and shopper-style photos of some of them — the product at 40–80% of the frame,
+ * rotated ±30°, on a cluttered table of other (non-catalog) clip art, with light and colour shifts,
+ * blur and JPEG quality 30–80 — plus distractor photos with no catalog product in them.
+ *
+ *   npx tsx bench/lookup/make-lookup-bench.ts --out /tmp/lookup --products 1000 --queries 300 --distractors 50 --seed 1
+ *   npx tsx bench/lookup/make-lookup-bench.ts --out /tmp/lookup --queries-only --seed 2 --name tuning
+ *
+ * Writes <out>/catalog.csv (id,title,category,price,currency,image) and <out>/<name>.csv (image,expected)
+ * for `shoplens eval --queries`; distractors are listed in <name>-distractors.csv (no expected id).
+ * The catalog depends only on --products and --catalog-seed, so query sets made with other seeds
+ * (a tuning set, a test set) share one catalog.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp, { type OverlayOptions } from 'sharp';
+import { pick, seededRandom } from '../../src/eval/random.js';
+
+const SOURCE_ROOT = '/usr/share/openclipart/png';
+const CANVAS = 400;
+const MARGIN = 36;
+
+export interface LookupBenchOptions {
+  out: string;
+  products: number;
+  queries: number;
+  distractors: number;
+  seed: number;
+  catalogSeed: number;
+  name: string;
+  queriesOnly: boolean;
+}
+
+interface Source { file: string; rgba: Buffer; width: number; height: number }
+
+async function listPngs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listPngs(p)));
+    else if (e.name.endsWith('.png')) out.push(p);
+  }
+  return out.sort();
+}
+
+/** RGBA of a source trimmed to its content; white backgrounds become transparent. Null if unusable. */
+async function loadSource(file: string): Promise<Source | null> {
+  try {
+    const meta = await sharp(file).metadata();
+    if ((meta.width ?? 0) < 150 || (meta.height ?? 0) < 150 || (meta.width ?? 0) * (meta.height ?? 0) > 6_000_000) return null;
+    const { data, info } = await sharp(file).resize(420, 420, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    let x0 = info.width, y0 = info.height, x1 = -1, y1 = -1, ink = 0, sum = 0, sum2 = 0;
+    for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) {
+      const o = (y * info.width + x) * 4;
+      if (!meta.hasAlpha && data[o]! > 245 && data[o + 1]! > 245 && data[o + 2]! > 245) data[o + 3] = 0;
+      if (data[o + 3]! > 32) {
+        ink++;
+        const g = (data[o]! + data[o + 1]! + data[o + 2]!) / 3;
+        sum += g; sum2 += g * g;
+        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+      }
+    }
+    if (ink < 0.08 * info.width * info.height) return null;
+    const mean = sum / ink;
+    // Flat single-colour shapes have no corners to find: a shop product has print, seams, labels.
+    if (Math.sqrt(sum2 / ink - mean * mean) < 30) return null;
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    if (w < 80 || h < 80 || w / h > 3 || h / w > 3) return null;
+    const rgba = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).extract({ left: x0, top: y0, width: w, height: h }).raw().toBuffer();
+    return { file, rgba, width: w, height: h };
+  } catch {
+    return null;
+  }
+}
+
+/** Source files split into catalog products and clutter (never in the catalog), deterministically. */
+async function chooseSources(products: number, clutter: number, catalogSeed: number): Promise<{ catalog: Source[]; clutter: Source[] }> {
+  const files = await listPngs(SOURCE_ROOT);
+  const rand = seededRandom(catalogSeed);
+  for (let i = files.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [files[i], files[j]] = [files[j]!, files[i]!];
+  }
+  const chosen: Source[] = [];
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (chosen.length >= products + clutter) break;
+    const base = path.basename(f).replace(/_\d+\.png$|\.png$/, '');
+    if (seen.has(base)) continue; // the same drawing in several sizes/folders
+    const s = await loadSource(f);
+    if (!s) continue;
+    seen.add(base);
+    chosen.push(s);
+  }
+  if (chosen.length < products + clutter) throw new Error(`only ${chosen.length} usable sources`);
+  return { catalog: chosen.slice(0, products), clutter: chosen.slice(products) };
+}
+
+function rgbaInput(s: { rgba: Buffer; width: number; height: number }) {
+  return sharp(s.rgba, { raw: { width: s.width, height: s.height, channels: 4 } });
+}
+
+async function catalogImage(s: Source): Promise<Buffer> {
+  const inner = CANVAS - 2 * MARGIN;
+  const fitted = await rgbaInput(s).resize(inner, inner, { fit: 'inside' }).png().toBuffer();
+  return sharp({ create: { width: CANVAS, height: CANVAS, channels: 3, background: '#ffffff' } })
+    .composite([{ input: fitted, gravity: 'center' }]).jpeg({ quality: 85 }).toBuffer();
+}
+
+/** A transformed RGBA layer: scaled so its longest side is `side`, rotated by `angle` degrees. */
+async function layer(s: Source, side: number, angle: number): Promise<{ input: Buffer; width: number; height: number }> {
+  const { data, info } = await rgbaInput(s).resize(Math.max(8, Math.round(side)), Math.max(8, Math.round(side)), { fit: 'inside' })
+    .rotate(angle, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).raw().toBuffer({ resolveWithObject: true });
+  return { input: await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer(), width: info.width, height: info.height };
+}
+
+async function shopperPhoto(product: Source | null, clutter: Source[], rand: () => number): Promise<Buffer> {
+  const landscape = rand() < 0.7;
+  const W = landscape ? 640 : 480, H = landscape ? 480 : 640;
+  // Table: a tinted gradient with noise.
+  const base = [60 + rand() * 180, 60 + rand() * 180, 60 + rand() * 180];
+  const bg = Buffer.alloc(W * H * 3);
+  const gx = (rand() - 0.5) * 80, gy = (rand() - 0.5) * 80;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const o = (y * W + x) * 3;
+    const shade = (gx * x) / W + (gy * y) / H + (rand() - 0.5) * 24;
+    for (let c = 0; c < 3; c++) bg[o + c] = Math.max(0, Math.min(255, base[c]! + shade));
+  }
+  const layers: OverlayOptions[] = [];
+  const place = (l: { input: Buffer; width: number; height: number }, cx: number, cy: number): void => {
+    const w = Math.min(l.width, W), h = Math.min(l.height, H);
+    const left = Math.round(Math.min(Math.max(cx - w / 2, 0), W - w));
+    const top = Math.round(Math.min(Math.max(cy - h / 2, 0), H - h));
+    layers.push({ input: l.input, left, top });
+  };
+  const nClutter = 5 + Math.floor(rand() * 8);
+  for (let i = 0; i < nClutter; i++) {
+    const c = pick(rand, clutter);
+    const l = await layer(c, (0.15 + rand() * 0.35) * Math.min(W, H), (rand() - 0.5) * 360);
+    if (l.width > W || l.height > H) continue;
+    place(l, rand() * W, rand() * H);
+  }
+  if (product) {
+    const frac = 0.4 + rand() * 0.4;
+    const l = await layer(product, frac * Math.min(W, H), (rand() - 0.5) * 60);
+    const fit = Math.min(1, W / l.width, H / l.height);
+    const input = fit < 1 ? await sharp(l.input).resize(Math.floor(l.width * fit), Math.floor(l.height * fit)).png().toBuffer() : l.input;
+    const lw = Math.floor(l.width * fit), lh = Math.floor(l.height * fit);
+    place({ input, width: lw, height: lh }, lw / 2 + rand() * (W - lw), lh / 2 + rand() * (H - lh));
+  }
+  let img = sharp(bg, { raw: { width: W, height: H, channels: 3 } }).composite(layers);
+  const flat = await img.removeAlpha().raw().toBuffer();
+  img = sharp(flat, { raw: { width: W, height: H, channels: 3 } })
+    .modulate({ brightness: 0.65 + rand() * 0.6, saturation: 0.6 + rand() * 0.8, hue: Math.round((rand() - 0.5) * 40) })
+    .linear([0.85 + rand() * 0.3, 0.85 + rand() * 0.3, 0.85 + rand() * 0.3], [(rand() - 0.5) * 30, (rand() - 0.5) * 30, (rand() - 0.5) * 30]);
+  if (rand() < 0.7) img = img.blur(0.3 + rand() * 1.7);
+  return img.jpeg({ quality: 30 + Math.floor(rand() * 51) }).toBuffer();
+}
+
+export async function makeLookupBench(o: LookupBenchOptions): Promise<{ catalogCsv: string; queriesCsv: string; distractorsCsv: string }> {
+  const { catalog, clutter } = await chooseSources(o.products, 300, o.catalogSeed);
+  await mkdir(path.join(o.out, 'images'), { recursive: true });
+  const catalogCsv = path.join(o.out, 'catalog.csv');
+  const ids = catalog.map((_, i) => `p${String(i + 1).padStart(5, '0')}`);
+  if (!o.queriesOnly) {
+    const rows = ['id,title,category,price,currency,image'];
+    for (const [i, s] of catalog.entries()) {
+      await writeFile(path.join(o.out, 'images', `${ids[i]}.jpg`), await catalogImage(s));
+      const title = path.basename(s.file, '.png').replace(/[_-]+/g, ' ').replace(/[",]/g, '').trim();
+      const category = path.relative(SOURCE_ROOT, path.dirname(s.file)).split(path.sep)[0] ?? 'misc';
+      rows.push(`${ids[i]},"${title}",${category},${(5 + (i % 90)).toFixed(2)},EUR,images/${ids[i]}.jpg`);
+    }
+    await writeFile(catalogCsv, `${rows.join('\n')}\n`);
+  }
+  const rand = seededRandom(o.seed * 7919 + 17);
+  const dir = path.join(o.out, o.name);
+  await mkdir(dir, { recursive: true });
+  const qrows = ['image,expected'];
+  const order = Array.from({ length: catalog.length }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (let q = 0; q < o.queries; q++) {
+    const p = order[q % order.length]!;
+    const file = `${o.name}/q${String(q + 1).padStart(4, '0')}.jpg`;
+    await writeFile(path.join(o.out, file), await shopperPhoto(catalog[p]!, clutter, rand));
+    qrows.push(`${file},${ids[p]}`);
+  }
+  const drows = ['image'];
+  for (let d = 0; d < o.distractors; d++) {
+    const file = `${o.name}/d${String(d + 1).padStart(4, '0')}.jpg`;
+    await writeFile(path.join(o.out, file), await shopperPhoto(null, clutter, rand));
+    drows.push(file);
+  }
+  const queriesCsv = path.join(o.out, `${o.name}.csv`);
+  const distractorsCsv = path.join(o.out, `${o.name}-distractors.csv`);
+  await writeFile(queriesCsv, `${qrows.join('\n')}\n`);
+  await writeFile(distractorsCsv, `${drows.join('\n')}\n`);
+  return { catalogCsv, queriesCsv, distractorsCsv };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: '/tmp/shoplens-lookup' },
+      products: { type: 'string', default: '1000' },
+      queries: { type: 'string', default: '300' },
+      distractors: { type: 'string', default: '50' },
+      seed: { type: 'string', default: '1' },
+      'catalog-seed': { type: 'string', default: '1' },
+      name: { type: 'string', default: 'queries' },
+      'queries-only': { type: 'boolean', default: false },
+    },
+  });
+  const started = Date.now();
+  const r = await makeLookupBench({
+    out: values.out, products: Number(values.products), queries: Number(values.queries), distractors: Number(values.distractors),
+    seed: Number(values.seed), catalogSeed: Number(values['catalog-seed']), name: values.name, queriesOnly: values['queries-only'],
+  });
+  console.log(JSON.stringify({ ...r, seconds: (Date.now() - started) / 1000 }));
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { GrayImage } from '../../imaging/types.js';
+import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures } from './local-features.js';
+import { fitSimilarity, isPlausible, project } from './geometry.js';
+
+/** A textured test card: random rectangles of random grey levels (plenty of corners). */
+function card(w: number, h: number, seed = 7): GrayImage {
+  const data = new Uint8Array(w * h).fill(255);
+  let s = seed;
+  const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  for (let k = 0; k < 60; k++) {
+    const x0 = Math.floor(r() * w), y0 = Math.floor(r() * h), rw = 8 + Math.floor(r() * 40), rh = 8 + Math.floor(r() * 40), v = Math.floor(r() * 200);
+    for (let y = y0; y < Math.min(h, y0 + rh); y++) for (let x = x0; x < Math.min(w, x0 + rw); x++) data[y * w + x] = v;
+  }
+  return { data, width: w, height: h, channels: 1 };
+}
+
+describe('local features (ORB via OpenCV)', () => {
+  it('finds keypoints on a textured image and none on a blank one', async () => {
+    const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 300 });
+    expect(f.count).toBeGreaterThan(100);
+    expect(f.count).toBeLessThanOrEqual(300);
+    expect(f.descriptors.length).toBe(f.count * 32);
+    for (let i = 0; i < f.count; i++) {
+      expect(f.xy[2 * i]).toBeGreaterThanOrEqual(0);
+      expect(f.xy[2 * i]).toBeLessThan(320);
+    }
+    const blank = await extractLocalFeatures({ data: new Uint8Array(320 * 240).fill(200), width: 320, height: 240, channels: 1 }, { maxKeypoints: 300 });
+    expect(blank.count).toBe(0);
+  }, 20_000);
+
+  it('round-trips through the compact binary format (36 bytes per keypoint, quarter-pixel coordinates)', async () => {
+    const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
+    const blob = encodeLocalFeatures(f);
+    expect(blob.length).toBe(10 + 36 * f.count);
+    const g = decodeLocalFeatures(blob);
+    expect(g.count).toBe(f.count);
+    expect([g.width, g.height]).toEqual([320, 240]);
+    expect(Buffer.from(g.descriptors).equals(Buffer.from(f.descriptors))).toBe(true);
+    for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
+    expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
+  }, 20_000);
+});
+
+describe('similarity RANSAC', () => {
+  it('recovers a rotation+scale+shift with 60% outliers and rejects pure noise', () => {
+    const n = 100;
+    const src = new Float32Array(2 * n), dst = new Float32Array(2 * n);
+    const a = 0.8 * Math.cos(0.4), b = 0.8 * Math.sin(0.4);
+    let s = 3;
+    const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+    for (let i = 0; i < n; i++) {
+      const x = r() * 400, y = r() * 400;
+      src[2 * i] = x; src[2 * i + 1] = y;
+      if (i < 40) { dst[2 * i] = a * x - b * y + 50; dst[2 * i + 1] = b * x + a * y + 20; }
+      else { dst[2 * i] = r() * 640; dst[2 * i + 1] = r() * 480; }
+    }
+    const fit = fitSimilarity(src, dst, 3)!;
+    expect(fit.inlierCount).toBeGreaterThanOrEqual(40);
+    expect(fit.inlierCount).toBeLessThan(45);
+    const p = project(fit.homography, 100, 100)!;
+    expect(p[0]).toBeCloseTo(a * 100 - b * 100 + 50, 1);
+    expect(isPlausible(fit.homography, 400, 400)).toBe(true);
+    for (let i = 0; i < 2 * n; i++) dst[i] = r() * 640;
+    expect(fitSimilarity(src, dst, 3)?.inlierCount ?? 0).toBeLessThan(8);
+  });
+
+  it('rejects mirrored and collapsed models', () => {
+    expect(isPlausible(Float64Array.from([-1, 0, 400, 0, 1, 0, 0, 0, 1]), 400, 400)).toBe(false);
+    expect(isPlausible(Float64Array.from([0.01, 0, 0, 0, 0.01, 0, 0, 0, 1]), 400, 400)).toBe(false);
+  });
+});

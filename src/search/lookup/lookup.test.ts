@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../eval/random.js';
+import { WORDS, hamming, popcount32 } from './hamming.js';
+import { InvertedFile, topK } from './inverted-file.js';
+import { calibratedScore } from './lookup.service.js';
+import { Vocabulary } from './vocabulary.js';
+
+function randomDescriptors(n: number, seed: number): Uint32Array {
+  const r = seededRandom(seed);
+  return Uint32Array.from({ length: n * WORDS }, () => Math.floor(r() * 2 ** 32) >>> 0);
+}
+
+/** n noisy copies (flip `flips` bits) around each of `centers`. */
+function clustered(centers: Uint32Array, perCenter: number, flips: number, seed: number): Uint32Array {
+  const r = seededRandom(seed);
+  const k = centers.length / WORDS;
+  const out = new Uint32Array(k * perCenter * WORDS);
+  for (let c = 0; c < k; c++) for (let i = 0; i < perCenter; i++) {
+    const o = (c * perCenter + i) * WORDS;
+    out.set(centers.subarray(c * WORDS, c * WORDS + WORDS), o);
+    for (let f = 0; f < flips; f++) { const bit = Math.floor(r() * 256); out[o + (bit >> 5)]! ^= 1 << (bit & 31); }
+  }
+  return out;
+}
+
+describe('hamming', () => {
+  it('popcount and distance', () => {
+    expect(popcount32(0)).toBe(0);
+    expect(popcount32(0xffffffff)).toBe(32);
+    expect(popcount32(0b1011)).toBe(3);
+    const a = new Uint32Array(8), b = new Uint32Array(8);
+    b[0] = 0b111; b[7] = 0x80000000;
+    expect(hamming(a, 0, b, 0)).toBe(4);
+  });
+});
+
+describe('vocabulary (k-majority tree)', () => {
+  const centers = randomDescriptors(16, 1);
+  const data = clustered(centers, 40, 12, 2);
+
+  it('puts noisy copies of one descriptor in the same word, and different ones apart', () => {
+    const v = Vocabulary.train(data, 'test', { branching: 4, depth: 2, iterations: 6, seed: 3 });
+    expect(v.words).toBeGreaterThan(4);
+    const { words } = v.quantize(data);
+    let agree = 0;
+    for (let c = 0; c < 16; c++) {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < 40; i++) { const w = words[c * 40 + i]!; counts.set(w, (counts.get(w) ?? 0) + 1); }
+      agree += Math.max(...counts.values());
+    }
+    expect(agree / data.length * WORDS).toBeGreaterThan(0.9);
+    for (let i = 0; i < words.length; i++) expect(v.branchOf(words[i]!)).toBeLessThan(4);
+  });
+
+  it('serialises and deserialises to the same quantisation, and is deterministic for a seed', () => {
+    const v = Vocabulary.train(data, 'test', { branching: 4, depth: 2, iterations: 6, seed: 3 });
+    const w = Vocabulary.deserialize(v.serialize());
+    expect(w.identity).toBe(v.identity);
+    expect(Array.from(w.quantize(data).words)).toEqual(Array.from(v.quantize(data).words));
+    const again = Vocabulary.train(data, 'test', { branching: 4, depth: 2, iterations: 6, seed: 3 });
+    expect(again.serialize().equals(v.serialize())).toBe(true);
+    expect(() => Vocabulary.deserialize(v.serialize().subarray(0, 100))).toThrow();
+  });
+});
+
+describe('inverted file', () => {
+  it('ranks the document sharing the most rare words first', () => {
+    const inv = new InvertedFile(10, [
+      { key: 11, words: Uint32Array.from([0, 1, 2, 3]) },
+      { key: 12, words: Uint32Array.from([0, 4, 5, 6]) },
+      { key: 13, words: Uint32Array.from([0, 7, 8, 9]) },
+    ]);
+    const hits = inv.query(Uint32Array.from([4, 5, 0]), 3);
+    expect(hits[0]!.key).toBe(12);
+    // word 0 is in every document: idf 0, so the others score 0 and are not returned
+    expect(hits.map((h) => h.key)).toEqual([12]);
+    expect(inv.query(Uint32Array.from([4, 5]), 3, (k) => k !== 12)).toEqual([]);
+    expect(inv.memoryBytes).toBeGreaterThan(0);
+  });
+
+  it('topK returns the largest positive scores in order', () => {
+    const s = Float32Array.from([0.1, 0.9, 0, 0.5, 0.7, -1]);
+    expect(topK(s, 3, () => true)).toEqual([1, 4, 3]);
+  });
+});
+
+describe('calibrated score', () => {
+  it('is ≥ 0.5 exactly for exact matches and grows with evidence', () => {
+    expect(calibratedScore(15, 0, 15)).toBeGreaterThanOrEqual(0.5);
+    expect(calibratedScore(14, 1, 15)).toBeLessThan(0.5);
+    expect(calibratedScore(0, 1, 15)).toBeLessThan(0.5);
+    expect(calibratedScore(40, 0.5, 15)).toBeGreaterThan(calibratedScore(20, 0.5, 15));
+    expect(calibratedScore(20, 0.9, 15)).toBeGreaterThan(calibratedScore(20, 0.2, 15));
+    expect(calibratedScore(200, 1, 15)).toBeLessThanOrEqual(1);
+  });
+});
