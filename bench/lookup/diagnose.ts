@@ -14,7 +14,7 @@ import { LookupService } from '../../src/search/lookup/lookup.service.js';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, queries: { type: 'string' }, 'verify-top': { type: 'string', default: '100' }, distractors: { type: 'string' },
   retrain: { type: 'string' }, 'query-keypoints': { type: 'string', default: '1000' }, side: { type: 'string', default: '640' }, brute: { type: 'boolean', default: false }, ratio: { type: 'string', default: '0.8' } } });
-const s = await openShoplens(loadConfig({ dataDir: values.data! }, {}));
+const s = await openShoplens(loadConfig({ dataDir: values.data!, localFeatures: true }, {}));
 const lookup = new LookupService(s.store, { limits: { maxPixels: 4e7, maxBytes: 5e7 }, vocabularyPath: path.join(values.data!, 'lookup-vocabulary.bin'), verifyTop: Number(values['verify-top']), queryKeypoints: Number(values['query-keypoints']), verify: { ratio: Number(values.ratio), maxDistance: 64, ransacThreshold: 0.012, bucketed: !values.brute },
   ...(values.retrain ? { vocabularyPath: path.join(values.data!, 'exp-vocabulary.bin'), vocabulary: { branching: Number(values.retrain.split(',')[0]), depth: Number(values.retrain.split(',')[1]) } } : {}) });
 if (values.retrain) console.error('retrain', JSON.stringify(await lookup.update()));

@@ -13,7 +13,7 @@ import { readQuerySet } from '../../src/eval/query-set.js';
 import { openShoplens } from '../../src/main.js';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, queries: { type: 'string' }, distractors: { type: 'string' } } });
-const s = await openShoplens(loadConfig({ dataDir: values.data! }, {}));
+const s = await openShoplens(loadConfig({ dataDir: values.data!, localFeatures: true }, {}));
 try {
   const out: Record<string, unknown> = {};
   if (values.distractors) {

@@ -14,8 +14,8 @@ describe('loadConfig', () => {
   it('parses booleans from env', () => {
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: 'yes' }).allowPrivateUrls).toBe(true);
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
-    expect(loadConfig({}, {}).localFeatures).toBe(true);
-    expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'off' }).localFeatures).toBe(false);
+    expect(loadConfig({}, {}).localFeatures).toBe(false);
+    expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'on' }).localFeatures).toBe(true);
   });
 
   it('reports every bad value in one error', () => {

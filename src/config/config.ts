@@ -25,7 +25,11 @@ const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** Days the anonymous search log keeps entries (demand trends); 0 turns the log off. */
   searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
-  /** Product lookup by local features (ORB + verification): finds the exact product in shopper photos, costs ~100 ms per search and ~3× ingest time. */
+  /**
+   * Product lookup by local features (ORB + verification): finds the exact product in shopper
+   * photos. Off by default until it scales: measured ~100 ms per search on 300 products, ~400 ms on
+   * 10k, and 3–4× slower ingest (BENCHMARKS.md, bench/lookup/README.md).
+   */
   localFeatures: z.preprocess(toBool, z.boolean()),
 });
 
@@ -71,7 +75,7 @@ export const DEFAULTS: Config = {
   adminToken: '',
   logLevel: 'warn',
   searchLogRetentionDays: 90,
-  localFeatures: true,
+  localFeatures: false,
 };
 
 /** Builds the validated config from defaults, then env, then explicit overrides (CLI flags). */

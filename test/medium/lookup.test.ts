@@ -18,7 +18,7 @@ describe('product lookup (medium)', () => {
   beforeAll(async () => {
     benchDir = await tempDir('shoplens-lookup-');
     files = await makeLookupBench({ out: benchDir, products: 40, queries: 10, distractors: 4, seed: 5, catalogSeed: 3, name: 'q', queriesOnly: false });
-    ctx = await freshShoplens();
+    ctx = await freshShoplens({ localFeatures: true });
     const report = await ctx.shoplens.ingest.ingest(files.catalogCsv);
     expect(report.created).toBe(40);
   }, 240_000);

@@ -1,0 +1,223 @@
+/**
+ * HTTP load benchmark (loopback only, autocannon): search-by-image (multipart POST /api/v1/search
+ * with a JPEG) at several concurrencies against a large catalogue, next to GET /api/v1/health
+ * (the HTTP floor) measured the same way in the same run.
+ *
+ * The catalogue: `real` generated 640×480 photos go through the real ingest; the remaining
+ * products are written straight into the catalog store (store.writeProducts), each with one image
+ * whose vector is a real vector plus small Gaussian noise (re-normalised) and whose media/sha256
+ * point at that real image. Reopening rebuilds the HNSW index from the store (the real code path).
+ *
+ *   npx tsx bench/http/http.bench.ts [--quick] [--products 100000] [--real 2000] [--duration 15]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type { ProductWrite } from '../../src/catalog/catalog-store.js';
+import { loadConfig } from '../../src/config/config.js';
+import { openShoplens } from '../../src/main.js';
+import { log, machineInfo, parseArgs, percentile, REPO_ROOT, round, writeResult } from '../lib/common.js';
+import { gaussian, prng } from '../lib/datasets.js';
+import { photoJpeg, writeCatalog } from '../lib/images.js';
+
+const TARGETS = { concurrency: 8, p50ms: 25, p99ms: 80 };
+
+interface LoadResult {
+  path: string;
+  concurrency: number;
+  seconds: number;
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function load(url: string, concurrency: number, seconds: number, request: { method: 'GET' | 'POST'; body?: Buffer; headers?: Record<string, string> }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = [];
+    const inst = autocannon(
+      {
+        url, connections: concurrency, duration: seconds, method: request.method,
+        ...(request.body ? { body: request.body } : {}), headers: request.headers ?? {}, timeout: 30,
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        times.sort((a, b) => a - b);
+        resolve({
+          path: new URL(url).pathname, concurrency, seconds,
+          requests: r.requests.total,
+          requestsPerSecond: round(r.requests.total / seconds, 1),
+          latencyMs: {
+            p50: round(percentile(times, 50), 2), p95: round(percentile(times, 95), 2), p99: round(percentile(times, 99), 2),
+            max: round(times[times.length - 1] ?? NaN, 2), mean: round(times.reduce((a, b) => a + b, 0) / times.length, 2),
+          },
+          errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
+        });
+      },
+    );
+    // Exact per-request latencies (autocannon's summary has p97.5 but no p95).
+    inst.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
+  });
+}
+
+function multipart(jpeg: Buffer): { body: Buffer; headers: Record<string, string> } {
+  const boundary = `----shoplensbench${randomUUID().replace(/-/g, '')}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="q.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    jpeg,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+async function buildCatalog(dataDir: string, dir: string, products: number, real: number): Promise<Record<string, unknown>> {
+  log('http', `generating ${real} real photos`);
+  const { csv } = await writeCatalog(dir, real);
+  const config = loadConfig({ dataDir }, {});
+  let shoplens = await openShoplens(config);
+  let t = performance.now();
+  const report = await shoplens.ingest.ingest(csv);
+  const ingestSeconds = (performance.now() - t) / 1000;
+  log('http', `ingested ${report.imagesAnalysed} real images in ${ingestSeconds.toFixed(1)} s`);
+
+  const realVectors: { vector: Float32Array; sha256: string; width: number; height: number; source: string }[] = [];
+  for await (const b of shoplens.store.iterateVectors(1000)) {
+    const imgs = await shoplens.store.getImages(b.keys);
+    b.keys.forEach((k, i) => {
+      const img = imgs.get(k)!;
+      realVectors.push({ vector: b.vectors[i]!, sha256: img.sha256, width: img.width, height: img.height, source: img.source });
+    });
+  }
+  const dims = realVectors[0]!.vector.length;
+  const g = gaussian(prng(7));
+  const sigma = 0.3 / Math.sqrt(dims); // noise of norm ≈ 0.3 against unit vectors: cosine to the source ≈ 0.96
+  t = performance.now();
+  const extra = products - real;
+  for (let start = 0; start < extra; start += 2000) {
+    const batch: ProductWrite[] = [];
+    for (let i = start; i < Math.min(extra, start + 2000); i++) {
+      const src = realVectors[i % realVectors.length]!;
+      const v = Float32Array.from(src.vector, (x) => x + g() * sigma);
+      let s = 0;
+      for (const x of v) s += x * x;
+      const inv = 1 / Math.sqrt(s);
+      for (let d = 0; d < v.length; d++) v[d]! *= inv;
+      batch.push({
+        id: `s${i}`, title: `Synthetic product ${i}`, brand: `Brand ${i % 97}`, category: ['shirts', 'shoes', 'bags', 'hats', 'dresses'][i % 5]!,
+        price: 5 + (i % 200), currency: 'EUR', attributes: {}, fingerprint: `synthetic-${i}`,
+        images: [{ source: src.source, sha256: src.sha256, width: src.width, height: src.height, vector: v }],
+      });
+    }
+    await shoplens.store.writeProducts(batch);
+    if ((start / 2000) % 10 === 0) log('http', `store: ${real + start + batch.length}/${products} products`);
+  }
+  const writeSeconds = (performance.now() - t) / 1000;
+  t = performance.now();
+  await shoplens.indexSync.refresh(); // store changed behind the index: rebuild from the store, then save
+  await shoplens.close();
+  const indexSeconds = (performance.now() - t) / 1000;
+  log('http', `index rebuilt over ${products} vectors in ${indexSeconds.toFixed(1)} s`);
+  shoplens = await openShoplens(config);
+  const stats = await shoplens.store.stats();
+  const indexSize = shoplens.indexSync.index.size();
+  await shoplens.close();
+  return {
+    products: stats.products, images: stats.images, indexSize, dims, realIngested: report.imagesAnalysed,
+    ingestSeconds: round(ingestSeconds, 1), storeWriteSeconds: round(writeSeconds, 1), indexBuildSeconds: round(indexSeconds, 1),
+    synthetic: `${extra} products written with store.writeProducts; vector = real vector + N(0, (0.3/sqrt(${dims}))²) per dimension, re-normalised (cosine to its source ≈ 0.96); image sha256/source/media of that real image`,
+  };
+}
+
+function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/http/serve.child.ts'), '--data', dataDir, '--port', '0'], {
+      cwd: REPO_ROOT, env: { ...process.env, SHOPLENS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /shoplens listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d.toString()}`));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening: ${out}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const opt = (name: string, dflt: number): number => {
+    const i = args.rest.indexOf(name);
+    return i >= 0 ? Number(args.rest[i + 1]) : dflt;
+  };
+  const products = opt('--products', args.quick ? 10_000 : 100_000);
+  const real = opt('--real', args.quick ? 400 : 2_000);
+  const seconds = opt('--duration', args.quick ? 5 : 15);
+  const concurrencies = args.quick ? [1, 8, 32] : [1, 8, 32];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-http-'));
+  const dataDir = path.join(dir, 'data');
+  let server: ChildProcess | undefined;
+  try {
+    const catalog = await buildCatalog(dataDir, dir, products, real);
+    const started = await startServer(dataDir);
+    server = started.child;
+    log('http', `server at ${started.url}`);
+    const query = multipart(await photoJpeg(999_999)); // a photo that is not in the catalogue
+    const search = `${started.url}/api/v1/search`;
+    // Sanity: one request must succeed before loading.
+    // The first search may build lazily derived state, so it is timed on its own (cold) and not loaded.
+    const probes: number[] = [];
+    let results = 0;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const probe = await fetch(search, { method: 'POST', body: new Uint8Array(query.body), headers: query.headers });
+      const probeBody = (await probe.json()) as { results?: unknown[] };
+      if (!probe.ok) throw new Error(`search probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 300)}`);
+      probes.push(round(performance.now() - t0, 1));
+      results = probeBody.results?.length ?? 0;
+    }
+    log('http', `probes ok (${results} results): ${probes.join(', ')} ms (first = cold)`);
+    await load(search, 2, 2, { method: 'POST', ...query }); // warm-up
+
+    const runs: { concurrency: number; health: LoadResult; search: LoadResult; ratios: Record<string, number> }[] = [];
+    for (const c of concurrencies) {
+      const health = await load(`${started.url}/api/v1/health`, c, seconds, { method: 'GET' });
+      const s = await load(search, c, seconds, { method: 'POST', ...query });
+      log('http', `c=${c}: search p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} ms, ${s.requestsPerSecond} req/s, non2xx ${s.non2xx}, errors ${s.errors}; health ${health.requestsPerSecond} req/s p50 ${health.latencyMs.p50} ms`);
+      runs.push({
+        concurrency: c, health, search: s,
+        ratios: {
+          throughputSearchToHealth: round(s.requestsPerSecond / health.requestsPerSecond, 4),
+          p50SearchToHealth: round(s.latencyMs.p50 / health.latencyMs.p50, 1),
+        },
+      });
+    }
+    const at = runs.find((r) => r.concurrency === TARGETS.concurrency);
+    writeResult('http', args.quick, {
+      name: 'http', quick: args.quick, machine: machineInfo(),
+      setup: {
+        server: '`shoplens serve` (src/cli serve command → openShoplens + buildServer) in its own Node process, 127.0.0.1, port 0; config defaults (HNSW, default extractor)',
+        client: `autocannon 9 in the bench process, ${seconds} s per run, one run per (path, concurrency); latencies = every response time`,
+        search: 'POST /api/v1/search, multipart with one 640×480 JPEG (a generated photo not in the catalogue), default k',
+        reference: 'GET /api/v1/health, same concurrency and duration, same run',
+      },
+      catalog,
+      sequentialProbesMs: probes,
+      runs,
+      target: at ? { ...TARGETS, p50: at.search.latencyMs.p50, p99: at.search.latencyMs.p99, met: at.search.latencyMs.p50 <= TARGETS.p50ms && at.search.latencyMs.p99 <= TARGETS.p99ms } : null,
+    });
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

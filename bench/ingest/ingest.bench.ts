@@ -1,0 +1,84 @@
+/**
+ * Ingest benchmark: images/s for the full default pipeline (the real IngestService through
+ * openShoplens: read → sha256 → decode → features → display JPEG → SQLite → HNSW → save) on N
+ * generated 640×480 JPEGs, next to the floor measured on the same files in the same run:
+ * sharp decode + resize to fit 512×512 alone, at the same concurrency as ingest.
+ *
+ *   npx tsx bench/ingest/ingest.bench.ts [--quick] [--n 400]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { loadConfig } from '../../src/config/config.js';
+import { mapPool } from '../../src/ingest/map-pool.js';
+import { openShoplens } from '../../src/main.js';
+import { log, machineInfo, parseArgs, round, writeResult } from '../lib/common.js';
+import { writeCatalog } from '../lib/images.js';
+
+const TARGET_RATIO = 0.5;
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const nArg = args.rest.indexOf('--n');
+  const n = nArg >= 0 ? Number(args.rest[nArg + 1]) : args.quick ? 120 : 500;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-ingest-'));
+  try {
+    log('ingest', `generating ${n} JPEGs 640×480 in ${dir}`);
+    const { csv, files } = await writeCatalog(dir, n);
+    const config = loadConfig({ dataDir: path.join(dir, 'data') }, {});
+    const concurrency = config.ingestConcurrency;
+
+    // Floor: decode + resize only, same files, same concurrency (sharp's own thread pool underneath).
+    const floorRun = async (): Promise<number> => {
+      const t = performance.now();
+      await mapPool(files, concurrency, async (f) => {
+        await sharp(f).rotate().resize(512, 512, { fit: 'inside', withoutEnlargement: true }).removeAlpha().raw().toBuffer();
+      });
+      return n / ((performance.now() - t) / 1000);
+    };
+    await floorRun(); // warm-up (page cache, sharp init)
+    const floor = await floorRun();
+    log('ingest', `floor (sharp decode+resize 512): ${floor.toFixed(1)} images/s`);
+
+    const shoplens = await openShoplens(config);
+    let report;
+    try {
+      const t = performance.now();
+      report = await shoplens.ingest.ingest(csv, {
+        onProgress: (p) => {
+          if (p.phase === 'analysing' && p.processed % 128 === 0) log('ingest', `${p.processed}/${n}`);
+        },
+      });
+      const wall = (performance.now() - t) / 1000;
+      log('ingest', `ingest: ${report.imagesAnalysed} images in ${wall.toFixed(1)} s = ${report.imagesPerSecond.toFixed(1)} images/s, failed ${report.failed.length}`);
+    } finally {
+      await shoplens.close();
+    }
+    const floor2 = await floorRun();
+    log('ingest', `floor again after ingest: ${floor2.toFixed(1)} images/s`);
+    const floorMean = (floor + floor2) / 2;
+    const ratio = report.imagesPerSecond / floorMean;
+    writeResult('ingest', args.quick, {
+      name: 'ingest', quick: args.quick, machine: machineInfo(),
+      setup: {
+        images: n, size: '640×480 JPEG q85, generated (gradient background, striped/checked blob, noise)',
+        pipeline: 'IngestService via openShoplens(loadConfig()) on a CSV catalog: read, sha256, decode (≤512), default features, display JPEG, SQLite write, HNSW insert, index save',
+        floor: 'sharp(file).rotate().resize(512,512,{fit:inside}).raw().toBuffer(), same files, same concurrency; measured before and after ingest, mean used',
+        concurrency, extractor: shoplens.extractor.identity.name, indexKind: config.indexKind,
+      },
+      ingest: {
+        imagesAnalysed: report.imagesAnalysed, failed: report.failed.length, seconds: round(report.durationMs / 1000, 2),
+        imagesPerSecond: round(report.imagesPerSecond, 1), msPerImage: round(1000 / report.imagesPerSecond, 1),
+      },
+      floor: { imagesPerSecondBefore: round(floor, 1), imagesPerSecondAfter: round(floor2, 1), imagesPerSecond: round(floorMean, 1) },
+      ratio: round(ratio, 3),
+      target: { ratio: TARGET_RATIO, met: ratio >= TARGET_RATIO },
+    });
+    log('ingest', `ratio ingest/floor = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,88 @@
+/**
+ * Runs the benchmarks and regenerates BENCHMARKS.md.
+ *
+ *   npm run bench                 # everything, full size (long: see BENCHMARKS.md for timings)
+ *   npm run bench:quick           # smaller sizes, shorter runs
+ *   npm run bench -- --only ann,ingest,http,quality
+ *   npx tsx bench/run-all.ts --report-only   # rebuild BENCHMARKS.md from bench/results/*.json
+ *
+ * Each piece runs in its own Node process and writes bench/results/<name>[.quick].json; progress
+ * goes to stderr. A failing piece is recorded as failed and the others still run.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { log, machineInfo, parseArgs, readResult, REPO_ROOT, round, run, runTs, writeResult } from './lib/common.js';
+import { writeBenchmarksMd } from './lib/report.js';
+
+const PIECES = ['quality', 'ingest', 'ann', 'http'] as const;
+type Piece = (typeof PIECES)[number];
+
+async function quality(quick: boolean): Promise<{ ok: boolean; note: string }> {
+  log('quality', 'npm run build (the quality benchmark is the shipped CLI command)');
+  const build = await run('npm', ['run', 'build', '--silent']);
+  const bin = path.join(REPO_ROOT, 'bin/shoplens.js');
+  const args = [bin, 'bench', 'fashion-mnist', '--json', ...(quick ? ['--limit-queries', '500', '--limit-catalog', '10000'] : [])];
+  // tsc still emits when it reports type errors, so a failed build is noted but the command is tried.
+  const buildNote = build.code === 0 ? '' : `npm run build exited ${build.code} (type errors elsewhere in the tree); dist/ may be partly stale`;
+  if (buildNote) log('quality', buildNote);
+  const r = existsSync(path.join(REPO_ROOT, 'dist/cli/main.js')) ? await run(process.execPath, args) : { code: 1, stdout: '', stderr: 'dist/cli/main.js missing' };
+  let report: unknown = null;
+  try {
+    report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    report = null;
+  }
+  const ok = r.code === 0 && report !== null && typeof report === 'object';
+  const reason = ok ? '' : `\`shoplens ${args.slice(1).join(' ')}\` exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}${buildNote ? ` (${buildNote})` : ''}`;
+  writeResult('quality', quick, {
+    name: 'quality', quick, machine: machineInfo(), available: ok,
+    command: `shoplens ${args.slice(1).join(' ')}`,
+    ...(buildNote ? { buildNote } : {}),
+    ...(ok ? { report } : { reason }),
+  });
+  return { ok, note: ok ? 'ok' : `not available: ${reason}` };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const quick = args.quick;
+  if (args.rest.includes('--report-only')) {
+    log('run-all', `wrote ${writeBenchmarksMd()}`);
+    return;
+  }
+  const unknown = args.only ? [...args.only].filter((p) => !(PIECES as readonly string[]).includes(p)) : [];
+  if (unknown.length > 0) throw new Error(`--only: unknown piece(s) ${unknown.join(', ')}; known: ${PIECES.join(', ')}`);
+  const selected = PIECES.filter((p) => !args.only || args.only.has(p));
+  const machine = machineInfo();
+  log('run-all', `${quick ? 'quick' : 'full'} run of ${selected.join(', ')} on ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB, node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
+  if (!existsSync('/usr/bin/python3')) log('run-all', 'warning: /usr/bin/python3 missing, the FAISS reference will be skipped');
+
+  const pieces: Record<string, { status: string; seconds: number; loadBefore: number[]; loadAfter: number[] }> = {};
+  for (const piece of selected as Piece[]) {
+    const started = performance.now();
+    const loadBefore = os.loadavg().map((x) => round(x, 2));
+    log('run-all', `--- ${piece} ---`);
+    let status: string;
+    try {
+      if (piece === 'quality') status = (await quality(quick)).note;
+      else {
+        const script = { ann: 'bench/ann/ann.bench.ts', ingest: 'bench/ingest/ingest.bench.ts', http: 'bench/http/http.bench.ts' }[piece];
+        const r = await runTs(script, quick ? ['--quick'] : [], piece === 'ann' ? ['--max-old-space-size=16384'] : []);
+        status = r.code === 0 ? 'ok' : `failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
+      }
+    } catch (err) {
+      status = `failed: ${(err as Error).message}`;
+    }
+    pieces[piece] = { status, seconds: round((performance.now() - started) / 1000, 1), loadBefore, loadAfter: os.loadavg().map((x) => round(x, 2)) };
+    log('run-all', `${piece}: ${status} (${pieces[piece]!.seconds} s)`);
+  }
+  // With --only, pieces not rerun keep their entry from the previous invocation of the same mode.
+  const previous = args.only ? readResult<{ pieces?: typeof pieces }>('run', quick)?.pieces ?? {} : {};
+  const merged = { ...previous, ...pieces };
+  writeResult('run', quick, { name: 'run', quick, machine, pieces: merged, totalSeconds: round(Object.values(merged).reduce((a, p) => a + p.seconds, 0), 1) });
+  log('run-all', `wrote ${writeBenchmarksMd()}`);
+  if (Object.values(pieces).some((p) => p.status.startsWith('failed'))) process.exitCode = 1;
+}
+
+await main();
