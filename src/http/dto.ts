@@ -1,5 +1,7 @@
 import type { Product, ProductImage } from '../domain/product.js';
 import type { SearchHit } from '../domain/search.js';
+import type { FractionBox } from '../imaging/subject.js';
+import type { LookupSearchHit } from '../search/search.service.js';
 
 export interface ImageDTO {
   key: number;
@@ -19,10 +21,20 @@ export interface ProductDTO {
   images: ImageDTO[];
 }
 
+/** Geometric evidence of product lookup: present only when lookup ran for the query. */
+export interface MatchDTO {
+  /** This exact product (calibrated score ≥ 0.5), not just a similar one. */
+  exact: boolean;
+  inliers: number;
+  /** Where the product is in the query photo, as fractions (0..1); null when no verified match. */
+  box: FractionBox | null;
+}
+
 export interface HitDTO extends ProductDTO {
   score: number;
   distance: number;
   matchedImage: ImageDTO;
+  match?: MatchDTO;
 }
 
 export function mediaUrl(sha256: string): string {
@@ -40,13 +52,31 @@ export function toProductDTO(p: Product): ProductDTO {
   };
 }
 
-export function toHitDTO(hit: SearchHit): HitDTO {
+export function toHitDTO(hit: SearchHit | LookupSearchHit): HitDTO {
+  const match = 'match' in hit ? hit.match : undefined;
   return {
     ...toProductDTO(hit.product),
     score: round(hit.score),
     distance: round(hit.distance),
     matchedImage: toImageDTO(hit.matchedImage),
+    ...(match
+      ? {
+        match: {
+          exact: match.exact,
+          inliers: match.inliers,
+          box: match.box
+            ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
+            : null,
+        },
+      }
+      : {}),
   };
+}
+
+/** The id of the top hit when lookup says it is this exact product, else null (the response's `exactMatch`). */
+export function exactMatchOf(hits: readonly (SearchHit | LookupSearchHit)[]): string | null {
+  const top = hits[0];
+  return top && 'match' in top && top.match?.exact ? top.product.id : null;
 }
 
 function round(x: number): number {

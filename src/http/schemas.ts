@@ -33,19 +33,49 @@ const productProperties = {
 
 export const ProductSchema = { type: 'object', properties: productProperties } as const;
 
+const BoxSchema = {
+  type: 'object',
+  required: ['x', 'y', 'width', 'height'],
+  description: 'A region as fractions (0..1) of the query photo\'s width and height',
+  properties: {
+    x: { type: 'number', minimum: 0, maximum: 1 },
+    y: { type: 'number', minimum: 0, maximum: 1 },
+    width: { type: 'number', minimum: 0, maximum: 1 },
+    height: { type: 'number', minimum: 0, maximum: 1 },
+  },
+} as const;
+
+const MatchSchema = {
+  type: 'object',
+  description: 'Product lookup evidence (present when lookup ran for this query)',
+  properties: {
+    exact: { type: 'boolean', description: 'This exact product (calibrated score ≥ 0.5), not just a similar one' },
+    inliers: { type: 'integer', description: 'Geometrically verified local-feature matches' },
+    box: { anyOf: [BoxSchema, { type: 'null' }], description: 'Where the product is in the query photo' },
+  },
+} as const;
+
 export const HitSchema = {
   type: 'object',
   properties: {
     ...productProperties,
-    score: { type: 'number', description: 'Similarity, higher is better (cosine similarity for cosine extractors)' },
+    score: {
+      type: 'number',
+      description: 'Similarity, higher is better (cosine similarity for cosine extractors; with product lookup, a calibrated score where ≥ 0.5 means exact match)',
+    },
     distance: { type: 'number' },
     matchedImage: ImageSchema,
+    match: MatchSchema,
   },
 } as const;
 
 export const HitListSchema = {
   type: 'object',
-  properties: { results: { type: 'array', items: HitSchema }, tookMs: { type: 'number' } },
+  properties: {
+    results: { type: 'array', items: HitSchema },
+    exactMatch: { type: ['string', 'null'], description: 'Id of the top hit when it is this exact product (product lookup), else null' },
+    tookMs: { type: 'number' },
+  },
 } as const;
 
 export const ProductListSchema = {
@@ -73,6 +103,10 @@ export const SearchBodyJsonSchema = {
     filter: FilterJsonSchema,
     excludeIds: { type: 'array', items: { type: 'string' } },
     notLikeIds: { type: 'array', items: { type: 'string' }, description: 'Products the shopper rejected ("not like this")' },
+    crop: {
+      ...BoxSchema,
+      description: 'Search only this region of the photo (uploaded image or url): fractions, width/height > 0, x + width ≤ 1, y + height ≤ 1',
+    },
   },
 } as const;
 

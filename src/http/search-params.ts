@@ -21,6 +21,19 @@ const FilterSchema = z
   })
   .strict();
 
+/** Slack on x + width ≤ 1 and y + height ≤ 1: a client's fractions (e.g. from pixel division) may round up a hair. */
+const CROP_EPSILON = 1e-6;
+const fraction = z.number().finite().min(0).max(1);
+
+/** Region of the query photo to search for, as fractions (0..1) of its width and height. */
+export const CropSchema = z
+  .object({ x: fraction, y: fraction, width: fraction.gt(0), height: fraction.gt(0) })
+  .strict()
+  .refine((c) => c.x + c.width <= 1 + CROP_EPSILON, { message: 'x + width must not exceed 1', path: ['width'] })
+  .refine((c) => c.y + c.height <= 1 + CROP_EPSILON, { message: 'y + height must not exceed 1', path: ['height'] })
+  // Clamp the tolerated overshoot so the search service's own (stricter) check always passes.
+  .transform((c) => ({ ...c, width: Math.min(c.width, 1 - c.x), height: Math.min(c.height, 1 - c.y) }));
+
 /** Body of POST /api/v1/search (JSON) and the `params` field of its multipart form. */
 export const SearchBodySchema = z
   .object({
@@ -30,6 +43,8 @@ export const SearchBodySchema = z
     filter: FilterSchema.optional(),
     excludeIds: idList.optional(),
     notLikeIds: idList.optional(),
+    /** Only with an uploaded image (multipart `params`) or a `url`: search for this region of the photo. */
+    crop: CropSchema.optional(),
   })
   .strict();
 

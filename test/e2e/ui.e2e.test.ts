@@ -216,4 +216,82 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       throw new Error(`${(err as Error).message}\n(screenshot: ${path.join(os.tmpdir(), 'shoplens-e2e-failure.png')})\nserver ${server?.logs() ?? ''}`, { cause: err });
     }
   }, 120_000);
+
+  // Product lookup is off by default, and the 8 flat-shape images would give too few ORB descriptors to
+  // train its vocabulary (≥ 5,000) anyway: this test checks the crop round trip, not the exact-match
+  // badge (test/medium/http.test.ts checks `match`/`exactMatch` with lookup on).
+  it('on a 360 px screen, dragging on the preview searches the selected part; "Clear crop" searches the whole photo again', async () => {
+    const page = await context!.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Chromium does not expose multipart bodies with a file to the request event: record the
+    // `params` field the page hands to fetch instead.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __searchParams: string[] };
+      w.__searchParams = [];
+      const original = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        if (String(input).endsWith('/api/v1/search') && init?.body instanceof FormData) w.__searchParams.push(String(init.body.get('params')));
+        return original(input, init);
+      };
+    });
+    const searchBodies = {
+      list: () => page.evaluate(() => (window as unknown as { __searchParams: string[] }).__searchParams),
+    };
+    const cropOf = (body: string) => {
+      const m = /"crop":(\{[^}]*\})/.exec(body);
+      return m ? (JSON.parse(m[1]!) as { x: number; y: number; width: number; height: number }) : null;
+    };
+    try {
+      await page.setViewportSize({ width: 360, height: 740 });
+      await page.goto(`${server!.baseUrl}/`);
+      const target = PRODUCTS[1];
+      await page.getByTestId('file-input').setInputFiles(path.join(workDir, 'catalog', 'images', `${target.id}.jpg`));
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
+      expect(await searchBodies.list()).toHaveLength(1);
+      expect(cropOf((await searchBodies.list())[0]!)).toBeNull();
+      // Nothing is wider than the phone's screen.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+      // On a phone the page scrolls (smoothly) down to the results: let it settle, then go back up to the photo.
+      let lastY = -1;
+      await expect.poll(async () => {
+        const y = await page.evaluate(() => window.scrollY);
+        const settled = y === lastY;
+        lastY = y;
+        return settled;
+      }, { timeout: 10_000, interval: 200 }).toBe(true);
+      await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+      const img = page.getByTestId('crop-stage').locator('img');
+      const box = (await img.boundingBox())!;
+      expect(box.width).toBeGreaterThan(50);
+      await page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 4 });
+      await page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.9, { steps: 4 });
+      await page.mouse.up();
+      await expect.poll(async () => (await searchBodies.list()).length, { timeout: 15_000 }).toBe(2);
+      const crop = cropOf((await searchBodies.list())[1]!)!;
+      expect(crop).not.toBeNull();
+      expect(crop.x).toBeCloseTo(0.25, 1);
+      expect(crop.y).toBeCloseTo(0.2, 1);
+      expect(crop.width).toBeCloseTo(0.5, 1);
+      expect(crop.height).toBeCloseTo(0.7, 1);
+      expect(await page.getByTestId('crop-rect').isVisible()).toBe(true);
+      // The drag did not open the file picker's page flow: still the same query, with results.
+      await page.getByTestId('result-card').first().waitFor({ timeout: 15_000 });
+
+      await page.getByTestId('clear-crop').click();
+      await expect.poll(async () => (await searchBodies.list()).length, { timeout: 15_000 }).toBe(3);
+      expect(cropOf((await searchBodies.list())[2]!)).toBeNull();
+      expect(await page.getByTestId('crop-rect').isVisible()).toBe(false);
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
+      expect(pageErrors).toEqual([]);
+    } catch (err) {
+      await page.screenshot({ path: path.join(os.tmpdir(), 'shoplens-e2e-crop-failure.png'), fullPage: true }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n(screenshot: ${path.join(os.tmpdir(), 'shoplens-e2e-crop-failure.png')})`, { cause: err });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });

@@ -109,6 +109,47 @@ describe('HTTP API', () => {
     expect(notLike.results[0].id).toBe(row.id);
   });
 
+  it('accepts a crop (multipart params and JSON body) and rejects an invalid one with INVALID_PARAMETER', async () => {
+    const row = rows[1]!;
+    const bytes = await readFile(row.image);
+    const crop = { x: 0.1, y: 0.1, width: 0.8, height: 0.8 };
+    const ok = await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 3, crop }) }]);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().results[0].id).toBe(row.id);
+    // Product lookup is off by default: no match evidence, no exact-match claim.
+    expect(ok.json().exactMatch).toBeNull();
+    expect(ok.json().results[0].match).toBeUndefined();
+    // Fractions that overshoot 1 by rounding are tolerated.
+    const edge = await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 3, crop: { x: 0.3, y: 0, width: 0.7 + 1e-9, height: 1 } }) }]);
+    expect(edge.statusCode).toBe(200);
+    // A different crop queries different pixels: a quarter of the image is not the same query as the whole.
+    const quarter = (await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 3, crop: { x: 0, y: 0, width: 0.5, height: 0.5 } }) }])).json();
+    const whole = (await upload(bytes, [{ name: 'k', data: '3' }])).json();
+    expect(quarter.results[0].score).not.toBe(whole.results[0].score);
+
+    const bad = [
+      { x: 0.5, y: 0, width: 0.6, height: 0.5 },
+      { x: 0, y: 0.2, width: 0.5, height: 0.9 },
+      { x: -0.1, y: 0, width: 0.5, height: 0.5 },
+      { x: 0, y: 0, width: 0, height: 0.5 },
+      { x: 0, y: 0, width: 0.5, height: 1.5 },
+      { x: 0, y: 0, width: '0.5', height: 0.5 },
+      { x: 0, y: 0, width: 0.5 },
+      { x: 0, y: 0, width: 0.5, height: 0.5, depth: 1 },
+    ];
+    for (const c of bad) {
+      const r = await upload(bytes, [{ name: 'params', data: JSON.stringify({ crop: c }) }]);
+      expect({ crop: c, status: r.statusCode, code: r.json().code }).toEqual({ crop: c, status: 400, code: 'INVALID_PARAMETER' });
+    }
+    const jsonBad = await app.inject({ method: 'POST', url: '/api/v1/search', payload: { url: 'http://x.test/a.jpg', crop: bad[0] } });
+    expect([jsonBad.statusCode, jsonBad.json().code]).toEqual([400, 'INVALID_PARAMETER']);
+    const withProduct = await app.inject({ method: 'POST', url: '/api/v1/search', payload: { productId: row.id, crop } });
+    expect([withProduct.statusCode, withProduct.json().code]).toEqual([400, 'INVALID_PARAMETER']);
+    // A valid crop with a URL goes through the same address guard as a plain URL search.
+    const guarded = await app.inject({ method: 'POST', url: '/api/v1/search', payload: { url: `${imageBase}/a.jpg`, crop } });
+    expect([guarded.statusCode, guarded.json().code]).toEqual([400, 'INVALID_URL']);
+  });
+
   it('similar items by product id (GET and JSON body) exclude the product itself', async () => {
     const id = rows[3]!.id;
     const res = await app.inject({ method: 'GET', url: `/api/v1/products/${id}/similar?k=4` });
@@ -191,6 +232,10 @@ describe('HTTP API', () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/search', '/api/v1/products/{id}/similar', '/api/v1/health']));
+    const search = doc.paths['/api/v1/search'].post;
+    const hit = search.responses['200'].content['application/json'].schema.properties.results.items;
+    expect(Object.keys(hit.properties.match.properties)).toEqual(['exact', 'inliers', 'box']);
+    expect(search.responses['200'].content['application/json'].schema.properties.exactMatch).toBeDefined();
   });
 });
 
@@ -210,10 +255,60 @@ describe('HTTP API with private URLs allowed', () => {
         const res = await a.inject({ method: 'POST', url: '/api/v1/search', payload: { url, k: 3 } });
         expect(res.statusCode).toBe(200);
         expect(res.json().results[0].id).toBe(first[0]);
+        // With a crop, the fetched photo is searched like an upload (same top product).
+        const cropped = await a.inject({ method: 'POST', url: '/api/v1/search', payload: { url, k: 3, crop: { x: 0, y: 0, width: 1, height: 1 } } });
+        expect(cropped.statusCode).toBe(200);
+        expect(cropped.json().results[0].id).toBe(first[0]);
       } finally {
         await a.close();
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
+      }
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
+
+describe('HTTP API with product lookup on', () => {
+  it('a catalog image queried as itself is an exact match, with its box in the photo', async () => {
+    const fresh = await freshShoplens({ localFeatures: true });
+    try {
+      const cat = await makeCatalog({ out: path.join(fresh.dir, 'cat'), rows: 24, broken: 0, seed: 21 });
+      await fresh.shoplens.ingest.ingest(cat.catalogPath);
+      // 24 synthetic images give enough ORB descriptors (≥ 5,000) to train the vocabulary.
+      expect(fresh.shoplens.lookup?.ready).toBe(true);
+      const lines = (await readFile(cat.catalogPath, 'utf8')).trimEnd().split('\n').slice(1, 4);
+      const a = await buildServer(fresh.shoplens);
+      try {
+        for (const line of lines) {
+          const c = line.split(',');
+          const id = c[0]!;
+          const bytes = await readFile(path.join(path.dirname(cat.catalogPath), c[6]!.split('|')[0]!));
+          const { payload, headers } = multipart([{ name: 'image', filename: 'p.jpg', type: 'image/jpeg', data: bytes }, { name: 'k', data: '5' }]);
+          const body = (await a.inject({ method: 'POST', url: '/api/v1/search', payload, headers })).json();
+          const top = body.results[0];
+          expect(top.id).toBe(id);
+          expect(top.match).toMatchObject({ exact: true });
+          expect(top.match.inliers).toBeGreaterThan(0);
+          // A box inside the photo with real area (it spans the verified keypoints, not necessarily the whole frame).
+          const box = top.match.box as { x: number; y: number; width: number; height: number };
+          expect(box.width * box.height).toBeGreaterThan(0.1);
+          for (const v of [box.x, box.y, box.x + box.width, box.y + box.height]) {
+            expect(v).toBeGreaterThanOrEqual(-0.01);
+            expect(v).toBeLessThanOrEqual(1.01);
+          }
+          expect(body.exactMatch).toBe(id);
+          // Only the top hit can be the exact product of a one-product photo.
+          expect(body.results.slice(1).filter((r: { match?: { exact: boolean } }) => r.match?.exact)).toEqual([]);
+          // A crop of the photo still finds it (the crop reaches the lookup).
+          const cropped = multipart([{ name: 'image', filename: 'p.jpg', type: 'image/jpeg', data: bytes }, { name: 'params', data: JSON.stringify({ k: 5, crop: { x: 0.05, y: 0.05, width: 0.9, height: 0.9 } }) }]);
+          const cbody = (await a.inject({ method: 'POST', url: '/api/v1/search', ...cropped })).json();
+          expect(cbody.results[0].id).toBe(id);
+          expect(cbody.results[0].match.inliers).toBeGreaterThan(0);
+        }
+      } finally {
+        await a.close();
       }
     } finally {
       await fresh.cleanup();

@@ -21,14 +21,32 @@ export interface ProductDTO {
   images: ImageDTO[];
 }
 
+/** A region as fractions (0..1) of the query photo's width and height. */
+export interface FractionBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Product lookup evidence: present when the server's lookup ran for the query. */
+export interface MatchDTO {
+  exact: boolean;
+  inliers: number;
+  box: FractionBox | null;
+}
+
 export interface HitDTO extends ProductDTO {
   score: number;
   distance: number;
   matchedImage: ImageDTO;
+  match?: MatchDTO;
 }
 
 export interface SearchResponse {
   results: HitDTO[];
+  /** Id of the top hit when it is this exact product (older servers leave it out). */
+  exactMatch?: string | null;
   tookMs: number;
 }
 
@@ -60,6 +78,8 @@ export interface SearchParams {
   k: number;
   filter: SearchFilter;
   notLikeIds: string[];
+  /** Search only this part of the photo. */
+  crop?: FractionBox | null;
 }
 
 /** What the shopper searches with. */
@@ -118,6 +138,7 @@ function filterQuery(filter: SearchFilter, extra: Record<string, string | number
 function searchBody(params: SearchParams): Record<string, unknown> {
   const body: Record<string, unknown> = { k: params.k, filter: params.filter };
   if (params.notLikeIds.length > 0) body.notLikeIds = params.notLikeIds;
+  if (params.crop) body.crop = params.crop;
   return body;
 }
 

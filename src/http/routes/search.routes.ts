@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { Shoplens } from '../../main.js';
 import { insightsFor } from '../../insights/insights.js';
-import type { QueryOptions } from '../../search/search.service.js';
-import { toHitDTO } from '../dto.js';
+import { fetchImage } from '../../ingest/image-source.js';
+import type { ImageQueryOptions, LookupSearchHit } from '../../search/search.service.js';
+import { exactMatchOf, toHitDTO } from '../dto.js';
 import { DEFAULT_K, filterFromBody, parseQueryString, parseWith, SearchBodySchema, type SearchBody } from '../search-params.js';
 import { ErrorSchema, HitListSchema, SearchBodyJsonSchema } from '../schemas.js';
 
@@ -18,7 +19,9 @@ export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
         description:
           'multipart/form-data: file field `image` (required), optional file fields `notLike` (images "not like this"), ' +
           'optional text field `params` holding the JSON options below (or plain fields k, category, brand, priceMin, priceMax). ' +
-          'application/json: `url` or `productId` plus the same options.',
+          'application/json: `url` or `productId` plus the same options. `crop` (fractions of the photo) restricts an uploaded ' +
+          'image or a `url` to the shopper\'s selection. With product lookup ready, hits carry `match` and the response ' +
+          '`exactMatch` (the id of the top hit when it is this exact product, else null).',
         consumes: ['multipart/form-data', 'application/json'],
         body: SearchBodyJsonSchema,
         response: { 200: HitListSchema, '4xx': ErrorSchema },
@@ -32,17 +35,23 @@ export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
       // Demand trends: the anonymous search log (top hits only; never the photo or the address).
       const kind = request.isMultipart() ? 'image' : (request.body as { url?: unknown }).url !== undefined ? 'url' : 'product';
       await insightsFor(shoplens).trends.record(kind, result.hits).catch((err: unknown) => request.log.warn({ err }, 'search log write failed'));
-      return { results: result.hits.map(toHitDTO), tookMs: Math.round((performance.now() - started) * 100) / 100 };
+      const hits = result.hits as LookupSearchHit[];
+      return {
+        results: hits.map(toHitDTO),
+        exactMatch: exactMatchOf(hits),
+        tookMs: Math.round((performance.now() - started) * 100) / 100,
+      };
     },
   );
 }
 
-function queryOptions(body: SearchBody): QueryOptions {
+function queryOptions(body: SearchBody): ImageQueryOptions {
   return {
     k: body.k ?? DEFAULT_K,
     filter: filterFromBody(body),
     excludeIds: body.excludeIds ?? [],
     notLikeIds: body.notLikeIds ?? [],
+    ...(body.crop ? { crop: body.crop } : {}),
   };
 }
 
@@ -55,6 +64,17 @@ async function searchJson(request: FastifyRequest, shoplens: Shoplens) {
     throw new AppError('INVALID_PARAMETER', 'Give exactly one of `url` or `productId` (or upload an `image`)');
   }
   const options = queryOptions(body);
+  if (body.crop && body.url === undefined) {
+    throw new AppError('INVALID_PARAMETER', '`crop` applies to a photo: give it with `url` or an uploaded `image`, not with `productId`');
+  }
+  if (body.url !== undefined && body.crop) {
+    // A crop needs the photo's pixels: fetch it with the same guards as searchByUrl, then search it as an upload.
+    const { config } = shoplens;
+    const bytes = await fetchImage(body.url, {
+      maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, allowPrivate: config.allowPrivateUrls,
+    });
+    return shoplens.search.searchByImage(bytes, options);
+  }
   return body.url !== undefined
     ? shoplens.search.searchByUrl(body.url, options)
     : shoplens.search.similarTo(body.productId!, options);

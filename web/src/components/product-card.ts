@@ -45,6 +45,9 @@ export function productCard(product: ProductDTO | HitDTO, options: ProductCardOp
       h(
         'div',
         { class: 'card-body' },
+        hit?.match?.exact
+          ? h('p', { class: 'exact-badge', 'data-testid': 'exact-badge', title: 'Verified: this exact product is in your photo' }, '✓ Exact match')
+          : null,
         h('h3', { class: 'card-title', id: titleId, 'data-testid': 'result-title' }, product.title),
         product.brand ? h('p', { class: 'card-brand' }, product.brand) : null,
         h(

@@ -6,11 +6,14 @@ import {
   searchByImage,
   type FacetCount,
   type FacetsDTO,
+  type FractionBox,
+  type HitDTO,
   type ProductDTO,
   type SearchFilter,
   type SearchQuery,
   type SearchResponse,
 } from '../api.js';
+import { cropTool, type CropTool } from '../components/crop-tool.js';
 import { emptyState, errorBox } from '../components/notice.js';
 import { productCard, skeletonGrid } from '../components/product-card.js';
 import { h, replaceChildren } from '../dom.js';
@@ -52,6 +55,8 @@ interface BrowseState {
 const state = {
   query: null as SearchQuery | null,
   previewSrc: null as string | null,
+  /** The part of the photo to search (fractions); null: the whole photo. */
+  crop: null as FractionBox | null,
   filters: { category: new Set<string>(), brand: new Set<string>(), priceMin: undefined, priceMax: undefined, k: 12 } as Filters,
   notLike: new Map<string, string>(),
   search: { status: 'idle' } as SearchStatus,
@@ -111,6 +116,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
   let facetsError: unknown = null;
   /** Set by a new query: its first answer is scrolled into view if it landed below the fold (phones). */
   let scrollToResults = false;
+  /** The query preview with its crop tool, while a query is shown. */
+  let preview: CropTool | null = null;
 
   // ---- query input: drop zone, file pickers, URL form -------------------------------------
   const fileInput = h('input', {
@@ -236,8 +243,9 @@ export function mountSearchPage(root: HTMLElement): () => void {
     if (state.previewSrc?.startsWith('blob:')) URL.revokeObjectURL(state.previewSrc);
     state.query = query;
     state.previewSrc = previewSrc;
-    // A new picture is a new question: earlier "not like this" answers belong to the old one.
+    // A new picture is a new question: earlier "not like this" answers and the crop belong to the old one.
     state.notLike.clear();
+    state.crop = null;
     urlInput.value = query.kind === 'url' ? query.url : '';
     renderDrop();
     scrollToResults = true;
@@ -250,6 +258,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.query = null;
     state.previewSrc = null;
     state.notLike.clear();
+    state.crop = null;
     state.search = { status: 'idle' };
     urlInput.value = '';
     renderDrop();
@@ -266,7 +275,11 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.search = { status: 'loading' };
     renderResults();
     try {
-      const response = await searchByImage(query, { k: state.filters.k, filter: currentFilter(), notLikeIds: [...state.notLike.keys()] }, ctrl.signal);
+      const response = await searchByImage(
+        query,
+        { k: state.filters.k, filter: currentFilter(), notLikeIds: [...state.notLike.keys()], crop: state.crop },
+        ctrl.signal,
+      );
       if (ctrl.signal.aborted) return;
       state.search = { status: 'done', response };
     } catch (error) {
@@ -313,6 +326,14 @@ export function mountSearchPage(root: HTMLElement): () => void {
     void runSearch();
   }
 
+  function setCrop(crop: FractionBox | null): void {
+    state.crop = crop;
+    preview?.setCrop(crop);
+    preview?.showMatch(null);
+    renderPreviewBar();
+    void runSearch();
+  }
+
   function removeNotLike(id: string | null): void {
     if (id === null) state.notLike.clear();
     else state.notLike.delete(id);
@@ -322,6 +343,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
   // ---- rendering --------------------------------------------------------------------------
   function renderDrop(): void {
     dropZone.classList.toggle('has-preview', state.previewSrc !== null);
+    preview = null;
     if (state.previewSrc === null || state.query === null) {
       previewBar.hidden = true;
       previewBar.replaceChildren();
@@ -339,21 +361,53 @@ export function mountSearchPage(root: HTMLElement): () => void {
       );
       return;
     }
-    const name = state.query.kind === 'file' ? state.query.file.name || 'Pasted image' : state.query.url;
-    const img = h('img', { class: 'preview-img', src: state.previewSrc, alt: `Your search image: ${name}` });
+    const name = queryName();
     const fallback = h('p', { class: 'preview-fallback', hidden: true }, 'No preview for ', h('strong', {}, name));
-    img.addEventListener('error', () => {
-      img.hidden = true;
-      fallback.hidden = false;
+    const tool = cropTool({
+      src: state.previewSrc,
+      alt: `Your search image: ${name}`,
+      crop: state.crop,
+      onCrop: setCrop,
+      onError: () => {
+        tool.element.hidden = true;
+        fallback.hidden = false;
+      },
     });
-    replaceChildren(dropContent, img, fallback);
+    preview = tool;
+    replaceChildren(dropContent, tool.element, fallback);
+    renderPreviewBar();
+    if (state.search.status === 'done') showMatchFor(null);
+  }
+
+  function queryName(): string {
+    if (!state.query) return '';
+    return state.query.kind === 'file' ? state.query.file.name || 'Pasted image' : state.query.url;
+  }
+
+  function renderPreviewBar(): void {
+    if (!state.query) return;
+    const name = queryName();
     previewBar.hidden = false;
     replaceChildren(
       previewBar,
       h('span', { class: 'preview-name', id: 'drop-hint', title: name }, name),
+      state.crop
+        ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'clear-crop', on: { click: () => setCrop(null) } }, 'Clear crop')
+        : h('span', { class: 'crop-hint' }, 'Drag on the photo to search part of it'),
       h('button', { type: 'button', class: 'btn btn-small', 'aria-label': 'Change photo', on: { click: () => fileInput.click() } }, 'Change'),
       h('button', { type: 'button', class: 'btn btn-small', 'aria-label': 'Clear search', on: { click: clearQuery } }, 'Clear'),
     );
+  }
+
+  /**
+   * Draws where a result was found in the photo: the hovered/focused result's box, else the top
+   * result's when it is an exact match (so touch screens, without hover, still see it).
+   */
+  function showMatchFor(hit: HitDTO | null): void {
+    if (!preview) return;
+    const top = state.search.status === 'done' ? state.search.response.results[0] : undefined;
+    const chosen = hit ?? (top?.match?.exact ? top : null);
+    preview.showMatch(chosen?.match?.box ?? null);
   }
 
   function facetGroup(legend: string, name: 'category' | 'brand', items: FacetCount[]): HTMLElement | null {
@@ -502,6 +556,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     switch (s.status) {
       case 'idle':
       case 'loading':
+        preview?.showMatch(null);
         resultsMeta.textContent = 'Searching…';
         replaceChildren(resultsBody, skeletonGrid(Math.min(state.filters.k, 8)));
         return;
@@ -519,7 +574,19 @@ export function mountSearchPage(root: HTMLElement): () => void {
           );
           return;
         }
-        replaceChildren(resultsBody, h('div', { class: 'grid', 'data-testid': 'results-grid' }, ...hits.map((hit) => productCard(hit, { testId: 'result-card', onNotLike: notLike }))));
+        const cards = hits.map((hit) => {
+          const card = productCard(hit, { testId: 'result-card', onNotLike: notLike });
+          if (hit.match?.box) {
+            card.classList.add('has-match-box');
+            card.addEventListener('pointerenter', () => showMatchFor(hit));
+            card.addEventListener('pointerleave', () => showMatchFor(null));
+            card.addEventListener('focusin', () => showMatchFor(hit));
+            card.addEventListener('focusout', () => showMatchFor(null));
+          }
+          return card;
+        });
+        replaceChildren(resultsBody, h('div', { class: 'grid', 'data-testid': 'results-grid' }, ...cards));
+        showMatchFor(null);
       }
     }
   }
