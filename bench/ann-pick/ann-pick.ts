@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import usearch from 'usearch';
 import hnswlib from 'hnswlib-node';
+import { gaussian, prng } from '../lib/datasets.js';
 
 const require = createRequire(import.meta.url);
 const QUICK = process.env['ANN_PICK_QUICK'] === '1';
@@ -62,24 +63,6 @@ function fashionMnist(): Dataset {
   return { name: 'fashion-mnist-784', dims: base.dims, base: base.data, n: base.count, queries: queries.data, q: queries.count };
 }
 
-/** Mulberry32: small seeded PRNG so every child process regenerates the same vectors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): () => number {
-  return () => {
-    const u = 1 - rand(), v = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 /**
  * Clustered vectors with a low intrinsic dimension, like image embeddings: a cluster centre,

@@ -202,10 +202,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-ann-'));
   try {
     if (!args.rest.includes('--scale-only')) {
-      const efs = quick ? [10, 16, 32, 64, 128, 256] : [10, 16, 32, 64, 128, 256, 512];
+      const efs = quick ? [10, 16, 32, 64, 128] : [10, 16, 32, 64, 128, 256, 512];
       const datasets: VectorSet[] = [];
       const want = (opt('--datasets') ?? 'raw,default').split(',');
-      const defaultN = Number(opt('--default-n') ?? (quick ? 5_000 : 60_000));
+      const defaultN = Number(opt('--default-n') ?? (quick ? 2_000 : 60_000));
       // Datasets not rerun keep their earlier figures; the file is rewritten after each dataset.
       const out = ((previous?.['datasets'] as { dataset: string }[] | undefined) ?? []).filter(
         (d) => !(want.includes('raw') && d.dataset === 'fashion-mnist-raw-784') && !(want.includes('default') && d.dataset === 'fashion-mnist-default-features'),
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
         writeResult('ann', quick, result);
       };
       if (want.includes('raw')) {
-        datasets.push(await fashionRaw(quick ? 10_000 : 60_000, quick ? 200 : 1_000));
+        datasets.push(await fashionRaw(quick ? 5_000 : 60_000, quick ? 200 : 1_000));
         out.unshift(await benchDataset(datasets.pop()!, efs, dir));
         save();
       }
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
       }
     }
     if (!args.rest.includes('--skip-scale')) {
-      const sizes = (opt('--sizes') ?? (quick ? '10000,100000' : '10000,100000,1000000')).split(',').map(Number);
+      const sizes = (opt('--sizes') ?? (quick ? '10000,20000' : '10000,100000,1000000')).split(',').map(Number);
       // Sizes not rerun keep their earlier figures (each entry carries its own n).
       const kept = ((previous?.['scale'] as { n: number }[] | null) ?? []).filter((x) => !sizes.includes(x.n));
       const scale: unknown[] = [...kept];

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { readFashionMnist, takeFirst, type LabelledImages } from '../../src/eval/datasets/fashion-mnist.reader.js';
 import { createDefaultExtractor } from '../../src/features/classic/default.extractor.js';
 import { log, tsWorker } from './common.js';
+import { seededRandom } from '../../src/eval/random.js';
 
 export interface VectorSet {
   name: string;
@@ -87,17 +88,8 @@ async function extractAll(split: LabelledImages, dims: number, threads: number, 
   return out;
 }
 
-/** Mulberry32: small seeded PRNG so every process regenerates the same vectors. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (src/eval/random.ts) so every process regenerates the same vectors. */
+export const prng = seededRandom;
 
 export function gaussian(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

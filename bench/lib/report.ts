@@ -189,7 +189,7 @@ export function writeBenchmarksMd(): string {
     // The HTTP quick run is shown too when a full run exists: different catalogue size, same code path.
     const rq = name === 'http' && r && !r['quick'] ? readResult<Json>('http', true) : null;
     if (rq) lines.push(...render(rq).map((l, i) => (i === 0 ? '### Quick run (smaller catalogue)' : l)));
-    else lines.push(`## ${name}`, '', 'Not measured yet (no result file).', '');
+    else if (!r) lines.push(`## ${name}`, '', 'Not measured yet (no result file).', '');
   }
   lines.push('## Not measured here', '');
   const missing: string[] = [];
