@@ -4,7 +4,7 @@
  * duplicates service as `shoplens duplicates` does, and scores its groups pairwise against the
  * ground truth: every pair of products inside one reported group is a predicted duplicate pair.
  *
- *   npx tsx bench/duplicates/run.ts --seed 2 [--distinct 300 --copies 150] [--source clipart|generated] [--diagnose [--dump pairs.json]] [--keep]
+ *   npx tsx bench/duplicates/run.ts --seed 2 [--distinct 300 --copies 150] [--source clipart|generated] [--thresholds JSON] [--diagnose [--dump pairs.json]] [--keep]
  *
  * Seed 1 is the tuning seed (thresholds in src/insights/duplicates.service.ts were chosen on it);
  * seed 2 is the reported test seed. --diagnose prints the embedding distance and pHash hamming of
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { loadCatalogVectors } from '../../src/insights/catalog-vectors.js';
 import { hammingDistance } from '../../src/insights/image-hash.js';
+import type { DuplicateOptions } from '../../src/insights/duplicates.service.js';
 import { insightsFor } from '../../src/insights/insights.js';
 import { openShoplens } from '../../src/main.js';
 import { makeDuplicatesBench, type CopyKind, type DistinctSource } from './make-duplicates-bench.js';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
       const ingest = await s.ingest.ingest(bench.catalogPath);
       const ingestSeconds = (performance.now() - t) / 1000;
       if (ingest.failed.length > 0) throw new Error(`ingest failed rows: ${JSON.stringify(ingest.failed.slice(0, 3))}`);
-      const report = await insightsFor(s).duplicates.run();
+      // --thresholds '{"maxHamming":4}' overrides the service defaults (what tuning compares).
+      const report = await insightsFor(s).duplicates.run(JSON.parse(arg('thresholds', '{}')) as DuplicateOptions);
 
       const truth = new Map<string, CopyKind>(bench.pairs.map((p) => [pairKey(p.original, p.copy), p.kind]));
       const predicted = new Set<string>();

@@ -12,7 +12,12 @@ export interface DuplicateOptions {
   neighbors?: number;
   /** Largest cosine distance for an embedding candidate (default 0.2). */
   maxDistance?: number;
-  /** Largest pHash hamming distance that alone makes two images near duplicates (default 8 of 64; distinct generated products measured at 12). */
+  /**
+   * Largest pHash hamming distance that alone makes two images near duplicates (default 8 of 64;
+   * distinct generated products measured at 12). bench/duplicates (clip art, seed 2) measures these
+   * defaults at precision 0.36 / recall 0.99: similar distinct pictures sit at 4–6 and groups chain.
+   * Tighter values (4 / 0.02 / 20) reach 0.68 / 0.82 there but miss most 5 %-cropped copies.
+   */
   maxHamming?: number;
   /** Looser pHash bound for pairs that are also very close in embedding space (default 20). */
   maxHammingClose?: number;
