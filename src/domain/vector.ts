@@ -36,5 +36,6 @@ export function euclideanDistance(a: Float32Array | number[], b: Float32Array | 
 
 /** Turns a distance in a given metric into a "higher is better" score for display. */
 export function distanceToScore(metric: Metric, distance: number): number {
-  return metric === 'cosine' ? 1 - distance : 1 / (1 + distance);
+  // Clamped: float32 rounding can put 1 - distance a hair outside [-1, 1].
+  return metric === 'cosine' ? Math.min(1, Math.max(-1, 1 - distance)) : 1 / (1 + distance);
 }
