@@ -4,9 +4,9 @@ import type { MediaStore } from '../catalog/media-store.js';
 import { toAppError, type ErrorCode } from '../domain/errors.js';
 import type { ProductInput } from '../domain/product.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
-import { embedImage } from '../features/image-embedder.js';
+import { ANALYSIS_MAX_SIDE, embedImage } from '../features/image-embedder.js';
 import { DISPLAY_JPEG_QUALITY, encodeJpeg } from '../imaging/index.js';
-import type { ImageLimits } from '../imaging/types.js';
+import type { ImageLimits, RgbImage } from '../imaging/types.js';
 import type { IndexSync } from '../index/index-sync.js';
 import { mapPool } from './map-pool.js';
 import { loadImageBytes } from './image-source.js';
@@ -182,6 +182,15 @@ export class IngestService {
     await this.indexSync.apply({ added, removedKeys: result.removedKeys }, before, after);
   }
 
+  /**
+   * Stores local features for product lookup if they are missing. They are derived data keyed by
+   * content: stored before the product, harmless if the product then fails.
+   */
+  private async ensureLocalFeatures(sha256: string, source: Buffer | RgbImage): Promise<void> {
+    if (!this.lookup || (await this.store.hasLocalFeatures([sha256])).has(sha256)) return;
+    await this.store.putLocalFeatures([{ sha256, features: await this.lookup.analyseCatalogImage(source) }]);
+  }
+
   /** Loads and analyses one product's images; decides created/updated/unchanged; never throws. */
   private async prepare(row: number, input: ProductInput, storedFingerprint: string | undefined): Promise<Prepared> {
     const loaded: { source: string; bytes: Buffer; sha256: string }[] = [];
@@ -194,16 +203,22 @@ export class IngestService {
         });
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         loaded.push({ source, bytes, sha256 });
-        // Local features are derived data keyed by content: stored before the product, harmless if it then fails.
-        if (this.lookup && !(await this.store.hasLocalFeatures([sha256])).has(sha256)) {
-          await this.store.putLocalFeatures([{ sha256, features: await this.lookup.analyseCatalogImage(bytes) }]);
-        }
       } catch (err) {
         return failed(row, input.id, err, `image ${i + 1} (${source})`);
       }
     }
     const fingerprint = fingerprintOf(input, loaded.map((l) => l.sha256));
-    if (storedFingerprint === fingerprint) return { status: 'unchanged', row, id: input.id };
+    if (storedFingerprint === fingerprint) {
+      // Unchanged, but lookup may have been switched on since it was stored.
+      for (const [i, img] of loaded.entries()) {
+        try {
+          await this.ensureLocalFeatures(img.sha256, img.bytes);
+        } catch (err) {
+          return failed(row, input.id, err, `image ${i + 1} (${img.source})`);
+        }
+      }
+      return { status: 'unchanged', row, id: input.id };
+    }
 
     const images: ImageWrite[] = [];
     let analysed = 0;
@@ -212,11 +227,13 @@ export class IngestService {
       try {
         const known = await this.store.findVectorBySha(img.sha256);
         if (known && known.vector.length === this.extractor.identity.dimensions && (await this.media.has(img.sha256))) {
+          await this.ensureLocalFeatures(img.sha256, img.bytes);
           images.push({ source: img.source, sha256: img.sha256, width: known.width, height: known.height, vector: known.vector });
           reused++;
           continue;
         }
         const embedding = await embedImage(img.bytes, this.extractor, this.options.limits);
+        await this.ensureLocalFeatures(img.sha256, this.lookup?.catalogSide === ANALYSIS_MAX_SIDE ? embedding.image : img.bytes);
         // The display copy is encoded from the already decoded (oriented, ≤ 512 px, metadata-free)
         // pixels: one decode per image instead of two.
         await this.media.put(img.sha256, await encodeJpeg(embedding.image, { quality: DISPLAY_JPEG_QUALITY }));

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore } from '../../catalog/catalog-store.js';
 import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, LOCAL_FEATURES_IDENTITY, type LocalFeatures } from '../../features/local/local-features.js';
+import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
@@ -33,7 +34,8 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // (clutter takes most of the strongest corners). Soft word assignment (beam 3), a 4,096-word
   // vocabulary and 800 px queries did not help and were dropped.
   queryKeypoints: 2500,
-  catalogSide: 512,
+  // Same size as the global features' decode, so ingest can hand over the pixels it already has.
+  catalogSide: ANALYSIS_MAX_SIDE,
   querySide: 640,
   verifyTop: 30,
   // Tuning set: distractor photos and wrong candidates mostly stay ≤ 11 inliers; a few near-duplicate
@@ -82,9 +84,14 @@ export class LookupService {
     this.options = { ...DEFAULT_LOOKUP_OPTIONS, ...options };
   }
 
-  /** Encoded local features of a catalog image (decoded at catalogSide), for CatalogStore.putLocalFeatures. */
-  async analyseCatalogImage(bytes: Buffer): Promise<Buffer> {
-    const image = await decodeImage(bytes, this.options.limits, { maxSide: this.options.catalogSide });
+  /**
+   * Encoded local features of a catalog image, for CatalogStore.putLocalFeatures. Takes the encoded
+   * bytes, or pixels already decoded with a longest side of at most `catalogSide` (no second decode).
+   */
+  async analyseCatalogImage(source: Buffer | RgbImage): Promise<Buffer> {
+    const image = Buffer.isBuffer(source)
+      ? await decodeImage(source, this.options.limits, { maxSide: this.options.catalogSide })
+      : source;
     return encodeLocalFeatures(await extractLocalFeatures(image, { maxKeypoints: this.options.catalogKeypoints }));
   }
 
@@ -208,6 +215,10 @@ export class LookupService {
 
   get exactInliers(): number {
     return this.options.exactInliers;
+  }
+
+  get catalogSide(): number {
+    return this.options.catalogSide;
   }
 
   get querySide(): number {
