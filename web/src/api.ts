@@ -3,45 +3,11 @@
  * server's stable `code`, so the UI can show (and tests can assert) the same code the API sends.
  */
 
-export interface ImageDTO {
-  key: number;
-  url: string;
-  width: number;
-  height: number;
-}
+// The wire types are the server's own (type-only import: nothing from src/ reaches the bundle).
+import type { HitDTO, ImageDTO, MatchDTO, ProductDTO } from '../../src/http/dto.js';
+import type { FractionBox } from '../../src/imaging/subject.js';
 
-export interface ProductDTO {
-  id: string;
-  title: string;
-  brand: string | null;
-  category: string | null;
-  price: number | null;
-  currency: string | null;
-  attributes: Record<string, string>;
-  images: ImageDTO[];
-}
-
-/** A region as fractions (0..1) of the query photo's width and height. */
-export interface FractionBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Product lookup evidence: present when the server's lookup ran for the query. */
-export interface MatchDTO {
-  exact: boolean;
-  inliers: number;
-  box: FractionBox | null;
-}
-
-export interface HitDTO extends ProductDTO {
-  score: number;
-  distance: number;
-  matchedImage: ImageDTO;
-  match?: MatchDTO;
-}
+export type { FractionBox, HitDTO, ImageDTO, MatchDTO, ProductDTO };
 
 export interface SearchResponse {
   results: HitDTO[];
