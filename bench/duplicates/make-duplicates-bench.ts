@@ -9,12 +9,13 @@
  *
  * Writes <out>/catalog.csv, <out>/images/ and <out>/truth.json.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { seededRandom } from '../../src/eval/random.js';
 import { makeCatalog } from '../../test/catalogs/make-catalog.js';
+import { listPngs } from '../lookup/make-lookup-bench.js';
 
 export type CopyKind = 'reencode' | 'resize' | 'crop' | 'watermark';
 export const COPY_KINDS: readonly CopyKind[] = ['reencode', 'resize', 'crop', 'watermark'];
@@ -43,15 +44,6 @@ export type DistinctSource = 'clipart' | 'generated';
 
 const CLIPART_ROOT = '/usr/share/openclipart/png';
 
-async function listPngs(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listPngs(p)));
-    else if (e.name.endsWith('.png')) out.push(p);
-  }
-  return out.sort();
-}
 
 async function makeClipartCatalog(out: string, rows: number, seed: number): Promise<{ catalogPath: string }> {
   const imagesDir = path.join(out, 'images');

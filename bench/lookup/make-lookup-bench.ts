@@ -35,7 +35,8 @@ export interface LookupBenchOptions {
 
 interface Source { file: string; rgba: Buffer; width: number; height: number }
 
-async function listPngs(dir: string): Promise<string[]> {
+/** Every PNG below `dir`, recursively, in sorted order (deterministic picks from openclipart). */
+export async function listPngs(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
