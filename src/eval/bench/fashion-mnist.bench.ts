@@ -17,6 +17,17 @@ export interface FashionMnistBenchOptions {
   /** Worker threads (default: min(2, available cores)). */
   threads?: number;
   onProgress?: (p: BenchProgress) => void;
+  /** Called once per row after it is measured, with its vectors (catalog rows, then query rows); later sections reuse them. */
+  onRowVectors?: (row: RowVectors) => Promise<void> | void;
+}
+
+/** A row's feature vectors: catalog.count + queries.count rows of `dimensions` floats. */
+export interface RowVectors {
+  extractor: string;
+  dimensions: number;
+  vectors: Float32Array;
+  catalog: LabelledImages;
+  queries: LabelledImages;
 }
 
 export interface BenchProgress {
@@ -78,7 +89,7 @@ export async function runFashionMnistBench(options: FashionMnistBenchOptions = {
   const workers = Array.from({ length: threads }, () => new BenchWorker());
   try {
     const results: BenchRow[] = [];
-    for (const name of names) results.push(await benchRow(name, catalog, queries, workers, options.onProgress));
+    for (const name of names) results.push(await benchRow(name, catalog, queries, workers, options.onProgress, options.onRowVectors));
     return { dataset: 'fashion-mnist', dir, catalog: catalog.count, queries: queries.count, similarity: 'cosine', relevant: 'same category', threads, machine, results };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
@@ -87,6 +98,7 @@ export async function runFashionMnistBench(options: FashionMnistBenchOptions = {
 
 async function benchRow(
   name: string, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+  onRowVectors?: (row: RowVectors) => Promise<void> | void,
 ): Promise<BenchRow> {
   const started = performance.now();
   const { rows, cols } = catalog;
@@ -142,7 +154,9 @@ async function benchRow(
     return reply.totals;
   }));
   const totals = parts.reduce(mergeTotals, emptyTotals());
-  return { extractor: name, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000 };
+  const row = { extractor: name, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000 };
+  await onRowVectors?.({ extractor: name, dimensions, vectors, catalog, queries });
+  return row;
 }
 
 export { REFERENCE_EXTRACTOR };
