@@ -7,6 +7,9 @@ import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from './domain/errors.js';
 import { createDefaultExtractor } from './features/classic/default.extractor.js';
 import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
+import { ModelStore } from './features/onnx/model-store.js';
+import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
+import type { TextEmbedder } from './features/text/text-embedder.js';
 import { createIndexPersistence } from './index/index-persistence.js';
 import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
 import { IngestService } from './ingest/ingest.service.js';
@@ -19,6 +22,8 @@ export interface Shoplens {
   store: CatalogStore;
   media: MediaStore;
   extractor: FeatureExtractor;
+  /** Text queries in the extractor's space (CLIP-class ONNX models); null when the extractor has no text tower. */
+  text: TextEmbedder | null;
   indexSync: IndexSync;
   ingest: IngestService;
   search: SearchService;
@@ -39,8 +44,10 @@ const EXTRACTOR_META = 'extractor';
 export async function openShoplens(config: Config, options: OpenOptions = {}): Promise<Shoplens> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = SqliteCatalogStore.open(path.join(config.dataDir, 'catalog.sqlite'));
+  let extractor: FeatureExtractor | undefined;
   try {
-    const extractor = options.extractor ?? createDefaultExtractor();
+    extractor = options.extractor ?? (await openExtractor(config));
+    const text = extractor instanceof OnnxImageExtractor ? extractor.text : null;
     await checkExtractor(store, extractor);
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
@@ -60,18 +67,36 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
+      text,
     }, lookup ?? undefined);
+    const opened = extractor;
     return {
-      config, store, media, extractor, indexSync, ingest, search, lookup,
+      config, store, media, extractor, text, indexSync, ingest, search, lookup,
       async close() {
         await indexSync.persist();
         await store.close();
+        if (!options.extractor && opened instanceof OnnxImageExtractor) await opened.close();
       },
     };
   } catch (err) {
     await store.close();
+    if (!options.extractor && extractor instanceof OnnxImageExtractor) await extractor.close();
     throw err;
   }
+}
+
+/** The extractor named by `config.extractor`: "default", or "onnx:<model>" (installed, never downloaded here). */
+async function openExtractor(config: Config): Promise<FeatureExtractor> {
+  if (config.extractor === 'default') return createDefaultExtractor();
+  if (config.extractor.startsWith(ONNX_PREFIX)) {
+    return OnnxImageExtractor.open(new ModelStore(config.modelsDir), config.extractor.slice(ONNX_PREFIX.length), {
+      workers: config.onnxWorkers,
+      threadsPerWorker: config.onnxThreads,
+    });
+  }
+  throw new AppError('INVALID_CONFIG', `Unknown extractor "${config.extractor}" (SHOPLENS_EXTRACTOR): use "default" or "onnx:<model>"`, {
+    details: { extractor: config.extractor },
+  });
 }
 
 /** Refuses to mix vectors from different extractors in one data directory. */

@@ -8,6 +8,7 @@ import { registerDuplicates } from './duplicates.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerEval } from './eval.command.js';
 import { registerIngest } from './ingest.command.js';
+import { registerModels } from './models.command.js';
 import { registerSearch } from './search.command.js';
 import { registerServe } from './serve.command.js';
 import { registerSimilar } from './similar.command.js';
@@ -39,6 +40,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerClassify(program, io, setExit);
   registerDuplicates(program, io, setExit);
   registerTrends(program, io, setExit);
+  registerModels(program, io, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

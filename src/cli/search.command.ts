@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SearchFilter, SearchResult } from '../domain/search.js';
+import { AppError } from '../domain/errors.js';
 import { loadImageBytes } from '../ingest/image-source.js';
 import { configFrom, parseK, parseList, parseNumberOption, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
 
@@ -72,10 +73,14 @@ export function registerSearch(program: Command, io: CliIO, setExit: (code: numb
   withRankOptions(
     program
       .command('search')
-      .description('find products that look like an image (a file path or an http(s) URL)')
-      .argument('<image>', 'image file or URL'),
-  ).action(async (image: string, flags: RankFlags) => {
+      .description('find products that look like an image (a file path or an http(s) URL), or match a --text description')
+      .argument('[image]', 'image file or URL')
+      .option('--text <query>', 'search by a text description (needs an extractor with a text tower, e.g. onnx:clip-vit-b32)'),
+  ).action(async (image: string | undefined, flags: RankFlags & { text?: string }) => {
     try {
+      if ((image === undefined) === (flags.text === undefined)) {
+        throw new AppError('INVALID_PARAMETER', 'Give an image (file or URL) or --text "<description>", not both');
+      }
       const config = configFrom(flags);
       const result = await withShoplens(config, io, async (s) => {
         const options = {
@@ -84,8 +89,9 @@ export function registerSearch(program: Command, io: CliIO, setExit: (code: numb
           excludeIds: parseList(flags.exclude) ?? [],
           notLikeIds: parseList(flags.notLike) ?? [],
         };
+        if (flags.text !== undefined) return s.search.searchByText(flags.text, options);
         // The CLI user is the operator: local paths and intranet URLs are fine here.
-        const bytes = await loadImageBytes(image, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, allowPrivate: true });
+        const bytes = await loadImageBytes(image!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, allowPrivate: true });
         return s.search.searchByImage(bytes, options);
       });
       printResults(result, flags, io);

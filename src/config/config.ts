@@ -31,6 +31,15 @@ const ConfigSchema = z.object({
    * 10k, and 3–4× slower ingest (BENCHMARKS.md, bench/lookup/README.md).
    */
   localFeatures: z.preprocess(toBool, z.boolean()),
+  /** Feature extractor: "default" (classic, built in) or "onnx:<model>" (an installed model, see `shoplens models`). */
+  extractor: z.string().regex(/^[a-z][\w.-]*(:[a-z0-9][a-z0-9._-]{0,63})?$/, 'expected "default" or "onnx:<model name>"'),
+  /** Folder of ONNX models; empty means <dataDir>/models. */
+  modelsDir: z.string(),
+  /** Hugging Face hub base URL used by `shoplens models pull` (a mirror, or a local server in tests). */
+  hubEndpoint: z.string().url(),
+  /** ONNX encoder worker threads, and onnxruntime intra-op threads in each. */
+  onnxWorkers: z.coerce.number().int().min(1).max(16),
+  onnxThreads: z.coerce.number().int().min(1).max(64),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -58,6 +67,11 @@ const ENV_KEYS: Record<keyof Config, string> = {
   logLevel: 'SHOPLENS_LOG_LEVEL',
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
   localFeatures: 'SHOPLENS_LOCAL_FEATURES',
+  extractor: 'SHOPLENS_EXTRACTOR',
+  modelsDir: 'SHOPLENS_MODELS',
+  hubEndpoint: 'SHOPLENS_HUB_ENDPOINT',
+  onnxWorkers: 'SHOPLENS_ONNX_WORKERS',
+  onnxThreads: 'SHOPLENS_ONNX_THREADS',
 };
 
 export const DEFAULTS: Config = {
@@ -76,6 +90,11 @@ export const DEFAULTS: Config = {
   logLevel: 'warn',
   searchLogRetentionDays: 90,
   localFeatures: false,
+  extractor: 'default',
+  modelsDir: '',
+  hubEndpoint: 'https://huggingface.co',
+  onnxWorkers: 1,
+  onnxThreads: 2,
 };
 
 /** Builds the validated config from defaults, then env, then explicit overrides (CLI flags). */
@@ -100,5 +119,7 @@ export function loadConfig(
       details: { problems },
     });
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  const dataDir = path.resolve(parsed.data.dataDir);
+  const modelsDir = parsed.data.modelsDir ? path.resolve(parsed.data.modelsDir) : path.join(dataDir, 'models');
+  return { ...parsed.data, dataDir, modelsDir };
 }

@@ -124,3 +124,24 @@ export const FilterQuerySchema = {
   },
   additionalProperties: true,
 } as const;
+
+export const TextSearchBodyJsonSchema = {
+  type: 'object',
+  required: ['text'],
+  properties: {
+    text: { type: 'string', minLength: 1, maxLength: 1000, description: 'What the shopper is looking for, e.g. "red running shoes"' },
+    k: { type: 'integer', minimum: 1, maximum: 200, default: 12 },
+    filter: FilterJsonSchema,
+    excludeIds: { type: 'array', items: { type: 'string' } },
+    notLikeIds: { type: 'array', items: { type: 'string' }, description: 'Products the shopper rejected ("not like this")' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const TextSearchStatusSchema = {
+  type: 'object',
+  properties: {
+    available: { type: 'boolean', description: 'The active extractor has a text tower (CLIP-class ONNX model)' },
+    extractor: { type: 'string' },
+  },
+} as const;

@@ -4,6 +4,7 @@ import type { ProductImage } from '../domain/product.js';
 import type { SearchFilter, SearchHit, SearchOptions, SearchResult } from '../domain/search.js';
 import { distanceToScore, l2normalize } from '../domain/vector.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
+import type { TextEmbedder } from '../features/text/text-embedder.js';
 import { embedImage } from '../features/image-embedder.js';
 import type { ImageLimits } from '../imaging/types.js';
 import type { IndexSync } from '../index/index-sync.js';
@@ -21,6 +22,8 @@ export interface SearchServiceOptions {
   limits: ImageLimits;
   fetchTimeoutMs: number;
   allowPrivateUrls: boolean;
+  /** Text tower of the active extractor (CLIP-class models); without it, searchByText fails with TEXT_SEARCH_UNAVAILABLE. */
+  text?: TextEmbedder | null;
 }
 
 /** Search options plus "not like this" examples: products and/or raw images. */
@@ -132,6 +135,30 @@ export class SearchService {
       allowPrivate: this.options.allowPrivateUrls,
     });
     const { vector } = await embedImage(bytes, this.extractor, this.options.limits);
+    return this.run([vector], options, started);
+  }
+
+  /** True when the active extractor can embed text queries. */
+  get textSearchAvailable(): boolean {
+    return Boolean(this.options.text);
+  }
+
+  /**
+   * Search by a text description ("red running shoes"), embedded by the extractor's text tower
+   * into the same space as the catalog's image vectors.
+   */
+  async searchByText(text: string, options: QueryOptions): Promise<SearchResult> {
+    const started = performance.now();
+    const embedder = this.options.text;
+    if (!embedder) {
+      throw new AppError(
+        'TEXT_SEARCH_UNAVAILABLE',
+        `Text search needs an extractor with a text tower (e.g. SHOPLENS_EXTRACTOR=onnx:clip-vit-b32); the active one is ${this.extractor.identity.name}`,
+        { details: { extractor: this.extractor.identity.name } },
+      );
+    }
+    validateOptions(options);
+    const vector = await embedder.embed(text);
     return this.run([vector], options, started);
   }
 

@@ -6,11 +6,19 @@ import { fetchImage } from '../../ingest/image-source.js';
 import type { ImageQueryOptions, LookupSearchHit } from '../../search/search.service.js';
 import { exactMatchOf, toHitDTO } from '../dto.js';
 import { DEFAULT_K, filterFromBody, parseQueryString, parseWith, SearchBodySchema, type SearchBody } from '../search-params.js';
-import { ErrorSchema, HitListSchema, SearchBodyJsonSchema } from '../schemas.js';
+import { z } from 'zod';
+import { ErrorSchema, HitListSchema, SearchBodyJsonSchema, TextSearchBodyJsonSchema, TextSearchStatusSchema } from '../schemas.js';
+import { MAX_TEXT_QUERY_LENGTH } from '../../features/text/text-embedder.js';
 
 const MAX_NOT_LIKE_IMAGES = 5;
 
+/** Body of POST /api/v1/search/text: the image search options without url/productId/crop, plus `text`. */
+const TextSearchBodySchema = SearchBodySchema.omit({ url: true, productId: true, crop: true }).extend({
+  text: z.string().trim().min(1).max(MAX_TEXT_QUERY_LENGTH),
+});
+
 export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
+  textSearchRoutes(app, shoplens);
   app.post(
     '/api/v1/search',
     {
@@ -45,7 +53,39 @@ export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
   );
 }
 
-function queryOptions(body: SearchBody): ImageQueryOptions {
+function textSearchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
+  app.get(
+    '/api/v1/search/text',
+    { schema: { summary: 'Whether text search is available (the active extractor has a text tower)', response: { 200: TextSearchStatusSchema } } },
+    async () => ({ available: shoplens.search.textSearchAvailable, extractor: shoplens.extractor.identity.name }),
+  );
+
+  app.post(
+    '/api/v1/search/text',
+    {
+      schema: {
+        summary: 'Search products by a text description (CLIP-class extractors only)',
+        description:
+          'JSON `{ text, k?, filter?, excludeIds?, notLikeIds? }`. The text is embedded by the active extractor\'s text tower into ' +
+          'the space of the catalog\'s image vectors. Answers 409 TEXT_SEARCH_UNAVAILABLE when the extractor has no text tower ' +
+          '(e.g. the default classic extractor): see GET /api/v1/search/text.',
+        consumes: ['application/json'],
+        body: TextSearchBodyJsonSchema,
+        response: { 200: HitListSchema, '4xx': ErrorSchema },
+      },
+      validatorCompiler: () => () => true,
+    },
+    async (request) => {
+      const started = performance.now();
+      const body = parseWith(TextSearchBodySchema, request.body ?? {}, 'text search request');
+      const result = await shoplens.search.searchByText(body.text, queryOptions(body));
+      const hits = result.hits as LookupSearchHit[];
+      return { results: hits.map(toHitDTO), exactMatch: null, tookMs: Math.round((performance.now() - started) * 100) / 100 };
+    },
+  );
+}
+
+function queryOptions(body: Omit<SearchBody, 'crop'> & { crop?: SearchBody['crop'] }): ImageQueryOptions {
   return {
     k: body.k ?? DEFAULT_K,
     filter: filterFromBody(body),

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../../domain/errors.js';
+import type { RgbImage } from '../../imaging/types.js';
+import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
+import { ClipTokenizer } from '../text/clip-tokenizer.js';
+import { MAX_TEXT_QUERY_LENGTH, type TextEmbedder } from '../text/text-embedder.js';
+import { OnnxEncoderPool, type EncoderPoolOptions } from './encoder-pool.js';
+import { describePreprocessing, manifestHash, type ModelManifest } from './manifest.js';
+import type { ModelStore } from './model-store.js';
+
+/** Prefix of ONNX extractor names in config (`SHOPLENS_EXTRACTOR=onnx:<model>`) and identities. */
+export const ONNX_PREFIX = 'onnx:';
+
+/**
+ * Default worker layout. Measured on the 2-core machine with a synthetic 0.4 GFLOP CNN
+ * (scripts/onnx-throughput.ts): one worker with 2 intra-op threads and batches of up to 16 was
+ * at least as fast as two single-threaded workers, and keeps one copy of the weights in memory.
+ */
+export function defaultPoolOptions(): EncoderPoolOptions {
+  return { workers: 1, threadsPerWorker: Math.max(1, Math.min(4, os.availableParallelism())), maxBatch: 16 };
+}
+
+/**
+ * The one generic ONNX image extractor: everything model-specific comes from its manifest
+ * (preprocessing, output, pooling, dimensions). Inference runs in worker threads with batching.
+ */
+export class OnnxImageExtractor implements FeatureExtractor {
+  readonly identity: ExtractorIdentity;
+
+  private constructor(
+    readonly manifest: ModelManifest,
+    private readonly pool: OnnxEncoderPool,
+    /** The text tower, when the manifest has one (CLIP-class models). */
+    readonly text: TextEmbedder | null,
+  ) {
+    this.identity = {
+      name: `${ONNX_PREFIX}${manifest.name}`,
+      version: manifestHash(manifest),
+      dimensions: manifest.dimensions,
+      metric: manifest.metric,
+      preprocessing: describePreprocessing(manifest),
+    };
+  }
+
+  /** Loads an installed model (never downloads): MODEL_NOT_INSTALLED names `shoplens models pull`. */
+  static async open(models: ModelStore, name: string, options: Partial<EncoderPoolOptions> = {}): Promise<OnnxImageExtractor> {
+    const entry = await models.requireInstalled(name);
+    const { manifest } = entry;
+    const tokenizer = manifest.text
+      ? ClipTokenizer.fromTokenizerJson(await readFile(path.join(entry.dir, manifest.text.tokenizer), 'utf8'), path.join(entry.dir, manifest.text.tokenizer))
+      : null;
+    const pool = await OnnxEncoderPool.open(manifest, entry.dir, { ...defaultPoolOptions(), ...options });
+    if (!tokenizer || !manifest.text) return new OnnxImageExtractor(manifest, pool, null);
+    const t = manifest.text;
+    const text: TextEmbedder = {
+      dimensions: manifest.dimensions,
+      embed: async (query: string) => {
+        const q = query.trim();
+        if (q.length === 0 || q.length > MAX_TEXT_QUERY_LENGTH) {
+          throw new AppError('INVALID_PARAMETER', `text must have 1 to ${MAX_TEXT_QUERY_LENGTH} characters`, { details: { length: q.length } });
+        }
+        const { ids, mask } = tokenizer.encode(q, t.contextLength, t.padTokenId ?? tokenizer.eosId);
+        return pool.encodeTokens(ids, mask);
+      },
+    };
+    return new OnnxImageExtractor(manifest, pool, text);
+  }
+
+  extract(image: RgbImage): Promise<Float32Array> {
+    return this.pool.encodeImage(image);
+  }
+
+  /** Batches run by the encoder workers so far. */
+  get batchStats(): Readonly<OnnxEncoderPool['stats']> {
+    return this.pool.stats;
+  }
+
+  /** Stops the workers (their sessions are freed with them). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
