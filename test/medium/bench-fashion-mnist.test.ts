@@ -66,8 +66,9 @@ describe('shoplens bench fashion-mnist', () => {
   it('--json: one row per extractor, the raw-pixel row equal to a naive brute-force computation', async () => {
     const { code, out } = await bench('fashion-mnist', '--dir', dir, '--json');
     expect(code).toBe(0);
-    const report = JSON.parse(out) as { dataset: string; catalog: number; queries: number; results: Record<string, number | string>[] };
+    const report = JSON.parse(out) as { dataset: string; catalog: number; queries: number; results: Record<string, number | string>[]; insights: { classify: { train: number } } };
     expect(report).toMatchObject({ dataset: 'fashion-mnist', catalog: 150, queries: 40 });
+    expect(report.insights.classify.train).toBe(150); // default training size capped by the catalog
     expect(report.results.map((r) => r['extractor'])).toEqual(['raw-pixels', 'default', 'raw-pixels-32']);
     for (const row of report.results) {
       for (const key of ['mAP', 'P@10', 'top1', 'knn10']) {
@@ -86,6 +87,31 @@ describe('shoplens bench fashion-mnist', () => {
     // the synthetic classes are learnable but noisy: far from chance (0.2), short of perfect
     expect(raw['mAP']).toBeGreaterThan(0.3);
     expect(raw['top1']).toBeLessThan(1);
+  });
+
+  it('--json: an insights section from the default row (SVM accuracy, k-means NMI/purity next to raw pixels)', async () => {
+    const { code, out } = await bench('fashion-mnist', '--dir', dir, '--json', '--extractors', 'default', '--insights-train', '120');
+    expect(code).toBe(0);
+    const { insights } = JSON.parse(out) as { insights: { extractor: string; seconds: number; classify: Record<string, number>; cluster: Record<string, number> } };
+    expect(insights.extractor).toBe('default');
+    expect(insights.classify).toMatchObject({ train: 120, test: 40 });
+    // 5 learnable synthetic classes (8×8 px, noisy): above chance (0.2; the run is seeded), no metric outside [0, 1]
+    expect(insights.classify['accuracy']).toBeGreaterThan(0.35);
+    expect(insights.classify['accuracy']).toBeLessThanOrEqual(1);
+    for (const key of ['nmi', 'purity', 'rawNmi', 'rawPurity']) {
+      expect(insights.cluster[key]).toBeGreaterThan(0.1);
+      expect(insights.cluster[key]).toBeLessThanOrEqual(1);
+    }
+    expect(insights.cluster).toMatchObject({ k: 10, images: 40 });
+    expect(insights.seconds).toBeGreaterThan(0);
+  });
+
+  it('no insights section without the default row or with --no-insights', async () => {
+    for (const args of [['--extractors', 'raw-pixels'], ['--extractors', 'default', '--no-insights']]) {
+      const { code, out } = await bench('fashion-mnist', '--dir', dir, '--json', '--limit-queries', '5', ...args);
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).not.toHaveProperty('insights');
+    }
   });
 
   it('--extractors, --limit-queries, --limit-catalog and --threads 1 restrict the run', async () => {
@@ -122,7 +148,7 @@ describe('shoplens bench fashion-mnist', () => {
   });
 
   it('bad options are INVALID_PARAMETER', async () => {
-    for (const args of [['--extractors', 'nope'], ['--limit-queries', '0'], ['--limit-catalog', 'x']]) {
+    for (const args of [['--extractors', 'nope'], ['--limit-queries', '0'], ['--limit-catalog', 'x'], ['--insights-train', '0']]) {
       const r = await bench('fashion-mnist', '--dir', dir, '--json', ...args);
       expect(r.code).toBe(1);
       expect(JSON.parse(r.out).error.code).toBe('INVALID_PARAMETER');
