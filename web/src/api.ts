@@ -49,7 +49,7 @@ export interface SearchParams {
 }
 
 /** What the shopper searches with. */
-export type SearchQuery = { kind: 'file'; file: File } | { kind: 'url'; url: string };
+export type SearchQuery = { kind: 'file'; file: File } | { kind: 'url'; url: string } | { kind: 'text'; text: string };
 
 export class ApiError extends Error {
   constructor(
@@ -109,6 +109,16 @@ function searchBody(params: SearchParams): Record<string, unknown> {
 }
 
 export function searchByImage(query: SearchQuery, params: SearchParams, signal?: AbortSignal): Promise<SearchResponse> {
+  if (query.kind === 'text') {
+    // A text query has no photo: the crop does not apply.
+    const { crop: _crop, ...rest } = searchBody(params);
+    return request<SearchResponse>('/api/v1/search/text', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: query.text, ...rest }),
+      signal,
+    });
+  }
   if (query.kind === 'url') {
     return request<SearchResponse>('/api/v1/search', {
       method: 'POST',
@@ -122,6 +132,15 @@ export function searchByImage(query: SearchQuery, params: SearchParams, signal?:
   // The file goes last so a streaming server has read the params before the bytes arrive.
   form.append('image', query.file, query.file.name || 'upload');
   return request<SearchResponse>('/api/v1/search', { method: 'POST', body: form, signal });
+}
+
+/** Whether the server's extractor can search by text (a CLIP-class model); the UI hides the text box otherwise. */
+export async function getTextSearchAvailable(): Promise<boolean> {
+  try {
+    return (await request<{ available: boolean }>('/api/v1/search/text')).available;
+  } catch {
+    return false;
+  }
 }
 
 let facetsPromise: Promise<FacetsDTO> | null = null;

@@ -1,6 +1,7 @@
 import {
   ApiError,
   getFacets,
+  getTextSearchAvailable,
   isAbort,
   listProducts,
   searchByImage,
@@ -188,6 +189,34 @@ export function mountSearchPage(root: HTMLElement): () => void {
     h('div', { class: 'url-row' }, urlInput, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search')),
   );
 
+  const textInput = h('input', {
+    type: 'search',
+    id: 'text-input',
+    name: 'text',
+    placeholder: 'red running shoes',
+    autocomplete: 'off',
+    maxlength: 1000,
+    required: true,
+  });
+  // Hidden until the server says its extractor has a text tower (CLIP-class models only).
+  const textForm = h(
+    'form',
+    {
+      class: 'url-form text-form',
+      'data-testid': 'text-search',
+      hidden: true,
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          const text = textInput.value.trim();
+          if (text) setQuery({ kind: 'text', text }, null);
+        },
+      },
+    },
+    h('label', { for: 'text-input', class: 'field-label' }, 'Or describe what you are looking for'),
+    h('div', { class: 'url-row' }, textInput, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search')),
+  );
+
   const hero = h(
     'section',
     { class: 'hero', 'aria-labelledby': 'hero-title' },
@@ -202,6 +231,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
       h('label', { for: 'camera-input', class: 'btn btn-secondary camera-btn' }, h('span', { class: 'camera-icon', 'aria-hidden': 'true' }), 'Take a photo'),
     ),
     urlForm,
+    textForm,
   );
 
   // ---- filters ----------------------------------------------------------------------------
@@ -239,7 +269,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     setQuery({ kind: 'file', file: prepared }, URL.createObjectURL(prepared));
   }
 
-  function setQuery(query: SearchQuery, previewSrc: string): void {
+  function setQuery(query: SearchQuery, previewSrc: string | null): void {
     if (state.previewSrc?.startsWith('blob:')) URL.revokeObjectURL(state.previewSrc);
     state.query = query;
     state.previewSrc = previewSrc;
@@ -247,6 +277,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.notLike.clear();
     state.crop = null;
     urlInput.value = query.kind === 'url' ? query.url : '';
+    textInput.value = query.kind === 'text' ? query.text : '';
     renderDrop();
     scrollToResults = true;
     void runSearch();
@@ -261,6 +292,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.crop = null;
     state.search = { status: 'idle' };
     urlInput.value = '';
+    textInput.value = '';
     renderDrop();
     renderResults();
     if (browseIsStale()) void loadBrowse(false);
@@ -381,7 +413,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
 
   function queryName(): string {
     if (!state.query) return '';
-    return state.query.kind === 'file' ? state.query.file.name || 'Pasted image' : state.query.url;
+    const q = state.query;
+    return q.kind === 'file' ? q.file.name || 'Pasted image' : q.kind === 'url' ? q.url : `“${q.text}”`;
   }
 
   function renderPreviewBar(): void {
@@ -551,7 +584,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
 
   function renderSearchResults(): void {
     const s = state.search;
-    resultsTitle.textContent = 'Similar products';
+    resultsTitle.textContent = state.query?.kind === 'text' ? `Products matching ${queryName()}` : 'Similar products';
     results.setAttribute('aria-busy', String(s.status === 'loading'));
     switch (s.status) {
       case 'idle':
@@ -690,6 +723,10 @@ export function mountSearchPage(root: HTMLElement): () => void {
       renderFilters();
     },
   );
+  void getTextSearchAvailable().then((available) => {
+    textForm.hidden = !available;
+    if (state.query?.kind === 'text') textInput.value = state.query.text;
+  });
   if (!state.query && browseIsStale()) void loadBrowse(false);
   // Coming back from a product page with a search that never finished: run it again.
   if (state.query && state.search.status !== 'done' && state.search.status !== 'error') void runSearch();
