@@ -35,6 +35,10 @@ export const ERROR_CODES = [
   'MODEL_LOAD_FAILED',
   'MODEL_DOWNLOAD_FAILED',
   'NETWORK_UNAVAILABLE',
+  // catalog-trained projection (shoplens train)
+  'TRAINING_DATA_INSUFFICIENT',
+  'TRAINED_MODEL_CORRUPT',
+  'TRAINED_MODEL_MISMATCH',
   'STORE_ERROR',
   'INTERNAL_ERROR',
 ] as const;

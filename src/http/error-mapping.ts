@@ -32,6 +32,10 @@ const STATUS: Record<ErrorCode, number> = {
   MODEL_LOAD_FAILED: 500,
   MODEL_DOWNLOAD_FAILED: 502,
   NETWORK_UNAVAILABLE: 503,
+  // Only the CLI trains; a server meeting these has a damaged or outdated data directory.
+  TRAINING_DATA_INSUFFICIENT: 422,
+  TRAINED_MODEL_CORRUPT: 500,
+  TRAINED_MODEL_MISMATCH: 500,
   STORE_ERROR: 500,
   INTERNAL_ERROR: 500,
 };
