@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../domain/errors.js';
 import type { RgbImage } from '../../imaging/types.js';
@@ -14,12 +13,14 @@ import type { ModelStore } from './model-store.js';
 export const ONNX_PREFIX = 'onnx:';
 
 /**
- * Default worker layout. Measured on the 2-core machine with a synthetic 0.4 GFLOP CNN
- * (scripts/onnx-throughput.ts): one worker with 2 intra-op threads and batches of up to 16 was
- * at least as fast as two single-threaded workers, and keeps one copy of the weights in memory.
+ * Default worker layout: one worker (one copy of the weights in memory) with 2 onnxruntime
+ * threads, batches of up to 16. bench/onnx/onnx-throughput.bench.ts compares it with 2 workers × 1
+ * thread and with no batching; on the shared 2-core machine (load 12–18) the layouts were within
+ * noise of each other (9–21 images/s on a 0.97 GFLOP CNN), so memory decided. Re-run the bench on
+ * the target machine before changing it.
  */
 export function defaultPoolOptions(): EncoderPoolOptions {
-  return { workers: 1, threadsPerWorker: Math.max(1, Math.min(4, os.availableParallelism())), maxBatch: 16 };
+  return { workers: 1, threadsPerWorker: 2, maxBatch: 16 };
 }
 
 /**
