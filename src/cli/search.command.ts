@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { SearchFilter, SearchResult } from '../domain/search.js';
-import { AppError } from '../domain/errors.js';
 import { loadImageBytes } from '../ingest/image-source.js';
 import { configFrom, parseK, parseList, parseNumberOption, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
 
@@ -76,11 +75,12 @@ export function registerSearch(program: Command, io: CliIO, setExit: (code: numb
       .description('find products that look like an image (a file path or an http(s) URL), or match a --text description')
       .argument('[image]', 'image file or URL')
       .option('--text <query>', 'search by a text description (needs an extractor with a text tower, e.g. onnx:clip-vit-b32)'),
-  ).action(async (image: string | undefined, flags: RankFlags & { text?: string }) => {
+  ).action(async (image: string | undefined, flags: RankFlags & { text?: string }, cmd: Command) => {
+    if ((image === undefined) === (flags.text === undefined)) {
+      // A usage error (exit 64), like a missing argument.
+      cmd.error('error: give an image (file or URL) or --text "<description>", not both', { exitCode: 64, code: 'shoplens.usage' });
+    }
     try {
-      if ((image === undefined) === (flags.text === undefined)) {
-        throw new AppError('INVALID_PARAMETER', 'Give an image (file or URL) or --text "<description>", not both');
-      }
       const config = configFrom(flags);
       const result = await withShoplens(config, io, async (s) => {
         const options = {

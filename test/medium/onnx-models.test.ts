@@ -150,7 +150,7 @@ describe('models folder and `shoplens models pull`', () => {
     const r = await cli({ SHOPLENS_HUB_ENDPOINT: `http://127.0.0.1:${port}` }, 'models', 'pull', 'dinov2-small', '--models', models);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error NETWORK_UNAVAILABLE: Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\): this machine looks offline/);
-    expect(existsSync(path.join(models, 'dinov2-small', 'onnx', 'model.onnx'))).toBe(false);
+    expect(existsSync(path.join(models, 'dinov2-small'))).toBe(false); // no empty folder left behind
     const dns = await cli({ SHOPLENS_HUB_ENDPOINT: 'http://hub.invalid' }, 'models', 'pull', 'dinov2-small', '--models', models, '--json');
     expect(JSON.parse(dns.out).error.code).toBe('NETWORK_UNAVAILABLE');
   });

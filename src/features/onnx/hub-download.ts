@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,7 +46,20 @@ export async function pullModel(entry: ModelEntry, options: PullOptions): Promis
       details: { name: manifest.name },
     });
   }
+  const existed = existsSync(entry.dir);
   await mkdir(entry.dir, { recursive: true });
+  try {
+    return await pullFiles(entry, options);
+  } catch (err) {
+    // A failed first pull leaves no empty model folder behind (a later `models list` would show it).
+    if (!existed) await removeIfEmpty(entry.dir);
+    throw err;
+  }
+}
+
+async function pullFiles(entry: ModelEntry, options: PullOptions): Promise<PulledFile[]> {
+  const { manifest } = entry;
+  const source = manifest.source!;
   const out: PulledFile[] = [];
   for (const file of manifestFiles(manifest)) {
     const dest = path.join(entry.dir, file);
@@ -56,7 +69,7 @@ export async function pullModel(entry: ModelEntry, options: PullOptions): Promis
       out.push({ path: file, bytes: state.bytes!, sha256: null, downloaded: false });
       continue;
     }
-    const url = `${options.endpoint.replace(/\/+$/, '')}/${manifest.source.repo}/resolve/${encodeURIComponent(manifest.source.revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    const url = `${options.endpoint.replace(/\/+$/, '')}/${source.repo}/resolve/${encodeURIComponent(source.revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
     out.push(await downloadFile(url, dest, file, manifest.files[file] ?? {}, options));
   }
   await writeFile(path.join(entry.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -126,6 +139,12 @@ async function downloadFile(
     clearTimeout(timer);
     await rm(tmp, { force: true });
   }
+}
+
+/** Removes `dir` and its sub-folders when they hold no file at all. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  if (entries.every((e) => e.isDirectory())) await rm(dir, { recursive: true, force: true });
 }
 
 function networkError(url: string, err: unknown, midStream = false): AppError {
