@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ModelStore } from '../../src/features/onnx/model-store.js';
 import { OnnxImageExtractor } from '../../src/features/onnx/onnx-image.extractor.js';
 import type { RgbImage } from '../../src/imaging/types.js';
-import { installTinyClip } from '../fixtures/onnx/tiny-models.js';
+import { installTinyClip, tinyTextEncoder, tinyTokenizerJson } from '../fixtures/onnx/tiny-models.js';
 import { tempDir } from './shoplens.factory.js';
 
 function solid(rgb: [number, number, number], width = 12, height = 9): RgbImage {
@@ -45,6 +45,30 @@ describe('OnnxImageExtractor on the tiny models (real onnxruntime sessions in wo
     // (255, 255, 0): (1, 1, −1)/√3.
     const yellow = await e.extract(solid([255, 255, 0], 5, 7));
     [R3, R3, -R3].forEach((v, i) => expect(yellow[i]).toBeCloseTo(v, 6));
+  });
+
+  it('the identity changes with the preprocessing and with the model file, not with the description', async () => {
+    const d = await installTinyClip(dir, 'tiny-id');
+    const versionOf = async () => {
+      const e = await OnnxImageExtractor.open(new ModelStore(dir), 'tiny-id');
+      await e.close();
+      return e.identity.version;
+    };
+    type Manifest = { description: string; image: { input: { std: number[] } } };
+    const edit = async (change: (m: Manifest) => void) => {
+      const m = JSON.parse(await readFile(path.join(d, 'manifest.json'), 'utf8')) as Manifest;
+      change(m);
+      await writeFile(path.join(d, 'manifest.json'), JSON.stringify(m));
+    };
+    const v1 = await versionOf();
+    await edit((m) => void (m.description = 'a new description'));
+    expect(await versionOf()).toBe(v1);
+    await edit((m) => void (m.image.input.std = [0.25, 0.5, 0.5]));
+    const v2 = await versionOf();
+    expect(v2).not.toBe(v1);
+    // New weights under the same manifest (a re-pulled moving revision): the file size differs.
+    await writeFile(path.join(d, 'onnx', 'text_model.onnx'), tinyTextEncoder({ ...tinyTokenizerJson().vocab, extra: 600 }));
+    expect(await versionOf()).not.toBe(v2);
   });
 
   it('batches concurrent requests and returns each caller its own vector', async () => {

@@ -26,6 +26,7 @@ describe('model manifests', () => {
     expect(manifestHash(a)).toBe(manifestHash(b));
     const c = parseManifest({ ...minimal, image: { ...minimal.image, input: { ...minimal.image.input, std: [1, 1, 2] } } }, 'c');
     expect(manifestHash(c)).not.toBe(manifestHash(a));
+    expect(manifestHash(parseManifest({ ...minimal, description: 'edited', verification: 'checked' }, 'd'))).toBe(manifestHash(a));
   });
 
   it('a bad manifest is one INVALID_MODEL_MANIFEST error listing every problem', () => {

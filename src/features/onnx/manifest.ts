@@ -137,9 +137,14 @@ export function manifestFiles(m: ModelManifest): string[] {
   return [...new Set([m.image.model, ...(m.text ? [m.text.model, m.text.tokenizer] : [])])];
 }
 
-/** Short stable hash of the manifest's content: part of the extractor identity, so a changed preprocessing never mixes vectors. */
+/**
+ * Short stable hash of the fields that decide the vectors (model source and files, preprocessing,
+ * output, pooling, dimensions): part of the extractor identity, so a changed preprocessing never
+ * mixes vectors. Descriptions and notes are left out: editing them must not force a re-ingest.
+ */
 export function manifestHash(m: ModelManifest): string {
-  return createHash('sha256').update(stableJson(m)).digest('hex').slice(0, 16);
+  const { name, source, dimensions, metric, normalize, image, text, files } = m;
+  return createHash('sha256').update(stableJson({ name, source, dimensions, metric, normalize, image, text, files })).digest('hex').slice(0, 16);
 }
 
 function stableJson(v: unknown): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../domain/errors.js';
@@ -35,10 +36,12 @@ export class OnnxImageExtractor implements FeatureExtractor {
     private readonly pool: OnnxEncoderPool,
     /** The text tower, when the manifest has one (CLIP-class models). */
     readonly text: TextEmbedder | null,
+    /** Sizes of the model files: re-pulling a moved revision with new weights changes the identity. */
+    fileSizes: number[],
   ) {
     this.identity = {
       name: `${ONNX_PREFIX}${manifest.name}`,
-      version: manifestHash(manifest),
+      version: createHash('sha256').update(`${manifestHash(manifest)}/${fileSizes.join(',')}`).digest('hex').slice(0, 16),
       dimensions: manifest.dimensions,
       metric: manifest.metric,
       preprocessing: describePreprocessing(manifest),
@@ -49,11 +52,12 @@ export class OnnxImageExtractor implements FeatureExtractor {
   static async open(models: ModelStore, name: string, options: Partial<EncoderPoolOptions> = {}): Promise<OnnxImageExtractor> {
     const entry = await models.requireInstalled(name);
     const { manifest } = entry;
+    const sizes = entry.files.map((f) => f.bytes ?? 0);
     const tokenizer = manifest.text
       ? ClipTokenizer.fromTokenizerJson(await readFile(path.join(entry.dir, manifest.text.tokenizer), 'utf8'), path.join(entry.dir, manifest.text.tokenizer))
       : null;
     const pool = await OnnxEncoderPool.open(manifest, entry.dir, { ...defaultPoolOptions(), ...options });
-    if (!tokenizer || !manifest.text) return new OnnxImageExtractor(manifest, pool, null);
+    if (!tokenizer || !manifest.text) return new OnnxImageExtractor(manifest, pool, null, sizes);
     const t = manifest.text;
     const text: TextEmbedder = {
       dimensions: manifest.dimensions,
@@ -66,7 +70,7 @@ export class OnnxImageExtractor implements FeatureExtractor {
         return pool.encodeTokens(ids, mask);
       },
     };
-    return new OnnxImageExtractor(manifest, pool, text);
+    return new OnnxImageExtractor(manifest, pool, text, sizes);
   }
 
   extract(image: RgbImage): Promise<Float32Array> {
