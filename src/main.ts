@@ -6,6 +6,7 @@ import { MediaStore } from './catalog/media-store.js';
 import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from './domain/errors.js';
 import { createDefaultExtractor } from './features/classic/default.extractor.js';
+import { poolDefaultExtractor } from './features/extract-pool.js';
 import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
 import { ModelStore } from './features/onnx/model-store.js';
 import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
@@ -49,6 +50,9 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     extractor = options.extractor ?? (await openExtractor(config));
     const text = extractor instanceof OnnxImageExtractor ? extractor.text : null;
     await checkExtractor(store, extractor);
+    // The default extractor is plain TypeScript: ingest and search run it in worker threads.
+    const pooled = options.extractor ? null : poolDefaultExtractor(extractor, config.extractThreads);
+    const analysis = pooled ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
     const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, extractor.identity);
@@ -57,13 +61,13 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })
       : null;
     await lookup?.open();
-    const ingest = new IngestService(store, media, extractor, indexSync, {
+    const ingest = new IngestService(store, media, analysis, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       batchSize: config.ingestBatchSize,
       concurrency: config.ingestConcurrency,
     }, lookup ?? undefined);
-    const search = new SearchService(store, extractor, indexSync, {
+    const search = new SearchService(store, analysis, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
@@ -73,6 +77,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     return {
       config, store, media, extractor, text, indexSync, ingest, search, lookup,
       async close() {
+        await pooled?.close();
         await indexSync.persist();
         await store.close();
         if (!options.extractor && opened instanceof OnnxImageExtractor) await opened.close();

@@ -8,11 +8,18 @@
  * whose vector is a real vector plus small Gaussian noise (re-normalised) and whose media/sha256
  * point at that real image. Reopening rebuilds the HNSW index from the store (the real code path).
  *
- *   npx tsx bench/http/http.bench.ts [--quick] [--products 100000] [--real 2000] [--duration 15]
+ * Building the catalogue is the slow part (the HNSW rebuild over 100k × 2239-d vectors is single-
+ * threaded), so a built data directory is cached under $TMPDIR/shoplens-bench-cache, keyed by the
+ * sizes and a hash of the code that defines what is stored (src/features, src/imaging, src/catalog,
+ * src/index, the photo generator). Each run copies the cached directory into a fresh temp directory
+ * (the server appends to the search log), so runs do not influence each other. `--no-cache` rebuilds.
+ *
+ *   npx tsx bench/http/http.bench.ts [--quick] [--products 100000] [--real 2000] [--duration 15] [--no-cache]
+ *     [--build-only] [--concurrency 1,8,32] [--server-arg=--cpu-prof ...]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -133,9 +140,60 @@ async function buildCatalog(dataDir: string, dir: string, products: number, real
   };
 }
 
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * Code whose changes change what the catalogue build stores (vectors, schema, index file format),
+ * plus CATALOG_VERSION: bump it when buildCatalog itself changes what it writes.
+ */
+const CATALOG_CODE = [
+  'src/features/classic', 'src/features/feature-extractor.ts', 'src/features/image-embedder.ts', 'src/imaging',
+  'src/catalog', 'src/index/hnsw', 'src/index/index-file.ts', 'bench/lib/images.ts', 'bench/lib/datasets.ts',
+];
+const CATALOG_VERSION = 1;
+
+function catalogKey(products: number, real: number): string {
+  const h = createHash('sha256').update(`${CATALOG_VERSION}/${products}/${real}\n`);
+  const walk = (rel: string): void => {
+    const abs = path.join(REPO_ROOT, rel);
+    if (statSync(abs).isDirectory()) {
+      for (const name of readdirSync(abs).sort()) walk(path.join(rel, name));
+    } else if (!rel.endsWith('.test.ts')) {
+      h.update(`${rel}\n`).update(readFileSync(abs));
+    }
+  };
+  for (const rel of CATALOG_CODE) walk(rel);
+  return `${products}-${real}-${h.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The built catalogue for (products, real) at this code version: from the cache when present,
+ * else built once and stored there. Returns the cached data directory and its build figures.
+ */
+async function cachedCatalog(products: number, real: number, useCache: boolean): Promise<{ dataDir: string; catalog: Record<string, unknown>; cached: boolean }> {
+  const root = path.join(os.tmpdir(), 'shoplens-bench-cache');
+  const dir = path.join(root, `http-${catalogKey(products, real)}`);
+  const info = path.join(dir, 'catalog.json');
+  if (useCache && existsSync(info)) {
+    log('http', `catalogue from cache ${dir}`);
+    return { dataDir: path.join(dir, 'data'), catalog: JSON.parse(readFileSync(info, 'utf8')) as Record<string, unknown>, cached: true };
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-http-build-'));
+  try {
+    const catalog = await buildCatalog(path.join(work, 'data'), work, products, real);
+    rmSync(path.join(work, 'images'), { recursive: true, force: true });
+    writeFileSync(path.join(work, 'catalog.json'), JSON.stringify(catalog, null, 2));
+    mkdirSync(root, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir); // same file system: the cache entry appears complete or not at all
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  return { dataDir: path.join(dir, 'data'), catalog: JSON.parse(readFileSync(info, 'utf8')) as Record<string, unknown>, cached: false };
+}
+
+function startServer(dataDir: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/http/serve.child.ts'), '--data', dataDir, '--port', '0'], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, 'bench/http/serve.child.ts'), '--data', dataDir, '--port', '0'], {
       cwd: REPO_ROOT, env: { ...process.env, SHOPLENS_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -158,13 +216,22 @@ async function main(): Promise<void> {
   const products = opt('--products', args.quick ? 10_000 : 100_000);
   const real = opt('--real', args.quick ? 400 : 2_000);
   const seconds = opt('--duration', args.quick ? 5 : 15);
-  const concurrencies = args.quick ? [1, 8, 32] : [1, 8, 32];
+  const ci = args.rest.indexOf('--concurrency');
+  const concurrencies = ci >= 0 ? args.rest[ci + 1]!.split(',').map(Number) : [1, 8, 32];
+  const serverArgs = args.rest.filter((a) => a.startsWith('--server-arg=')).map((a) => a.slice('--server-arg='.length));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-http-'));
   const dataDir = path.join(dir, 'data');
   let server: ChildProcess | undefined;
   try {
-    const catalog = await buildCatalog(dataDir, dir, products, real);
-    const started = await startServer(dataDir);
+    const built = await cachedCatalog(products, real, !args.rest.includes('--no-cache'));
+    const catalog = { ...built.catalog, fromCache: built.cached };
+    if (args.rest.includes('--build-only')) return;
+    let t = performance.now();
+    cpSync(built.dataDir, dataDir, { recursive: true });
+    log('http', `catalogue copied in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    const started = await startServer(dataDir, serverArgs);
+    log('http', `server listening after ${((performance.now() - t) / 1000).toFixed(1)} s (index loaded from its file)`);
     server = started.child;
     log('http', `server at ${started.url}`);
     const query = multipart(await photoJpeg(999_999)); // a photo that is not in the catalogue

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
@@ -20,6 +21,8 @@ const ConfigSchema = z.object({
   allowPrivateUrls: z.preprocess(toBool, z.boolean()),
   ingestBatchSize: z.coerce.number().int().min(1).max(10_000),
   ingestConcurrency: z.coerce.number().int().min(1).max(64),
+  /** Worker threads for the default extractor (search and ingest); 0 extracts on the main thread. */
+  extractThreads: z.coerce.number().int().min(0).max(64),
   /** When set, mutating HTTP endpoints (DELETE) require `Authorization: Bearer <token>`. */
   adminToken: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -63,6 +66,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   allowPrivateUrls: 'SHOPLENS_ALLOW_PRIVATE_URLS',
   ingestBatchSize: 'SHOPLENS_INGEST_BATCH_SIZE',
   ingestConcurrency: 'SHOPLENS_INGEST_CONCURRENCY',
+  extractThreads: 'SHOPLENS_EXTRACT_THREADS',
   adminToken: 'SHOPLENS_ADMIN_TOKEN',
   logLevel: 'SHOPLENS_LOG_LEVEL',
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
@@ -86,6 +90,7 @@ export const DEFAULTS: Config = {
   allowPrivateUrls: false,
   ingestBatchSize: 64,
   ingestConcurrency: 2,
+  extractThreads: os.availableParallelism(),
   adminToken: '',
   logLevel: 'warn',
   searchLogRetentionDays: 90,
