@@ -15,6 +15,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ModelStore } from '../../src/features/onnx/model-store.js';
 import { OnnxImageExtractor } from '../../src/features/onnx/onnx-image.extractor.js';
@@ -41,11 +42,16 @@ async function measure(store: ModelStore, model: string, layout: EncoderPoolOpti
   try {
     await Promise.all(images.slice(0, 4).map((im) => e.extract(im))); // warm-up
     const before = { ...e.batchStats };
+    // Inference runs in the workers: the main thread's event loop should stay responsive meanwhile.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const t0 = performance.now();
     await Promise.all(images.map((im) => e.extract(im)));
     const ms = performance.now() - t0;
+    loop.disable();
+    const loopDelayP99Ms = Math.round(loop.percentile(99) / 1e5) / 10;
     const batches = e.batchStats.batches - before.batches;
-    return { ...layout, images: images.length, ms: Math.round(ms), imagesPerSecond: Math.round((images.length / ms) * 1000 * 10) / 10, meanBatch: Math.round((images.length / batches) * 10) / 10 };
+    return { ...layout, images: images.length, ms: Math.round(ms), imagesPerSecond: Math.round((images.length / ms) * 1000 * 10) / 10, meanBatch: Math.round((images.length / batches) * 10) / 10, loopDelayP99Ms };
   } finally {
     await e.close();
   }
@@ -73,14 +79,20 @@ try {
   for (const model of ['synthetic', 'tiny-clip']) {
     const set = model === 'tiny-clip' ? Array.from({ length: N * 10 }, (_, i) => randomImage(i + 1, 64, 48)) : images;
     const runs = layouts.map(() => [] as number[]);
+    const delays = layouts.map(() => [] as number[]);
     for (let r = 0; r < repeat; r++) {
-      for (const [i, layout] of layouts.entries()) runs[i]!.push((await measure(store, model, layout, set)).imagesPerSecond);
+      for (const [i, layout] of layouts.entries()) {
+        const m = await measure(store, model, layout, set);
+        runs[i]!.push(m.imagesPerSecond);
+        delays[i]!.push(m.loopDelayP99Ms);
+      }
     }
     for (const [i, layout] of layouts.entries()) {
       const sorted = [...runs[i]!].sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)]!;
-      rows.push({ model, ...layout, images: set.length, medianImagesPerSecond: median, runs: runs[i] });
-      if (!values.json) process.stdout.write(`${model.padEnd(10)} workers=${layout.workers} threads=${layout.threadsPerWorker} maxBatch=${String(layout.maxBatch).padStart(2)}  median ${String(median).padStart(7)} img/s  (runs: ${runs[i]!.join(', ')}; ${set.length} images each)\n`);
+      const loopP99 = Math.max(...delays[i]!);
+      rows.push({ model, ...layout, images: set.length, medianImagesPerSecond: median, runs: runs[i], mainThreadLoopDelayP99Ms: loopP99 });
+      if (!values.json) process.stdout.write(`${model.padEnd(10)} workers=${layout.workers} threads=${layout.threadsPerWorker} maxBatch=${String(layout.maxBatch).padStart(2)}  median ${String(median).padStart(7)} img/s  (runs: ${runs[i]!.join(', ')}; ${set.length} images each; main-thread loop delay p99 ≤ ${loopP99} ms)\n`);
     }
   }
   const machine = { cpus: os.availableParallelism(), model: os.cpus()[0]?.model ?? 'unknown', loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
