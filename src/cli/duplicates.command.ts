@@ -6,7 +6,7 @@ import { configFrom, reportError, withShoplens, type CliIO, type CommonOptions }
 export function registerDuplicates(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('duplicates')
-    .description('find exact (same file or pixels) and near (embedding + perceptual hash) duplicate products')
+    .description('find exact (same file or pixels) and near duplicate products (embedding neighbours verified by aligning the pictures and comparing colours)')
     .option('--data <dir>', 'data directory')
     .option('--json', 'print JSON')
     .action(async (flags: CommonOptions) => {
