@@ -6,11 +6,12 @@ import { MediaStore } from './catalog/media-store.js';
 import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from './domain/errors.js';
 import { createDefaultExtractor } from './features/classic/default.extractor.js';
-import { poolDefaultExtractor } from './features/extract-pool.js';
 import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
 import { ModelStore } from './features/onnx/model-store.js';
 import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
 import type { TextEmbedder } from './features/text/text-embedder.js';
+import { withProjectedVectors } from './features/trained/projected-store.js';
+import { openTrainedExtractor } from './features/trained/trained.extractor.js';
 import { createIndexPersistence } from './index/index-persistence.js';
 import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
 import { IngestService } from './ingest/ingest.service.js';
@@ -50,34 +51,35 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     extractor = options.extractor ?? (await openExtractor(config));
     const text = extractor instanceof OnnxImageExtractor ? extractor.text : null;
     await checkExtractor(store, extractor);
-    // The default extractor is plain TypeScript: ingest and search run it in worker threads.
-    const pooled = options.extractor ? null : poolDefaultExtractor(extractor, config.extractThreads);
-    const analysis = pooled ?? extractor;
+    // A catalog-trained projection (shoplens train) on top of it: the store keeps the base vectors,
+    // the index and every query live in the projected space under the trained identity.
+    const trained = await openTrainedExtractor(config.dataDir, extractor);
+    const indexed = trained ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
-    const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, extractor.identity);
-    const indexSync = await IndexSync.open(store, persistence, extractor.identity, options.events);
+    const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, indexed.identity);
+    const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, trained ? (vs) => trained.projectAll(vs) : undefined);
     const lookup = config.localFeatures
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })
       : null;
     await lookup?.open();
-    const ingest = new IngestService(store, media, analysis, indexSync, {
+    const ingest = new IngestService(store, media, extractor, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       batchSize: config.ingestBatchSize,
       concurrency: config.ingestConcurrency,
     }, lookup ?? undefined);
-    const search = new SearchService(store, analysis, indexSync, {
+    const search = new SearchService(trained ? withProjectedVectors(store, trained) : store, indexed, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
-      text,
+      // Text embeddings live in the base model's space, not in the trained projection's.
+      text: trained ? null : text,
     }, lookup ?? undefined);
     const opened = extractor;
     return {
-      config, store, media, extractor, text, indexSync, ingest, search, lookup,
+      config, store, media, extractor: indexed, text: trained ? null : text, indexSync, ingest, search, lookup,
       async close() {
-        await pooled?.close();
         await indexSync.persist();
         await store.close();
         if (!options.extractor && opened instanceof OnnxImageExtractor) await opened.close();

@@ -13,6 +13,7 @@ import { registerSearch } from './search.command.js';
 import { registerServe } from './serve.command.js';
 import { registerSimilar } from './similar.command.js';
 import { registerStats } from './stats.command.js';
+import { registerTrain } from './train.command.js';
 import { registerTrends } from './trends.command.js';
 
 /** Runs the CLI and resolves to the process exit code (the launcher in bin/ sets it). */
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerDuplicates(program, io, setExit);
   registerTrends(program, io, setExit);
   registerModels(program, io, setExit);
+  registerTrain(program, io, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

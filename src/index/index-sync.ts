@@ -16,6 +16,12 @@ export interface IndexSyncEvents {
 }
 
 /**
+ * Maps store vectors into the index's space when they differ (a catalog-trained projection on top
+ * of the extractor whose vectors the store keeps); absent, the index holds the store's vectors.
+ */
+export type VectorProjection = (vectors: Float32Array[]) => Promise<Float32Array[]>;
+
+/**
  * Keeps the derived ANN index in step with the catalog store, the single source of truth.
  * The store's version counter is the high-water mark: an index saved at another version
  * (a crash, or another process that ingested meanwhile) is rebuilt from the store's vectors.
@@ -33,6 +39,7 @@ export class IndexSync {
     private readonly events: IndexSyncEvents,
     index: VectorIndex,
     version: number,
+    private readonly project: VectorProjection | undefined,
   ) {
     this.current = index;
     this.syncedVersion = version;
@@ -44,10 +51,11 @@ export class IndexSync {
     persistence: IndexPersistence,
     extractor: ExtractorIdentity,
     events: IndexSyncEvents = {},
+    project?: VectorProjection,
   ): Promise<IndexSync> {
     const version = await store.getVersion();
     const loaded = await persistence.load({ extractor, storeVersion: version });
-    const sync = new IndexSync(store, persistence, extractor, events, loaded.index ?? persistence.create(), version);
+    const sync = new IndexSync(store, persistence, extractor, events, loaded.index ?? persistence.create(), version, project);
     if (!loaded.index) await sync.rebuild(loaded.reason);
     return sync;
   }
@@ -90,13 +98,16 @@ export class IndexSync {
     versionBefore: number,
     versionAfter: number,
   ): Promise<void> {
+    // Projected before the checks, so the checks and the update run without an await between them.
+    const vectors = change.added.map((a) => a.vector);
+    const indexVectors = this.project && vectors.length > 0 ? await this.project(vectors) : vectors;
     if (versionBefore !== this.syncedVersion || versionAfter !== versionBefore + 1) {
       await this.rebuild('concurrent change to the catalog store');
       return;
     }
     if (change.removedKeys.length > 0) this.current.remove(change.removedKeys);
     if (change.added.length > 0) {
-      this.current.upsert(change.added.map((a) => a.key), change.added.map((a) => a.vector));
+      this.current.upsert(change.added.map((a) => a.key), indexVectors);
     }
     this.syncedVersion = versionAfter;
     this.dirty = true;
@@ -107,7 +118,9 @@ export class IndexSync {
     const started = performance.now();
     const version = await this.store.getVersion();
     const index = this.persistence.create();
-    for await (const batch of this.store.iterateVectors(4096)) index.upsert(batch.keys, batch.vectors);
+    for await (const batch of this.store.iterateVectors(4096)) {
+      index.upsert(batch.keys, this.project ? await this.project(batch.vectors) : batch.vectors);
+    }
     this.current = index;
     this.syncedVersion = version;
     this.dirty = true;

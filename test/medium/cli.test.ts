@@ -1,22 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/main.js';
 import { makeCatalog } from '../catalogs/make-catalog.js';
-import { tempDir } from './shoplens.factory.js';
-
-function capture(): CliIO & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false, stdout: () => out, stderr: () => err };
-}
-
-async function cli(...args: string[]) {
-  const io = capture();
-  const code = await runCli(['node', 'shoplens', ...args], io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
+import { cli, tempDir } from './shoplens.factory.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

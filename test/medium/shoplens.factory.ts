@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { CliIO } from '../../src/cli/context.js';
+import { runCli } from '../../src/cli/main.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { openShoplens, type Shoplens } from '../../src/main.js';
 
@@ -27,4 +29,18 @@ export async function freshShoplens(overrides: Partial<Record<keyof Config, unkn
 
 export async function tempDir(prefix = 'shoplens-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** CliIO that collects what a command prints. */
+export function captureIO(): CliIO & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false, stdout: () => out, stderr: () => err };
+}
+
+/** Runs `shoplens <args>` in-process; resolves to its exit code and output. */
+export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO();
+  const code = await runCli(['node', 'shoplens', ...args], io);
+  return { code, out: io.stdout(), err: io.stderr() };
 }

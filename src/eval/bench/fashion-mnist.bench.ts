@@ -3,7 +3,8 @@ import { AppError } from '../../domain/errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, readFashionMnist, takeFirst, type LabelledImages } from '../datasets/fashion-mnist.reader.js';
 import { benchExtractorNames, isBenchExtractor, REFERENCE_EXTRACTOR } from './bench-extractors.js';
 import { BenchWorker } from './bench-pool.js';
-import { emptyTotals, mergeTotals, metricsOf, type RetrievalMetrics } from './exact-ranking.js';
+import { applyProjection, fitProjection, type TrainingOptions } from '../../features/trained/projection.js';
+import { emptyTotals, mergeTotals, metricsOf, type RetrievalMetrics, type RetrievalTotals } from './exact-ranking.js';
 
 export interface FashionMnistBenchOptions {
   /** Folder with the four IDX files (gzip'd or not); default: where Debian installs them. */
@@ -32,7 +33,7 @@ export interface RowVectors {
 
 export interface BenchProgress {
   extractor: string;
-  phase: 'extract' | 'rank';
+  phase: 'extract' | 'train' | 'rank';
   done: number;
   total: number;
 }
@@ -43,6 +44,26 @@ export interface BenchRow extends RetrievalMetrics {
   dimensions: number;
   /** Wall time for this row: feature extraction of every image plus the exact search. */
   seconds: number;
+  /** Trained row only: the row whose vectors it projects (their extraction is timed in that row). */
+  base?: string;
+  /** Trained row only: fitting the projection on the catalog (training split) and its labels. */
+  trainingSeconds?: number;
+  /** Trained row only: the process's peak resident memory (MB) when training ended. */
+  peakMemoryMb?: number;
+}
+
+/**
+ * The catalog-trained projection (shoplens train's code) on the `default` row's vectors: fitted
+ * on the catalog images with their labels only, then applied to the catalog and the queries.
+ */
+export const TRAINED_ROW = 'trained';
+const TRAINED_BASE = 'default';
+/** The training recipe of the bench row: shoplens train's defaults. */
+const TRAINED_OPTIONS: TrainingOptions = {};
+
+/** Row names the bench runs by default, reference first. */
+export function fashionMnistRowNames(): string[] {
+  return [...benchExtractorNames(), TRAINED_ROW];
 }
 
 /** The `shoplens bench fashion-mnist --json` document; later benches add sections next to `results`. */
@@ -67,11 +88,11 @@ const EXTRACT_CHUNK = 1000;
  * accuracy for the raw-pixel reference and each extractor.
  */
 export async function runFashionMnistBench(options: FashionMnistBenchOptions = {}): Promise<FashionMnistBenchReport> {
-  const names = options.extractors ?? benchExtractorNames();
-  const unknown = names.filter((n) => !isBenchExtractor(n));
+  const names = options.extractors ?? fashionMnistRowNames();
+  const unknown = names.filter((n) => !isBenchExtractor(n) && n !== TRAINED_ROW);
   if (unknown.length > 0 || names.length === 0) {
-    throw new AppError('INVALID_PARAMETER', `unknown extractor ${unknown.join(', ') || '(none given)'}: choose from ${benchExtractorNames().join(', ')}`, {
-      details: { unknown, available: benchExtractorNames() },
+    throw new AppError('INVALID_PARAMETER', `unknown extractor ${unknown.join(', ') || '(none given)'}: choose from ${fashionMnistRowNames().join(', ')}`, {
+      details: { unknown, available: fashionMnistRowNames() },
     });
   }
   for (const [flag, value] of [['limit-queries', options.limitQueries], ['limit-catalog', options.limitCatalog]] as const) {
@@ -89,7 +110,18 @@ export async function runFashionMnistBench(options: FashionMnistBenchOptions = {
   const workers = Array.from({ length: threads }, () => new BenchWorker());
   try {
     const results: BenchRow[] = [];
-    for (const name of names) results.push(await benchRow(name, catalog, queries, workers, options.onProgress, options.onRowVectors));
+    // The trained row reuses the base row's vectors of this run (extracted once); without that row it extracts them itself.
+    let base: RowVectors | undefined;
+    for (const name of names) {
+      if (name === TRAINED_ROW) {
+        results.push(await trainedRow(base, catalog, queries, workers, options.onProgress));
+        continue;
+      }
+      results.push(await benchRow(name, catalog, queries, workers, options.onProgress, async (row) => {
+        if (row.extractor === TRAINED_BASE) base = row;
+        await options.onRowVectors?.(row);
+      }));
+    }
     return { dataset: 'fashion-mnist', dir, catalog: catalog.count, queries: queries.count, similarity: 'cosine', relevant: 'same category', threads, machine, results };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
@@ -101,6 +133,42 @@ async function benchRow(
   onRowVectors?: (row: RowVectors) => Promise<void> | void,
 ): Promise<BenchRow> {
   const started = performance.now();
+  const { vectors, dimensions } = await extractAll(name, catalog, queries, workers, onProgress);
+  const totals = await rankAll(name, vectors, dimensions, catalog, queries, workers, onProgress);
+  const row = { extractor: name, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000 };
+  await onRowVectors?.({ extractor: name, dimensions, vectors, catalog, queries });
+  return row;
+}
+
+/** The trained row: fit on the catalog's vectors and labels, project catalog and queries, rank. */
+async function trainedRow(
+  base: RowVectors | undefined, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+): Promise<BenchRow> {
+  const started = performance.now();
+  const input = base ?? { extractor: TRAINED_BASE, ...(await extractAll(TRAINED_BASE, catalog, queries, workers, onProgress)) };
+  const d = input.dimensions;
+  const fitted = await fitProjection(
+    { vectors: input.vectors.subarray(0, catalog.count * d), count: catalog.count, dimensions: d, labels: Int32Array.from(catalog.labels), classes: catalog.labels.reduce((m, l) => Math.max(m, l + 1), 0) },
+    TRAINED_OPTIONS,
+    (p) => onProgress?.({ extractor: TRAINED_ROW, phase: 'train', done: p.phase === 'pca' ? 0 : p.done, total: p.total }),
+  );
+  const peakMemoryMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const total = catalog.count + queries.count;
+  const projected = await applyProjection(fitted.model, input.vectors.subarray(0, total * d), total);
+  const dimensions = fitted.model.outputDimensions;
+  const vectors = new Float32Array(new SharedArrayBuffer(projected.byteLength));
+  vectors.set(projected);
+  const totals = await rankAll(TRAINED_ROW, vectors, dimensions, catalog, queries, workers, onProgress);
+  return {
+    extractor: TRAINED_ROW, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000,
+    base: input.extractor, trainingSeconds: fitted.seconds, peakMemoryMb,
+  };
+}
+
+/** Every catalog and query image through extractor `name`, in worker threads; vectors catalog rows first, shared. */
+async function extractAll(
+  name: string, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+): Promise<{ vectors: Float32Array; dimensions: number }> {
   const { rows, cols } = catalog;
   const size = rows * cols;
   const total = catalog.count + queries.count;
@@ -130,7 +198,14 @@ async function benchRow(
     }
   }));
   if (!vectors) throw new Error('no vectors extracted');
+  return { vectors, dimensions };
+}
 
+/** Exact ranking of every query against the catalog (vectors: catalog rows then query rows), in worker threads. */
+async function rankAll(
+  name: string, vectors: Float32Array, dimensions: number, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[],
+  onProgress?: (p: BenchProgress) => void,
+): Promise<RetrievalTotals> {
   const catalogVectors = vectors.subarray(0, catalog.count * dimensions);
   const catalogLabels = new Uint8Array(new SharedArrayBuffer(catalog.count));
   catalogLabels.set(catalog.labels);
@@ -144,7 +219,7 @@ async function benchRow(
     const end = Math.min(queries.count, start + share);
     if (start >= end) return emptyTotals();
     const reply = await w.request(
-      { type: 'rank', vectors: vectors!.subarray((catalog.count + start) * dimensions, (catalog.count + end) * dimensions), labels: queries.labels.slice(start, end) },
+      { type: 'rank', vectors: vectors.subarray((catalog.count + start) * dimensions, (catalog.count + end) * dimensions), labels: queries.labels.slice(start, end) },
       (d) => {
         done[i] = d;
         onProgress?.({ extractor: name, phase: 'rank', done: done.reduce((a, b) => a + b, 0), total: queries.count });
@@ -153,10 +228,7 @@ async function benchRow(
     if (reply.type !== 'totals') throw new Error(`unexpected reply ${reply.type}`);
     return reply.totals;
   }));
-  const totals = parts.reduce(mergeTotals, emptyTotals());
-  const row = { extractor: name, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000 };
-  await onRowVectors?.({ extractor: name, dimensions, vectors, catalog, queries });
-  return row;
+  return parts.reduce(mergeTotals, emptyTotals());
 }
 
 export { REFERENCE_EXTRACTOR };
