@@ -6,6 +6,7 @@ import { MediaStore } from './catalog/media-store.js';
 import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from './domain/errors.js';
 import { createDefaultExtractor } from './features/classic/default.extractor.js';
+import { poolDefaultExtractor } from './features/extract-pool.js';
 import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
 import { ModelStore } from './features/onnx/model-store.js';
 import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
@@ -53,7 +54,11 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     await checkExtractor(store, extractor);
     // A catalog-trained projection (shoplens train) on top of it: the store keeps the base vectors,
     // the index and every query live in the projected space under the trained identity.
-    const trained = await openTrainedExtractor(config.dataDir, extractor);
+    const projection = await openTrainedExtractor(config.dataDir, extractor);
+    // The default extractor is plain TypeScript: ingest and search run it in worker threads.
+    const pooled = options.extractor ? null : poolDefaultExtractor(extractor, config.extractThreads);
+    const analysis = pooled ?? extractor;
+    const trained = projection?.withBase(analysis) ?? null;
     const indexed = trained ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
@@ -63,13 +68,13 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })
       : null;
     await lookup?.open();
-    const ingest = new IngestService(store, media, extractor, indexSync, {
+    const ingest = new IngestService(store, media, analysis, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       batchSize: config.ingestBatchSize,
       concurrency: config.ingestConcurrency,
     }, lookup ?? undefined);
-    const search = new SearchService(trained ? withProjectedVectors(store, trained) : store, indexed, indexSync, {
+    const search = new SearchService(trained ? withProjectedVectors(store, trained) : store, trained ?? analysis, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
@@ -80,6 +85,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     return {
       config, store, media, extractor: indexed, text: trained ? null : text, indexSync, ingest, search, lookup,
       async close() {
+        await pooled?.close();
         await indexSync.persist();
         await store.close();
         if (!options.extractor && opened instanceof OnnxImageExtractor) await opened.close();
