@@ -72,6 +72,20 @@ function load(url: string, concurrency: number, seconds: number, request: { meth
   });
 }
 
+/**
+ * CPU seconds (user + system, all threads) a process has used, from /proc (Linux); null elsewhere.
+ * Per-request CPU of the server is the figure that moves least with the shared machine's load.
+ */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 function multipart(jpeg: Buffer): { body: Buffer; headers: Record<string, string> } {
   const boundary = `----shoplensbench${randomUUID().replace(/-/g, '')}`;
   const body = Buffer.concat([
@@ -146,7 +160,7 @@ async function buildCatalog(dataDir: string, dir: string, products: number, real
  */
 const CATALOG_CODE = [
   'src/features/classic', 'src/features/feature-extractor.ts', 'src/features/image-embedder.ts', 'src/imaging',
-  'src/catalog', 'src/index/hnsw', 'src/index/index-file.ts', 'bench/lib/images.ts', 'bench/lib/datasets.ts',
+  'src/catalog/sqlite/migrations.ts', 'src/catalog/sqlite/vector-blob.ts', 'src/index/hnsw', 'src/index/index-file.ts', 'bench/lib/images.ts', 'bench/lib/datasets.ts',
 ];
 const CATALOG_VERSION = 1;
 
@@ -219,6 +233,10 @@ async function main(): Promise<void> {
   const ci = args.rest.indexOf('--concurrency');
   const concurrencies = ci >= 0 ? args.rest[ci + 1]!.split(',').map(Number) : [1, 8, 32];
   const serverArgs = args.rest.filter((a) => a.startsWith('--server-arg=')).map((a) => a.slice('--server-arg='.length));
+  if (args.rest.includes('--print-key')) {
+    console.log(`http-${catalogKey(products, real)}`); // the cache entry's folder name
+    return;
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-http-'));
   const dataDir = path.join(dir, 'data');
   let server: ChildProcess | undefined;
@@ -251,13 +269,16 @@ async function main(): Promise<void> {
     log('http', `probes ok (${results} results): ${probes.join(', ')} ms (first = cold)`);
     await load(search, 2, 2, { method: 'POST', ...query }); // warm-up
 
-    const runs: { concurrency: number; health: LoadResult; search: LoadResult; ratios: Record<string, number> }[] = [];
+    const runs: { concurrency: number; health: LoadResult; search: LoadResult; serverCpuMsPerRequest: number | null; loadAverage1m: number; ratios: Record<string, number> }[] = [];
     for (const c of concurrencies) {
       const health = await load(`${started.url}/api/v1/health`, c, seconds, { method: 'GET' });
+      const cpu0 = processCpuSeconds(server.pid!);
       const s = await load(search, c, seconds, { method: 'POST', ...query });
-      log('http', `c=${c}: search p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} ms, ${s.requestsPerSecond} req/s, non2xx ${s.non2xx}, errors ${s.errors}; health ${health.requestsPerSecond} req/s p50 ${health.latencyMs.p50} ms`);
+      const cpu1 = processCpuSeconds(server.pid!);
+      const serverCpuMsPerRequest = cpu0 !== null && cpu1 !== null && s.requests > 0 ? round(((cpu1 - cpu0) * 1000) / s.requests, 2) : null;
+      log('http', `c=${c}: search p50 ${s.latencyMs.p50} p95 ${s.latencyMs.p95} p99 ${s.latencyMs.p99} ms, ${s.requestsPerSecond} req/s, non2xx ${s.non2xx}, errors ${s.errors}, server CPU ${serverCpuMsPerRequest} ms/request; health ${health.requestsPerSecond} req/s p50 ${health.latencyMs.p50} ms; load ${os.loadavg()[0]!.toFixed(1)}`);
       runs.push({
-        concurrency: c, health, search: s,
+        concurrency: c, health, search: s, serverCpuMsPerRequest, loadAverage1m: round(os.loadavg()[0]!, 2),
         ratios: {
           throughputSearchToHealth: round(s.requestsPerSecond / health.requestsPerSecond, 4),
           p50SearchToHealth: round(s.latencyMs.p50 / health.latencyMs.p50, 1),
