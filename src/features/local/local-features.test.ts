@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GrayImage } from '../../imaging/types.js';
-import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures } from './local-features.js';
+import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, spreadOut } from './local-features.js';
 import { fitSimilarity, isPlausible, project } from './geometry.js';
 
 /** A textured test card: random rectangles of random grey levels (plenty of corners). */
@@ -39,6 +39,35 @@ describe('local features (ORB via OpenCV)', () => {
     expect(Buffer.from(g.descriptors).equals(Buffer.from(f.descriptors))).toBe(true);
     for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
     expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
+  }, 20_000);
+});
+
+describe('grid-adapted keypoint selection', () => {
+  it('keeps the weak corners of a quiet region when strong clutter fills the quota', () => {
+    // 90 strong keypoints in the left half, 10 weak ones in the right half; keep 20 on a 2×2 grid.
+    const n = 100;
+    const xy = new Float32Array(2 * n), response = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const right = i >= 90;
+      xy[2 * i] = right ? 150 + (i % 10) * 4 : (i % 30) * 3;
+      xy[2 * i + 1] = right ? (i - 90) * 10 + 5 : (i * 7) % 100; // right half: 5 per cell
+      response[i] = right ? 0.01 : 1 + i;
+    }
+    const keep = spreadOut(xy, response, 200, 100, 20, 2);
+    expect(keep).toHaveLength(20);
+    expect(new Set(keep).size).toBe(20);
+    expect(keep.filter((i) => i >= 90)).toHaveLength(10); // every right-half keypoint survives
+    // Plain strongest-first would have kept none of them.
+    const strongest = Array.from(response.keys()).sort((a, b) => response[b]! - response[a]!).slice(0, 20);
+    expect(strongest.some((i) => i >= 90)).toBe(false);
+  });
+
+  it('detects more, then returns at most maxKeypoints spread over the image', async () => {
+    const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 150, spread: { detect: 600, grid: 4 } });
+    expect(f.count).toBe(150);
+    expect(f.descriptors.length).toBe(150 * 32);
+    const cells = new Set(Array.from({ length: f.count }, (_, i) => Math.floor(f.xy[2 * i]! / 80) * 4 + Math.floor(f.xy[2 * i + 1]! / 60)));
+    expect(cells.size).toBeGreaterThanOrEqual(12);
   }, 20_000);
 });
 

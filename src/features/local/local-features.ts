@@ -24,6 +24,13 @@ export interface LocalFeatureOptions {
   maxKeypoints: number;
   /** FAST corner threshold; lower finds corners in blurred or low-contrast photos. */
   fastThreshold?: number;
+  /**
+   * Grid-adapted selection: detect up to `detect` keypoints, then keep `maxKeypoints` spread over a
+   * `grid`×`grid` layout (the strongest of each cell first, then the strongest left over). In a
+   * cluttered photo the strongest corners sit on the clutter; a small, blurred product still keeps
+   * its share.
+   */
+  spread?: { detect: number; grid: number };
 }
 
 /** Identity of the local features: stored with a vocabulary so features from another setup are never mixed. */
@@ -51,7 +58,8 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
   const kps = new cv.KeyPointVector();
   const desc = new cv.Mat();
   // ORB(nfeatures, scaleFactor, nlevels, edgeThreshold, firstLevel, WTA_K, scoreType, patchSize, fastThreshold)
-  const orb = new cv.ORB(options.maxKeypoints, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
+  const detect = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
+  const orb = new cv.ORB(detect, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
   try {
     mat.data.set(gray.data);
     orb.detectAndCompute(mat, mask, kps, desc);
@@ -59,14 +67,25 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
     if (count > 0 && (desc.cols !== DESCRIPTOR_BYTES || kps.size() !== count)) {
       throw new AppError('INTERNAL_ERROR', `unexpected ORB output: ${kps.size()} keypoints, ${desc.rows}×${desc.cols} descriptors`);
     }
-    const xy = new Float32Array(count * 2);
+    const all = new Float32Array(count * 2);
+    const response = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       const kp = kps.get(i);
-      xy[2 * i] = kp.pt.x;
-      xy[2 * i + 1] = kp.pt.y;
+      all[2 * i] = kp.pt.x;
+      all[2 * i + 1] = kp.pt.y;
+      response[i] = kp.response;
     }
-    const descriptors = count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0);
-    return { width: gray.width, height: gray.height, count, xy, descriptors };
+    const allDescriptors = count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0);
+    if (count <= options.maxKeypoints || !options.spread) return { width: gray.width, height: gray.height, count, xy: all, descriptors: allDescriptors };
+    const keep = spreadOut(all, response, gray.width, gray.height, options.maxKeypoints, options.spread.grid);
+    const xy = new Float32Array(keep.length * 2);
+    const descriptors = new Uint8Array(keep.length * DESCRIPTOR_BYTES);
+    keep.forEach((k, i) => {
+      xy[2 * i] = all[2 * k]!;
+      xy[2 * i + 1] = all[2 * k + 1]!;
+      descriptors.set(allDescriptors.subarray(k * DESCRIPTOR_BYTES, (k + 1) * DESCRIPTOR_BYTES), i * DESCRIPTOR_BYTES);
+    });
+    return { width: gray.width, height: gray.height, count: keep.length, xy, descriptors };
   } finally {
     orb.delete();
     desc.delete();
@@ -74,6 +93,25 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
     mask.delete();
     mat.delete();
   }
+}
+
+/** Indices of `n` keypoints: up to n/cells of the strongest per grid cell, then the strongest of the rest. */
+export function spreadOut(xy: Float32Array, response: Float32Array, width: number, height: number, n: number, grid: number): number[] {
+  const order = Array.from(response.keys()).sort((a, b) => response[b]! - response[a]!);
+  const perCell = Math.ceil(n / (grid * grid));
+  const used = new Uint32Array(grid * grid);
+  const taken = new Uint8Array(response.length);
+  const keep: number[] = [];
+  for (const i of order) {
+    if (keep.length >= n) break;
+    const c = Math.min(grid - 1, Math.floor((xy[2 * i]! / width) * grid)) * grid + Math.min(grid - 1, Math.floor((xy[2 * i + 1]! / height) * grid));
+    if (used[c]! < perCell) { used[c]!++; taken[i] = 1; keep.push(i); }
+  }
+  for (const i of order) {
+    if (keep.length >= n) break;
+    if (!taken[i]) keep.push(i);
+  }
+  return keep;
 }
 
 const MAGIC = 0x4c46; // "LF"

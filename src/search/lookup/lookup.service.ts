@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore } from '../../catalog/catalog-store.js';
-import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, LOCAL_FEATURES_IDENTITY, type LocalFeatures } from '../../features/local/local-features.js';
+import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, LOCAL_FEATURES_IDENTITY, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
@@ -17,6 +17,8 @@ export interface LookupOptions {
   /** Keypoints per catalog image / per query photo. */
   catalogKeypoints: number;
   queryKeypoints: number;
+  /** How query keypoints are detected (FAST threshold, grid-adapted selection). */
+  queryDetection: Omit<LocalFeatureOptions, 'maxKeypoints'>;
   /** Longest side catalog images / query photos are analysed at. */
   catalogSide: number;
   querySide: number;
@@ -34,6 +36,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // (clutter takes most of the strongest corners). Soft word assignment (beam 3), a 4,096-word
   // vocabulary and 800 px queries did not help and were dropped.
   queryKeypoints: 2500,
+  queryDetection: {},
   // Same size as the global features' decode, so ingest can hand over the pixels it already has.
   catalogSide: ANALYSIS_MAX_SIDE,
   querySide: 640,
@@ -192,7 +195,7 @@ export class LookupService {
     const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const offsetX = crop ? Math.floor(crop.x * image.width) : 0;
     const offsetY = crop ? Math.floor(crop.y * image.height) : 0;
-    const features = await extractLocalFeatures(region, { maxKeypoints: this.options.queryKeypoints });
+    const features = await extractLocalFeatures(region, { ...this.options.queryDetection, maxKeypoints: this.options.queryKeypoints });
     if (features.count === 0) return [];
     const query = quantized(v, features);
     const candidates = index.query(query.words, this.options.verifyTop, accept);
