@@ -6,23 +6,33 @@ import { decodeImage } from '../imaging/index.js';
 import type { VectorIndex } from '../index/vector-index.js';
 import { loadCatalogVectors } from './catalog-vectors.js';
 import { hammingDistance, perceptualHash, pixelHash } from './image-hash.js';
+import { comparePair, prepareImage, type Alignment, type PairComparison, type PreparedImage } from './near-duplicate.js';
 
 export interface DuplicateOptions {
   /** Embedding neighbours examined per image (default 10). */
   neighbors?: number;
-  /** Largest cosine distance for an embedding candidate (default 0.2). */
+  /**
+   * Largest cosine distance for an embedding candidate (default 0.2). Candidates are only
+   * candidates: each is verified pixel by pixel (see maxDiffering). A 5 %-cropped copy was
+   * measured as far as 0.104 on bench/duplicates seed 1.
+   */
   maxDistance?: number;
   /**
-   * Largest pHash hamming distance that alone makes two images near duplicates (default 8 of 64;
-   * distinct generated products measured at 12). bench/duplicates (clip art, seed 2) measures these
-   * defaults at precision 0.36 / recall 0.99: similar distinct pictures sit at 4–6 and groups chain.
-   * Tighter values (4 / 0.02 / 20) reach 0.68 / 0.82 there but miss most 5 %-cropped copies.
+   * Largest share of overlap cells whose colours differ after aligning the two pictures
+   * (src/insights/near-duplicate.ts), default 0.0005 (2 cells of 4096). Tuned on
+   * bench/duplicates seed 1: every true copy 0, the closest distinct drawing 0.0007.
    */
-  maxHamming?: number;
-  /** Looser pHash bound for pairs that are also very close in embedding space (default 20). */
-  maxHammingClose?: number;
-  /** Cosine distance counted as "very close" for maxHammingClose (default 0.08). */
-  closeDistance?: number;
+  maxDiffering?: number;
+  /**
+   * Largest mean colour difference over the compared region, 0–255 (default 10): a tint over the
+   * whole picture that no single cell shows (the same playing card printed on cream and on white
+   * paper). About twice the largest true-copy value on bench/duplicates seed 1 (5.3).
+   */
+  maxMeanDifference?: number;
+  /** Smallest overlap of the aligned pictures, as a share of the larger one (default 0.8; a 5 % crop is 0.90). */
+  minOverlap?: number;
+  /** Longest side pictures are compared at (default 384). */
+  compareSide?: number;
 }
 
 export interface DuplicateEvidence {
@@ -31,8 +41,14 @@ export interface DuplicateEvidence {
   kind: 'same-file' | 'same-pixels' | 'near';
   /** Cosine distance of the two images' vectors (near pairs). */
   distance?: number;
-  /** pHash hamming distance, 0–64. */
+  /** pHash hamming distance, 0–64 (near pairs; informative, not decisive). */
   hamming?: number;
+  /** Share of overlap cells whose colours differ after alignment (near pairs). */
+  differing?: number;
+  /** Mean colour difference over the aligned overlap, 0–255 (near pairs). */
+  meanDifference?: number;
+  /** How the pictures were aligned: whole frame, content box on a plain background, or local features + RANSAC (near pairs). */
+  alignment?: Alignment['source'];
 }
 
 export interface DuplicateMember {
@@ -58,6 +74,8 @@ export interface DuplicateReport {
   images: number;
   products: number;
   hashed: number;
+  /** Candidate image pairs (embedding neighbours) whose pictures were aligned and compared. */
+  verifiedPairs: number;
   groups: DuplicateGroup[];
   seconds: number;
   createdAt: string;
@@ -67,19 +85,23 @@ export interface DuplicateReport {
 const REPORT_META = 'insights.duplicates';
 
 export const DEFAULT_DUPLICATE_OPTIONS: Required<DuplicateOptions> = {
-  neighbors: 10, maxDistance: 0.2, maxHamming: 8, maxHammingClose: 20, closeDistance: 0.08,
+  neighbors: 10, maxDistance: 0.2, maxDiffering: 0.0005, maxMeanDifference: 10, minOverlap: 0.8, compareSide: 384,
 };
 
-/** Decides whether two images are near duplicates from their embedding distance and pHash distance. */
-export function isNearDuplicate(distance: number, hamming: number, t: Required<DuplicateOptions> = DEFAULT_DUPLICATE_OPTIONS): boolean {
-  if (distance > t.maxDistance) return false;
-  return hamming <= t.maxHamming || (distance <= t.closeDistance && hamming <= t.maxHammingClose);
+/** Decides whether a verified pair is a near duplicate. */
+export function isNearDuplicate(c: Pick<PairComparison, 'differing' | 'meanDifference' | 'overlap' | 'cells'>, t: Required<DuplicateOptions> = DEFAULT_DUPLICATE_OPTIONS): boolean {
+  return c.cells > 0 && c.differing <= t.maxDiffering && c.meanDifference <= t.maxMeanDifference && c.overlap >= t.minOverlap;
 }
+
+/** Prepared pictures kept while pairs are checked (each is ~0.5 MB at 384 px). */
+const PREPARED_CACHE = 256;
 
 /**
  * Duplicate products: exact (same file bytes, or same decoded pixels) and near duplicates
- * (embedding neighbours from the ANN index, confirmed by perceptual hash). Products linked by
- * any duplicate pair form a group, with a suggested product to keep.
+ * (embedding neighbours from the ANN index, confirmed by aligning the two pictures and comparing
+ * their colours cell by cell). Groups are formed by complete linkage: a product joins a group only
+ * when it is a duplicate of every member, so two look-alikes cannot chain distinct products
+ * together. Each group has a suggested product to keep.
  */
 export class DuplicatesService {
   constructor(
@@ -119,24 +141,50 @@ export class DuplicatesService {
       for (const ids of byKey.values()) for (let i = 1; i < ids.length; i++) link(ids[0]!, ids[i]!, { kind });
     }
 
-    // Near: embedding neighbours confirmed by pHash.
+    // Near: embedding neighbours, each pair verified by aligning the pictures and comparing colours.
     const index = this.index();
     const keyToRow = new Map(images.map((img, i) => [img.key, i]));
+    const checked = new Set<string>();
+    const prepared = new Map<string, PreparedImage | null>();
+    const prepare = async (sha256: string): Promise<PreparedImage | null> => {
+      if (prepared.has(sha256)) {
+        const p = prepared.get(sha256)!;
+        prepared.delete(sha256); // re-insert: most recently used last
+        prepared.set(sha256, p);
+        return p;
+      }
+      const p = await this.prepare(sha256, t.compareSide);
+      prepared.set(sha256, p);
+      if (prepared.size > PREPARED_CACHE) prepared.delete(prepared.keys().next().value!);
+      return p;
+    };
+    let verified = 0;
     for (let i = 0; i < matrix.n; i++) {
       const img = images[i]!;
-      const h = hashes.get(img.sha256)?.phash;
-      if (!h) continue;
       const q = matrix.data.subarray(i * matrix.d, (i + 1) * matrix.d);
       for (const nb of index.search(q, t.neighbors + 1)) {
         if (nb.distance > t.maxDistance) break;
         const j = keyToRow.get(nb.key);
         if (j === undefined || j === i) continue;
         const other = images[j]!;
-        if (other.productId === img.productId) continue;
-        const h2 = hashes.get(other.sha256)?.phash;
-        if (!h2) continue;
-        const hamming = hammingDistance(h, h2);
-        if (isNearDuplicate(nb.distance, hamming, t)) link(img.productId, other.productId, { kind: 'near', distance: round(nb.distance), hamming });
+        if (other.productId === img.productId || other.sha256 === img.sha256) continue;
+        const pair = img.sha256 < other.sha256 ? `${img.sha256}${other.sha256}` : `${other.sha256}${img.sha256}`;
+        if (checked.has(pair)) continue;
+        checked.add(pair);
+        const pa = await prepare(img.sha256), pb = await prepare(other.sha256);
+        if (!pa || !pb) continue;
+        verified++;
+        const c = await comparePair(pa, pb);
+        if (!isNearDuplicate(c, t)) continue;
+        const h1 = hashes.get(img.sha256)?.phash, h2 = hashes.get(other.sha256)?.phash;
+        link(img.productId, other.productId, {
+          kind: 'near',
+          distance: round(nb.distance),
+          ...(h1 && h2 ? { hamming: hammingDistance(h1, h2) } : {}),
+          differing: round(c.differing),
+          meanDifference: round(c.meanDifference),
+          alignment: c.alignment.source,
+        });
       }
     }
 
@@ -145,6 +193,7 @@ export class DuplicatesService {
       images: matrix.n,
       products: products.size,
       hashed: hashes.size,
+      verifiedPairs: verified,
       groups,
       seconds: round((performance.now() - started) / 1000),
       createdAt: new Date().toISOString(),
@@ -191,31 +240,36 @@ export class DuplicatesService {
       return null; // no display copy: only same-file duplicates are found for this image
     }
   }
+
+  /** A display copy ready for pair checks; null when it cannot be read (no near duplicates then). */
+  private async prepare(sha256: string, side: number): Promise<PreparedImage | null> {
+    try {
+      return prepareImage(await decodeImage(await readFile(this.media.pathFor(sha256)), undefined, { maxSide: side }));
+    } catch {
+      return null;
+    }
+  }
 }
 
-function groupProducts(evidence: DuplicateEvidence[], products: Map<string, Product>, images: { productId: string; sha256: string; width: number; height: number; position: number }[]): DuplicateGroup[] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let r = x;
-    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
-    parent.set(x, r);
-    return r;
-  };
-  for (const e of evidence) {
-    if (!parent.has(e.a)) parent.set(e.a, e.a);
-    if (!parent.has(e.b)) parent.set(e.b, e.b);
-    const ra = find(e.a), rb = find(e.b);
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+export function groupProducts(evidence: DuplicateEvidence[], products: Map<string, Product>, images: { productId: string; sha256: string; width: number; height: number; position: number }[]): DuplicateGroup[] {
+  // Complete linkage, strongest evidence first: two groups merge only when every cross pair is a
+  // duplicate pair. Union-find (transitive closure) let one look-alike link chain distinct products.
+  const rank = { 'same-file': 0, 'same-pixels': 1, near: 2 } as const;
+  const ordered = [...evidence].sort((x, y) => rank[x.kind] - rank[y.kind] || (x.differing ?? 0) - (y.differing ?? 0) || (x.distance ?? 0) - (y.distance ?? 0) || (x.a + x.b < y.a + y.b ? -1 : 1));
+  const linked = new Set(evidence.map((e) => `${e.a}\u0000${e.b}`));
+  const isLinked = (x: string, y: string) => linked.has(x < y ? `${x}\u0000${y}` : `${y}\u0000${x}`);
+  const groupOf = new Map<string, string[]>();
+  for (const e of ordered) {
+    const ga = groupOf.get(e.a) ?? [e.a], gb = groupOf.get(e.b) ?? [e.b];
+    if (ga === gb || !ga.every((x) => gb.every((y) => isLinked(x, y)))) continue;
+    const merged = [...ga, ...gb];
+    for (const id of merged) groupOf.set(id, merged);
   }
   const primary = new Map<string, { sha256: string; width: number; height: number }>();
   for (const img of images) if (img.position === 0) primary.set(img.productId, img);
-  const byRoot = new Map<string, string[]>();
-  for (const id of parent.keys()) {
-    const r = find(id);
-    byRoot.set(r, [...(byRoot.get(r) ?? []), id]);
-  }
+  const byRoot = new Set(groupOf.values());
   const groups: DuplicateGroup[] = [];
-  for (const ids of byRoot.values()) {
+  for (const ids of byRoot) {
     ids.sort();
     const members = ids.map((id): DuplicateMember => {
       const p = products.get(id);
@@ -223,7 +277,7 @@ function groupProducts(evidence: DuplicateEvidence[], products: Map<string, Prod
       return { id, title: p?.title ?? id, category: p?.category ?? null, sha256: img?.sha256 ?? '', width: img?.width ?? 0, height: img?.height ?? 0 };
     });
     const set = new Set(ids);
-    const ev = evidence.filter((e) => set.has(e.a));
+    const ev = evidence.filter((e) => set.has(e.a) && set.has(e.b));
     groups.push({
       id: 0,
       kind: ev.every((e) => e.kind !== 'near') ? 'exact' : 'near',
