@@ -2,8 +2,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.js';
-import { benchExtractorNames } from '../eval/bench/bench-extractors.js';
-import { runFashionMnistBench, type BenchProgress, type FashionMnistBenchReport, type RowVectors } from '../eval/bench/fashion-mnist.bench.js';
+import { fashionMnistRowNames, runFashionMnistBench, type BenchProgress, type FashionMnistBenchReport, type RowVectors } from '../eval/bench/fashion-mnist.bench.js';
 import { fashionMnistInsightsSection, type FashionMnistInsightsSection } from '../insights/fashion-mnist-insights.js';
 import { parseList, reportError, type CliIO } from './context.js';
 
@@ -60,6 +59,8 @@ export function formatBenchTable(report: FashionMnistBenchReport & { insights?: 
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
+    ...report.results.filter((r) => r.trainingSeconds !== undefined).map((r) =>
+      `${r.extractor}: projection of the ${r.base} row's vectors, trained on the catalog split in ${r.trainingSeconds!.toFixed(1)} s, peak memory ${r.peakMemoryMb} MB`),
     ...insightsLines(report),
     `total ${report.results.reduce((a, r) => a + r.seconds, 0).toFixed(1)} s with ${report.threads} worker thread(s) on ${report.machine.cores} × ${report.machine.cpu} (load average ${report.machine.loadAverage} at start)`,
   ].join('\n') + '\n';
@@ -72,7 +73,7 @@ export function registerBench(program: Command, io: CliIO, setExit: (code: numbe
     .command('fashion-mnist')
     .description('Fashion-MNIST: 10,000 test images query the 60,000 training images (mAP, P@10, top-1, kNN-10)')
     .option('--dir <dir>', 'folder with the four Fashion-MNIST IDX files (default: where `apt-get install dataset-fashion-mnist` puts them)')
-    .option('--extractors <names>', `comma-separated rows to run (${benchExtractorNames().join(', ')}); default all`)
+    .option('--extractors <names>', `comma-separated rows to run (${fashionMnistRowNames().join(', ')}); default all`)
     .option('--limit-queries <n>', 'use only the first n test images as queries (quick run)')
     .option('--limit-catalog <n>', 'use only the first n training images as the catalog (quick run)')
     .option('--threads <n>', 'worker threads (default: up to 2)')

@@ -33,7 +33,7 @@ export interface RowVectors {
 
 export interface BenchProgress {
   extractor: string;
-  phase: 'extract' | 'train' | 'rank';
+  phase: 'extract' | 'pca' | 'train' | 'rank';
   done: number;
   total: number;
 }
@@ -150,7 +150,7 @@ async function trainedRow(
   const fitted = await fitProjection(
     { vectors: input.vectors.subarray(0, catalog.count * d), count: catalog.count, dimensions: d, labels: Int32Array.from(catalog.labels), classes: catalog.labels.reduce((m, l) => Math.max(m, l + 1), 0) },
     TRAINED_OPTIONS,
-    (p) => onProgress?.({ extractor: TRAINED_ROW, phase: 'train', done: p.phase === 'pca' ? 0 : p.done, total: p.total }),
+    (p) => onProgress?.({ extractor: TRAINED_ROW, phase: p.phase, done: p.done, total: p.total }),
   );
   const peakMemoryMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const total = catalog.count + queries.count;
