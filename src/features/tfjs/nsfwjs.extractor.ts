@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
+import { AppError } from '../../domain/errors.js';
+import { l2normalize } from '../../domain/vector.js';
+import { fitSquare } from '../../imaging/index.js';
+import type { RgbImage } from '../../imaging/index.js';
+import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
+
+/**
+ * A real CNN that ships with npm: the MobileNetV2 backbone bundled in nsfwjs 4.3.0 (MIT; fine-tuned
+ * by its authors for a 5-class content classifier), run by TensorFlow.js on its WASM backend, so
+ * nothing is downloaded and no native binary is needed. The vector is the 1280-d global average of
+ * the last convolutional block (the layer feeding nsfwjs's classifier head), L2-normalised.
+ *
+ * This is the only module that imports TensorFlow.js.
+ */
+
+const INPUT_SIDE = 224;
+const EMBEDDING_LAYER = 'flatten_1';
+
+interface BundledModel {
+  modelJson: () => Promise<{ default: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] } }>;
+  /** One loader per shard `group1-shard<i>of<n>`, each resolving to the shard's bytes in base64. */
+  weightBundles: (() => Promise<{ default: string }>)[];
+}
+
+let backendReady: Promise<void> | undefined;
+
+/** Selects the WASM backend once per process (tfjs keeps one global backend). */
+function useWasmBackend(): Promise<void> {
+  backendReady ??= (async () => {
+    if (!(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js WASM backend did not initialise');
+    await tf.ready();
+  })();
+  return backendReady;
+}
+
+/** The model JSON and base64 weight shards nsfwjs bundles as JS modules, as tfjs model artifacts. */
+async function bundledArtifacts(model: BundledModel): Promise<tf.io.ModelArtifacts> {
+  const json = (await model.modelJson()).default;
+  const shards: Record<string, string> = {};
+  const n = model.weightBundles.length;
+  for (let i = 0; i < n; i++) shards[`group1-shard${i + 1}of${n}`] = (await model.weightBundles[i]!()).default;
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Buffer[] = [];
+  for (const group of json.weightsManifest) {
+    for (const p of group.paths) {
+      const b64 = shards[p];
+      if (b64 === undefined) throw new Error(`weight shard ${p} missing from the nsfwjs bundle`);
+      parts.push(Buffer.from(b64, 'base64'));
+    }
+    weightSpecs.push(...group.weights);
+  }
+  const all = Buffer.concat(parts);
+  return { modelTopology: json.modelTopology, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
+}
+
+export class NsfwjsMobileNetExtractor implements FeatureExtractor {
+  readonly identity: ExtractorIdentity = {
+    name: 'nsfwjs-mobilenet-v2',
+    version: '1',
+    dimensions: 1280,
+    metric: 'cosine',
+    preprocessing: `rgb contain-white ${INPUT_SIDE}x${INPUT_SIDE}; /255; nsfwjs 4.3.0 MobileNetV2 ${EMBEDDING_LAYER}; tfjs wasm; l2`,
+  };
+
+  private constructor(private readonly model: tf.LayersModel) {}
+
+  /** Loads the bundled weights (about 1 s); throws MODEL_LOAD_FAILED when tfjs or the bundle fails. */
+  static async create(): Promise<NsfwjsMobileNetExtractor> {
+    try {
+      await useWasmBackend();
+      const full = await tf.loadLayersModel(tf.io.fromMemory(await bundledArtifacts(MobileNetV2Model as unknown as BundledModel)));
+      const embedding = tf.model({ inputs: full.inputs, outputs: full.getLayer(EMBEDDING_LAYER).output as tf.SymbolicTensor });
+      return new NsfwjsMobileNetExtractor(embedding);
+    } catch (err: unknown) {
+      throw new AppError('MODEL_LOAD_FAILED', `could not load the nsfwjs MobileNetV2 backbone: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  extract(image: RgbImage): Promise<Float32Array> {
+    return Promise.resolve(image).then((img) => this.extractSync(img));
+  }
+
+  /** One image, synchronously (the WASM backend runs on the calling thread). */
+  extractSync(image: RgbImage): Float32Array {
+    return this.extractBatch([image])[0]!;
+  }
+
+  /** Vectors for several images in one forward pass. */
+  extractBatch(images: readonly RgbImage[]): Float32Array[] {
+    const n = images.length;
+    if (n === 0) return [];
+    const input = new Float32Array(n * INPUT_SIDE * INPUT_SIDE * 3);
+    images.forEach((img, i) => {
+      const sq = fitSquare(img, INPUT_SIDE).data;
+      const off = i * INPUT_SIDE * INPUT_SIDE * 3;
+      for (let k = 0; k < sq.length; k++) input[off + k] = sq[k]! / 255;
+    });
+    const out = tf.tidy(() => this.model.predict(tf.tensor4d(input, [n, INPUT_SIDE, INPUT_SIDE, 3])) as tf.Tensor);
+    const flat = out.dataSync() as Float32Array;
+    out.dispose();
+    const d = this.identity.dimensions;
+    return images.map((_, i) => l2normalize(flat.slice(i * d, (i + 1) * d)));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
