@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # everything, full size (long: see BENCHMARKS.md for timings)
  *   npm run bench:quick           # smaller sizes, shorter runs
- *   npm run bench -- --only ann,ingest,http,quality
+ *   npm run bench -- --only ann,scale,ingest,http,quality
  *   npx tsx bench/run-all.ts --report-only   # rebuild BENCHMARKS.md from bench/results/*.json
  *
  * Each piece runs in its own Node process and writes bench/results/<name>[.quick].json; progress
@@ -15,8 +15,45 @@ import path from 'node:path';
 import { log, machineInfo, parseArgs, readResult, REPO_ROOT, round, run, runTs, writeResult } from './lib/common.js';
 import { writeBenchmarksMd } from './lib/report.js';
 
-const PIECES = ['quality', 'ingest', 'ann', 'http'] as const;
+const PIECES = ['quality', 'ingest', 'ann', 'scale', 'http'] as const;
 type Piece = (typeof PIECES)[number];
+
+/**
+ * Quantised scaling (usearch, bench/ann/scale-usearch.bench.ts): one fresh process per
+ * configuration. Full = 100k; 1M is not run here (on this shared 2-core machine a 1M i8 build added
+ * 200k vectors in ~17 min, so the whole build would take hours).
+ */
+async function scaleUsearch(quick: boolean): Promise<{ ok: boolean; note: string }> {
+  const n = quick ? 10_000 : 100_000;
+  const queries = quick ? 200 : 500;
+  const runs: Record<string, unknown>[] = [];
+  for (const quantization of ['i8', 'f16']) {
+    const args = ['--n', String(n), '--quant', quantization, '--queries', String(queries), '--ef', '64,128,256'];
+    const loadBefore = os.loadavg().map((x) => round(x, 2));
+    const started = performance.now();
+    log('scale', `usearch ${quantization}, n = ${n}`);
+    const r = await runTs('bench/ann/scale-usearch.bench.ts', args, ['--expose-gc']);
+    let result: unknown = null;
+    try {
+      result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      result = null;
+    }
+    const entry = { command: `node --expose-gc --import tsx bench/ann/scale-usearch.bench.ts ${args.join(' ')}`, wallSeconds: round((performance.now() - started) / 1000, 1), loadBefore, loadAfter: os.loadavg().map((x) => round(x, 2)) };
+    runs.push(r.code === 0 && result !== null ? { ...entry, result } : { ...entry, error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}` });
+  }
+  writeResult('scale-usearch', quick, {
+    name: 'scale-usearch', quick, machine: machineInfo(),
+    setup: {
+      data: 'syntheticClustered(n, queries, 512), seed 42: the same vectors as the hnswlib float32 scaling rows',
+      index: 'usearch 2.25.3 HNSW, cosine, M = 16, efConstruction = 128, Index.add on all cores; efSearch sweep reloads the saved file',
+      sizes: quick ? 'quick: 10k' : 'full: 100k; 1M is not run by run-all (too slow on this shared 2-core machine)',
+    },
+    runs,
+  });
+  const failed = runs.filter((x) => 'error' in x).length;
+  return { ok: failed === 0, note: failed === 0 ? 'ok' : `failed (${failed} of ${runs.length} configurations): ${runs.map((x) => x['error']).filter(Boolean).join('; ')}` };
+}
 
 async function quality(quick: boolean): Promise<{ ok: boolean; note: string }> {
   log('quality', 'npm run build (the quality benchmark is the shipped CLI command)');
@@ -66,6 +103,7 @@ async function main(): Promise<void> {
     let status: string;
     try {
       if (piece === 'quality') status = (await quality(quick)).note;
+      else if (piece === 'scale') status = (await scaleUsearch(quick)).note;
       else {
         const script = { ann: 'bench/ann/ann.bench.ts', ingest: 'bench/ingest/ingest.bench.ts', http: 'bench/http/http.bench.ts' }[piece];
         const r = await runTs(script, quick ? ['--quick'] : [], piece === 'ann' ? ['--max-old-space-size=16384'] : []);

@@ -16,14 +16,15 @@
  *   node --expose-gc --import tsx bench/ann/scale-usearch.bench.ts --n 1000000 --quant i8 [--M 16]
  *     [--ef-add 128] [--ef 64,128,256] [--threads 2] [--queries 1000] [--recall-queries 500]
  *
- * Prints one JSON object on stdout.
+ * Prints one JSON object on stdout (with the machine and the load average at start and end).
+ * `npm run bench -- --only scale` runs it through bench/run-all.ts (quick: 10k, full: 100k; i8 and f16).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import usearch from 'usearch';
-import { log, percentile, round } from '../lib/common.js';
+import { log, machineInfo, percentile, round } from '../lib/common.js';
 import { syntheticClustered } from '../lib/datasets.js';
 
 const K = 10;
@@ -75,6 +76,7 @@ console.log(process.memoryUsage().rss - r0, ix.size());`;
 
 async function main(): Promise<void> {
   if (!QUANT[quant]) throw new Error(`--quant must be one of ${Object.keys(QUANT).join(', ')}`);
+  const machine = machineInfo();
   let t = performance.now();
   const ds = syntheticClustered(n, nq, DIMS);
   log('scale-usearch', `n=${n}: generated vectors in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
       disk: { fileBytes, bytesPerVector: round(fileBytes / n, 1) },
       exactReference: { how: 'usearch.exactSearch brute force on float32, 1 thread, one query at a time', ...exact },
       sweep, queries: nq, recallQueries,
+      machine, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
