@@ -3,8 +3,9 @@
  * curve interpolation and result files. No test-framework imports: plain scripts use them.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,8 +155,8 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
 }
 
 /** Runs a TypeScript bench script in a fresh Node process (through tsx), returning its exit code. */
-export function runTs(script: string, args: string[], extraNodeArgs: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, [...extraNodeArgs, '--import', 'tsx', path.join(REPO_ROOT, script), ...args]);
+export function runTs(script: string, args: string[], extraNodeArgs: string[] = [], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(process.execPath, [...extraNodeArgs, '--import', 'tsx', path.join(REPO_ROOT, script), ...args], env ? { env } : {});
 }
 
 export function rssMiB(): number {
@@ -171,4 +172,42 @@ export function tsWorker(entry: URL, workerData: unknown, transferList: Transfer
   const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))` +
     `.catch((e) => { setImmediate(() => { throw e; }); });`;
   return new Worker(boot, { eval: true, workerData, transferList: transferList as never });
+}
+
+/** sha256 (hex, 16 chars) of a prefix plus every non-test file under the given repo paths (missing paths skipped). */
+export function codeHash(prefix: string, paths: readonly string[]): string {
+  const h = createHash('sha256').update(`${prefix}\n`);
+  const walk = (rel: string): void => {
+    const abs = path.join(REPO_ROOT, rel);
+    if (!existsSync(abs)) return;
+    if (statSync(abs).isDirectory()) {
+      for (const name of readdirSync(abs).sort()) walk(path.join(rel, name));
+    } else if (!rel.endsWith('.test.ts')) {
+      h.update(`${rel}\n`).update(readFileSync(abs));
+    }
+  };
+  for (const rel of paths) walk(rel);
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * A directory under $TMPDIR/shoplens-bench-cache/<name>: reused when `<name>/<marker>` exists,
+ * else `build` fills a fresh temp directory (and must write the marker), which is then renamed into
+ * place (same file system: the entry appears complete or not at all). Returns the directory.
+ */
+export async function cachedBuild(name: string, marker: string, useCache: boolean, build: (work: string) => Promise<void>): Promise<{ dir: string; cached: boolean }> {
+  const root = path.join(os.tmpdir(), 'shoplens-bench-cache');
+  const dir = path.join(root, name);
+  if (useCache && existsSync(path.join(dir, marker))) return { dir, cached: true };
+  const work = mkdtempSync(path.join(os.tmpdir(), `shoplens-bench-build-`));
+  try {
+    await build(work);
+    mkdirSync(root, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir, cached: false };
 }

@@ -225,8 +225,102 @@ function qualitySection(r: Json): string[] {
     for (const x of rep.results) {
       out.push(`| ${x.extractor} | ${x.dimensions} | ${f(x.mAP, 4)} | ${ref ? f(x.mAP / ref.mAP, 2) + '×' : '—'} | ${f(x['P@10'], 4)} | ${f(x.top1, 4)} | ${f(x.knn10, 4)} | ${f(x.seconds, 1)} |`);
     }
+    // The trained row's extra fields and the insights section exist in newer reports only.
+    for (const x of rep.results.filter((r: Json) => r.trainingSeconds !== undefined)) {
+      out.push('', `Row \`${x.extractor}\`: projection of the \`${x.base ?? '?'}\` row's vectors, trained on the catalogue split and its labels in ${f(x.trainingSeconds, 1)} s, peak memory ${f(x.peakMemoryMb)} MB (its seconds above exclude the base row's extraction).`);
+    }
+    const targets: [string, string, number][] = [
+      ['default', 'mAP', 0.6], ['default', 'P@10', 0.87],
+      ['trained', 'mAP', 0.8], ['trained', 'P@10', 0.9], ['trained', 'top1', 0.91],
+    ];
+    const rows = targets.map(([row, metric, min]) => ({ row, metric, min, x: rep.results.find((r: Json) => r.extractor === row) as Json | undefined })).filter((t) => t.x);
+    if (rows.length > 0) {
+      out.push('', 'Issue 5 targets:', '', '| row | metric | measured | target | status |', '|---|---|---:|---:|---|');
+      for (const t of rows) out.push(`| ${t.row} | ${t.metric === 'top1' ? 'top-1' : t.metric} | ${f(t.x![t.metric], 4)} | ≥ ${t.min.toFixed(2)} | ${yes(t.x![t.metric] >= t.min)} |`);
+    }
+    const ins = rep.insights;
+    if (ins?.classify && ins?.cluster) {
+      const c = ins.classify, k = ins.cluster;
+      out.push(
+        '', `### Catalogue insights on the \`${ins.extractor}\` row's vectors (issue 6)`, '',
+        `Same run, same vectors (${f(ins.seconds, 1)} s): classification trained on the catalogue split, tested on the query split; k-means (k = ${k.k}) on ${k.images} query-split images, compared with the same k-means on L2-normalised raw pixels.`, '',
+        '| figure | measured | target | status |', '|---|---:|---|---|',
+        `| classify.accuracy (${c.method}, ${c.train} train / ${c.test} test; train ${f(c.trainSeconds, 1)} s, predict ${f(c.predictSeconds, 1)} s) | ${f(c.accuracy, 4)} | ≥ 0.90 | ${yes(c.accuracy >= 0.9)} |`,
+        `| cluster.nmi (our features) | ${f(k.nmi, 4)} | > cluster.rawNmi | ${yes(k.nmi > k.rawNmi)} |`,
+        `| cluster.rawNmi (raw pixels) | ${f(k.rawNmi, 4)} | reference | |`,
+        `| cluster.purity (our features; raw pixels ${f(k.rawPurity, 4)}) | ${f(k.purity, 4)} | — | |`,
+      );
+    }
   } else out.push('```json', JSON.stringify(rep, null, 2).slice(0, 4000), '```');
   out.push('');
+  return out;
+}
+
+const loadOf = (x: Json): string => (x.loadBefore ? `${x.loadBefore[0]} → ${x.loadAfter?.[0] ?? '—'}` : 'not recorded');
+
+function duplicatesSection(r: Json): string[] {
+  const s = r.setup ?? {};
+  const out = ['## Near-duplicate detection', '', machineLine(r['machine'], r['quick']), ''];
+  out.push(
+    `Data: ${s.data}. Scoring: ${s.scoring}. Seeds: ${s.seeds}. ${s.tuning ? `Calibration: ${s.tuning}; ` : ''}see bench/insights/README.md. Each seed is generated, ingested (\`openShoplens\`, default extractor, local features off) and run through the duplicates service in a fresh process; timings are wall time on the shared machine.`, '',
+    '| seed | products | precision | recall | predicted / true pairs | recall by kind | verified pairs | duplicates s | ingest s | generate s | load (1 min) start → end |',
+    '|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|',
+  );
+  const ok: Json[] = [];
+  for (const x of r.runs ?? []) {
+    const q = x.result;
+    if (!q) {
+      out.push(`| ${x.seed} | failed: ${String(x.error).slice(0, 160)} | | | | | | | | | ${loadOf(x)} |`);
+      continue;
+    }
+    ok.push(q);
+    const kinds = Object.entries(q.recallByKind ?? {}).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    out.push(`| ${q.seed} | ${q.products} | ${f(q.precision, 4)} | ${f(q.recall, 4)} | ${q.predictedPairs} / ${q.truePairs} | ${kinds} | ${q.verifiedPairs ?? '—'} | ${f(q.duplicatesSeconds, 1)} | ${f(q.ingestSeconds, 1)} | ${f(q.generateSeconds, 1)} | ${loadOf(x)} |`);
+  }
+  const commands = (r.runs ?? []).map((x: Json) => `\`${x.command}\``).join(', ');
+  out.push('', `Commands: ${commands}.`);
+  if (ok.length > 0) {
+    const tp = ok.reduce((a, q) => a + q.truePositives, 0), pred = ok.reduce((a, q) => a + q.predictedPairs, 0), truth = ok.reduce((a, q) => a + q.truePairs, 0);
+    const p = pred ? tp / pred : 1, rec = tp / truth;
+    const minP = Math.min(...ok.map((q) => q.precision)), minR = Math.min(...ok.map((q) => q.recall));
+    out.push(
+      '', `Pooled over the ${ok.length} seed(s): precision ${f(p, 4)} (${tp}/${pred}), recall ${f(rec, 4)} (${tp}/${truth}).`,
+      `Targets precision ≥ 0.95 and recall ≥ 0.95 (every seed): lowest precision ${f(minP, 4)} — ${yes(minP >= 0.95)}; lowest recall ${f(minR, 4)} — ${yes(minR >= 0.95)}.`,
+    );
+    const errors = ok.filter((q) => (q.falsePositives?.length ?? 0) + (q.falseNegatives?.length ?? 0) > 0);
+    for (const q of errors) out.push(`Seed ${q.seed} errors: ${[...(q.falsePositives ?? []).map((k: string) => `false pair ${k}`), ...(q.falseNegatives ?? []).map((k: string) => `missed ${k}`)].join('; ')}.`);
+  }
+  out.push('');
+  return out;
+}
+
+function lookupSection(r: Json): string[] {
+  const s = r.setup ?? {};
+  const b = r.build ?? {};
+  const t = r.test ?? {}, self = r.self ?? {}, ex = r.exactCheck ?? {};
+  const catalogImages = Number(s.catalogImages ?? s.products);
+  const out = ['## Exact-product lookup from shopper photos (issue 4)', '', machineLine(r['machine'], r['quick']), ''];
+  out.push(
+    `Data: ${s.data}. Catalogue: ${s.products} products (${catalogImages} images), ${s.testPhotos} test photos of catalogue products, ${s.distractors} distractor photos (no catalogue product), ${s.selfQueries} catalogue images queried as themselves.`,
+    `Build: \`${b.generateCommand}\` (${f(b.generateSeconds, 1)} s), \`${b.ingestCommand}\` (${f(b.ingestSeconds, 1)} s, vocabulary trained at the end)${b.fromCache ? `; taken from the bench cache built ${String(b.builtAt).slice(0, 16).replace('T', ' ')} UTC by the same code` : ''}.`, '',
+    '| query set | command | recall@1 | recall@5 | recall@10 | mAP | p50 ms | p95 ms | load (1 min) after |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.testPhotos} shopper photos | \`${t.command}\` | ${f(t['recall@1'], 3)} | ${f(t['recall@5'], 3)} | ${f(t['recall@10'], 3)} | ${f(t.mAP, 3)} | ${f(t.latency_ms?.p50)} | ${f(t.latency_ms?.p95)} | ${t.loadAfter?.[0] ?? '—'} |`,
+    `| ${s.selfQueries} catalogue images as themselves | \`${self.command}\` | ${f(self['recall@1'], 3)} | ${f(self['recall@5'], 3)} | ${f(self['recall@10'], 3)} | ${f(self.mAP, 3)} | ${f(self.latency_ms?.p50)} | ${f(self.latency_ms?.p95)} | ${self.loadAfter?.[0] ?? '—'} |`,
+    '',
+  );
+  const d = ex.distractors, q = ex.queries;
+  out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Inverted file: ${f(ex.invertedFileMB, 1)} MB.`, '');
+  const p50 = t.latency_ms?.p50;
+  const at10k = catalogImages >= 10_000;
+  out.push(
+    '| target | measured | status |', '|---|---:|---|',
+    `| recall@1 ≥ 0.95 | ${f(t['recall@1'], 3)} | ${yes(t['recall@1'] === undefined ? null : t['recall@1'] >= 0.95)} |`,
+    `| recall@10 ≥ 0.98 | ${f(t['recall@10'], 3)} | ${yes(t['recall@10'] === undefined ? null : t['recall@10'] >= 0.98)} |`,
+    `| p50 ≤ 150 ms at 10,000 catalogue images | ${f(p50)} ms at ${catalogImages} images (load ${t.loadBefore?.[0] ?? '—'} → ${t.loadAfter?.[0] ?? '—'}) | ${at10k ? yes(p50 <= 150) : `**not measured at 10k** (${catalogImages}-image catalogue${p50 > 150 ? '; already over 150 ms at this size' : ''})`} |`,
+    `| 0 distractor photos with an exact match | ${d ? `${d.withExactMatch} / ${d.photos}` : '—'} | ${yes(d ? d.withExactMatch === 0 : null)} |`,
+    '',
+  );
   return out;
 }
 
@@ -240,7 +334,7 @@ export function writeBenchmarksMd(): string {
     '```',
     'npm run bench:quick                            # small sizes, short runs',
     'npm run bench                                  # full sizes (long)',
-    'npm run bench -- --only ann,scale,ingest,http,quality',
+    'npm run bench -- --only ann,scale,ingest,http,quality,duplicates,lookup',
     'npx tsx bench/run-all.ts --report-only         # rebuild this file from the stored results',
     '```',
     '',
@@ -249,7 +343,7 @@ export function writeBenchmarksMd(): string {
   if (run) {
     lines.push(`Last \`run-all\` invocation (${run.quick ? 'quick' : 'full'}): ${Object.entries(run.pieces as Record<string, Json>).map(([k, v]) => `${k} ${v.status === 'ok' ? 'ok' : v.status} in ${v.seconds} s (load ${v.loadBefore[0]}→${v.loadAfter[0]})`).join('; ')}. Total ${run.totalSeconds} s.`, '');
   }
-  const sections: [string, (r: Json) => string[]][] = [['quality', qualitySection], ['ann', annSection], ['ingest', ingestSection], ['http', httpSection]];
+  const sections: [string, (r: Json) => string[]][] = [['quality', qualitySection], ['duplicates', duplicatesSection], ['lookup', lookupSection], ['ann', annSection], ['ingest', ingestSection], ['http', httpSection]];
   for (const [name, render] of sections) {
     const r = pick(name);
     if (r) lines.push(...render(r));
@@ -273,7 +367,7 @@ export function writeBenchmarksMd(): string {
   }
   const q = pick('quality');
   if (!q?.['available']) missing.push('Retrieval quality (`shoplens bench fashion-mnist`): the command was not available when this file was generated.');
-  for (const name of ['ann', 'scale-usearch', 'ingest', 'http']) if (!pick(name)) missing.push(`${name}: no result file.`);
+  for (const name of ['ann', 'scale-usearch', 'ingest', 'http', 'duplicates', 'lookup']) if (!pick(name)) missing.push(`${name}: no result file.`);
   if (!readResult<Json>('http', false)) missing.push('HTTP at the full 100k-product catalogue: only the quick (10k) run is stored.');
   lines.push(...(missing.length > 0 ? missing.map((m) => `- ${m}`) : ['Nothing: every piece has a stored result.']), '');
 
