@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import usearch from 'usearch';
 import hnswlib from 'hnswlib-node';
-import { gaussian, prng } from '../lib/datasets.js';
+import { syntheticClustered } from '../lib/datasets.js';
 
 const require = createRequire(import.meta.url);
 const QUICK = process.env['ANN_PICK_QUICK'] === '1';
@@ -64,37 +64,16 @@ function fashionMnist(): Dataset {
 }
 
 
-/**
- * Clustered vectors with a low intrinsic dimension, like image embeddings: a cluster centre,
- * plus a point in a 48-d latent subspace shared by all clusters, plus small isotropic noise.
- */
-function syntheticClustered(n: number, q: number, dims: number, clusters: number, seed: number): Dataset {
-  const g = gaussian(prng(seed));
-  const latent = 48;
-  const centres = Float32Array.from({ length: clusters * dims }, () => g());
-  const proj = Float32Array.from({ length: latent * dims }, () => g() / Math.sqrt(latent));
-  const make = (count: number): Float32Array => {
-    const out = new Float32Array(count * dims);
-    const z = new Float32Array(latent);
-    for (let i = 0; i < count; i++) {
-      const c = Math.floor(Math.abs(g() * 1e6)) % clusters;
-      for (let l = 0; l < latent; l++) z[l] = g() * 0.8;
-      const row = i * dims;
-      for (let d = 0; d < dims; d++) out[row + d] = centres[c * dims + d]! + g() * 0.3;
-      for (let l = 0; l < latent; l++) {
-        const zl = z[l]!, prow = l * dims;
-        for (let d = 0; d < dims; d++) out[row + d]! += zl * proj[prow + d]!;
-      }
-    }
-    return out;
-  };
-  return { name: 'synthetic-clustered-512', dims, base: make(n), n, queries: make(q), q };
-}
-
 function loadDataset(name: DatasetName): Dataset {
   return name === 'fashion-mnist-784'
     ? fashionMnist()
-    : syntheticClustered(QUICK ? 20_000 : 100_000, QUICK ? 200 : 1_000, 512, 200, 42);
+    : synthetic(QUICK ? 20_000 : 100_000, QUICK ? 200 : 1_000);
+}
+
+/** The shared clustered 512-d generator (bench/lib/datasets.ts); L2-normalised, which changes nothing under cosine. */
+function synthetic(n: number, q: number): Dataset {
+  const s = syntheticClustered(n, q, 512, 200, 42);
+  return { name: 'synthetic-clustered-512', dims: s.dims, base: s.base, n: s.n, queries: s.queries, q: s.nq };
 }
 
 // ---------------------------------------------------------------- ground truth
