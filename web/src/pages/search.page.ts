@@ -17,7 +17,7 @@ import {
 import { cropTool, type CropTool } from '../components/crop-tool.js';
 import { emptyState, errorBox } from '../components/notice.js';
 import { productCard, skeletonGrid } from '../components/product-card.js';
-import { h, replaceChildren } from '../dom.js';
+import { h, replaceChildren, type Props } from '../dom.js';
 import { formatCount } from '../format.js';
 
 const K_CHOICES = [8, 12, 24, 48];
@@ -105,6 +105,25 @@ function isTypingTarget(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 }
 
+/** A one-line form (label, input, Search button) that hands the trimmed, non-empty value to `onValue`. */
+function oneFieldForm(input: HTMLInputElement, label: string, props: Props, onValue: (value: string) => void): HTMLFormElement {
+  return h(
+    'form',
+    {
+      ...props,
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          const value = input.value.trim();
+          if (value) onValue(value);
+        },
+      },
+    },
+    h('label', { for: input.id, class: 'field-label' }, label),
+    h('div', { class: 'url-row' }, input, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search')),
+  );
+}
+
 function looksLikeUrl(text: string): boolean {
   return /^https?:\/\/\S+$/i.test(text.trim());
 }
@@ -173,21 +192,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     autocomplete: 'off',
     required: true,
   });
-  const urlForm = h(
-    'form',
-    {
-      class: 'url-form',
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          const url = urlInput.value.trim();
-          if (url) setQuery({ kind: 'url', url }, url);
-        },
-      },
-    },
-    h('label', { for: 'url-input', class: 'field-label' }, 'Or search with an image address'),
-    h('div', { class: 'url-row' }, urlInput, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search')),
-  );
+  const urlForm = oneFieldForm(urlInput, 'Or search with an image address', { class: 'url-form' }, (url) => setQuery({ kind: 'url', url }, url));
 
   const textInput = h('input', {
     type: 'search',
@@ -199,22 +204,11 @@ export function mountSearchPage(root: HTMLElement): () => void {
     required: true,
   });
   // Hidden until the server says its extractor has a text tower (CLIP-class models only).
-  const textForm = h(
-    'form',
-    {
-      class: 'url-form text-form',
-      'data-testid': 'text-search',
-      hidden: true,
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          const text = textInput.value.trim();
-          if (text) setQuery({ kind: 'text', text }, null);
-        },
-      },
-    },
-    h('label', { for: 'text-input', class: 'field-label' }, 'Or describe what you are looking for'),
-    h('div', { class: 'url-row' }, textInput, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search')),
+  const textForm = oneFieldForm(
+    textInput,
+    'Or describe what you are looking for',
+    { class: 'url-form text-form', 'data-testid': 'text-search', hidden: true },
+    (text) => setQuery({ kind: 'text', text }, null),
   );
 
   const hero = h(
