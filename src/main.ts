@@ -62,7 +62,11 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     const indexed = trained ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
-    const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, indexed.identity);
+    // usearch-i8 re-ranks its candidates with the store's float32 vectors; under a trained projection
+    // the store holds base vectors (another space), so the projected i8 index goes without.
+    const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, indexed.identity, {
+      ...(trained ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys) }),
+    });
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, trained ? (vs) => trained.projectAll(vs) : undefined);
     const lookup = config.localFeatures
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })

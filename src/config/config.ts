@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
+import { VECTOR_INDEX_KINDS } from '../index/index-kinds.js';
 
 /**
  * One schema for all configuration. Environment variables (SHOPLENS_*) give defaults;
@@ -11,7 +12,8 @@ const ConfigSchema = z.object({
   dataDir: z.string().min(1),
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
-  indexKind: z.enum(['hnsw', 'exact']),
+  /** ANN index: hnsw (float32, default), usearch-f32|f16|i8 (quantised; i8 re-ranks with the store's vectors), exact. */
+  indexKind: z.enum(VECTOR_INDEX_KINDS),
   maxImagePixels: z.coerce.number().int().positive(),
   maxImageBytes: z.coerce.number().int().positive(),
   /** Largest request body (multipart upload) the HTTP server accepts. */

@@ -1,26 +1,39 @@
+import { AppError } from '../domain/errors.js';
 import type { VectorIndex, VectorIndexOptions } from './vector-index.js';
 import { ExactVectorIndex } from './exact/exact.vector-index.js';
 import { HnswVectorIndex, type HnswOpenOptions, type HnswOptions } from './hnsw/hnsw.vector-index.js';
+import { UsearchVectorIndex, type UsearchOpenOptions, type UsearchOptions, type UsearchQuantization } from './usearch/usearch.vector-index.js';
+import type { VectorIndexKind } from './index-kinds.js';
 
-export type VectorIndexKind = 'exact' | 'hnsw';
-export const VECTOR_INDEX_KINDS: readonly VectorIndexKind[] = ['exact', 'hnsw'];
+export { VECTOR_INDEX_KINDS, type VectorIndexKind } from './index-kinds.js';
 
 export interface CreateVectorIndexOptions extends VectorIndexOptions {
-  /** Rows/slots allocated up front; both kinds grow past it on their own. */
+  /** Rows/slots allocated up front; 'exact' and 'hnsw' grow past it on their own ('usearch-*' grows by itself). */
   initialCapacity?: number;
   /** Graph parameters, used by 'hnsw' only. */
   hnsw?: Partial<HnswOptions>;
+  /** Graph parameters, used by 'usearch-*' only. */
+  usearch?: Partial<UsearchOptions>;
 }
 
 export interface LoadVectorIndexOptions {
   /** Search-time options for 'hnsw'; the graph shape comes from the file. */
   hnsw?: HnswOpenOptions;
+  /** Search-time options for 'usearch-*'; graph shape and quantisation come from the file. */
+  usearch?: UsearchOpenOptions;
+}
+
+/** The quantisation of a 'usearch-*' kind, or null for other kinds. */
+export function usearchQuantization(kind: VectorIndexKind): UsearchQuantization | null {
+  return kind.startsWith('usearch-') ? (kind.slice('usearch-'.length) as UsearchQuantization) : null;
 }
 
 /** A new, empty index of the given kind. */
 export function createVectorIndex(kind: VectorIndexKind, options: CreateVectorIndexOptions): VectorIndex {
   const { dimensions, metric, initialCapacity } = options;
   if (kind === 'exact') return new ExactVectorIndex({ dimensions, metric, ...(initialCapacity === undefined ? {} : { initialCapacity }) });
+  const quantization = usearchQuantization(kind);
+  if (quantization !== null) return UsearchVectorIndex.create({ dimensions, metric, quantization, usearch: options.usearch ?? {} });
   return HnswVectorIndex.create({
     dimensions,
     metric,
@@ -34,5 +47,13 @@ export async function loadVectorIndex(
   path: string,
   options: LoadVectorIndexOptions = {},
 ): Promise<VectorIndex> {
-  return kind === 'exact' ? ExactVectorIndex.load(path) : HnswVectorIndex.open(path, options.hnsw ?? {});
+  if (kind === 'exact') return ExactVectorIndex.load(path);
+  if (usearchQuantization(kind) !== null) {
+    const index = await UsearchVectorIndex.open(path, options.usearch ?? {});
+    if (index.kind !== kind) {
+      throw new AppError('INDEX_CORRUPT', `${path} holds a ${index.kind} index, ${kind} was expected`, { details: { path, kind } });
+    }
+    return index;
+  }
+  return HnswVectorIndex.open(path, options.hnsw ?? {});
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExtractorIdentity } from '../features/feature-extractor.js';
-import { createVectorIndex, type VectorIndexKind } from './create-index.js';
+import { createVectorIndex, VECTOR_INDEX_KINDS, type VectorIndexKind } from './create-index.js';
 import { clusteredVectors } from './clustered-vectors.js';
 import { INDEX_META_FILE, indexDataFile, openIndex, readIndexMeta, saveIndex, writeIndexMeta } from './index-file.js';
 
@@ -24,7 +24,7 @@ describe('index files', () => {
     return ix;
   };
 
-  for (const kind of ['exact', 'hnsw'] as const) {
+  for (const kind of VECTOR_INDEX_KINDS) {
     it(`round-trips a ${kind} index with its meta`, async () => {
       const ix = build(kind);
       const meta = await saveIndex(dir, ix, { extractor, storeVersion: 7 });
@@ -37,6 +37,19 @@ describe('index files', () => {
       expect(opened.index!.search(q, 3)).toEqual(ix.search(q, 3));
     });
   }
+
+  it('a switch of kind leaves only the new data file, and a data file of another usearch kind is corrupt', async () => {
+    await saveIndex(dir, build('hnsw'), { extractor, storeVersion: 1 });
+    await saveIndex(dir, build('usearch-i8'), { extractor, storeVersion: 1 });
+    expect((await readdir(dir)).sort()).toEqual([INDEX_META_FILE, indexDataFile('usearch-i8')].sort());
+    expect(await openIndex(dir, { extractor, storeVersion: 1, kind: 'hnsw' })).toMatchObject({ index: null, reason: 'kind-mismatch' });
+    // An i8 file under the f16 name (copied by hand, say) must not be read as f16.
+    await saveIndex(dir, build('usearch-f16'), { extractor, storeVersion: 1 });
+    const i8 = build('usearch-i8');
+    await i8.save(join(dir, 'i8.bin'));
+    await copyFile(join(dir, 'i8.bin'), join(dir, indexDataFile('usearch-f16')));
+    expect(await openIndex(dir, { extractor, storeVersion: 1, kind: 'usearch-f16' })).toMatchObject({ index: null, reason: 'corrupt' });
+  });
 
   it('reports why a stored index cannot be used', async () => {
     expect(await openIndex(dir, { extractor, storeVersion: 1 })).toMatchObject({ index: null, reason: 'missing' });

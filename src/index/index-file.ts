@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -39,7 +39,7 @@ export interface IndexMeta {
 const metricSchema = z.enum(['cosine', 'euclidean']);
 const indexMetaSchema = z.object({
   format: z.literal(INDEX_META_FORMAT),
-  kind: z.enum(VECTOR_INDEX_KINDS as [VectorIndexKind, ...VectorIndexKind[]]),
+  kind: z.enum(VECTOR_INDEX_KINDS),
   dimensions: z.number().int().positive(),
   metric: metricSchema,
   extractor: z.object({
@@ -123,6 +123,8 @@ export async function saveIndex(dir: string, index: VectorIndex, options: SaveIn
     savedAt: new Date().toISOString(),
   };
   await writeIndexMeta(join(dir, INDEX_META_FILE), meta);
+  // After a switch of SHOPLENS_INDEX, the previous kind's data file is no longer named by the meta.
+  for (const other of VECTOR_INDEX_KINDS) if (other !== kind) await rm(join(dir, indexDataFile(other)), { force: true });
   return meta;
 }
 

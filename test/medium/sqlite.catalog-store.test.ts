@@ -98,6 +98,12 @@ describe('SqliteCatalogStore', () => {
     expect(vectors.map((v) => v.key)).toEqual(res.addedKeys);
     expect(Array.from(vectors[1]!.vector)).toEqual(Array.from(vec('b')));
     expect(await store.getProduct('nope')).toBeNull();
+
+    // The synchronous read that re-ranks a quantised index: order as asked, unknown keys undefined.
+    const [ka, kb] = res.addedKeys as [number, number];
+    const byKeys = store.vectorsByKeysSync([kb, 999_999, ka]);
+    expect(byKeys.map((v) => (v ? Array.from(v) : v))).toEqual([Array.from(vec('b')), undefined, Array.from(vec('a'))]);
+    expect(store.vectorsByKeysSync([])).toEqual([]);
   });
 
   it('rewriting an identical product is a no-op; a changed one is reported as updated', async () => {

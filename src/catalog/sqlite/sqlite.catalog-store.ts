@@ -217,6 +217,26 @@ export class SqliteCatalogStore implements CatalogStore {
     });
   }
 
+  /**
+   * Vectors by image key, in the order asked (`undefined` for unknown keys). Synchronous on
+   * purpose: it is the exact-vector source that re-ranks a quantised index's candidates inside
+   * VectorIndex.search, which is synchronous (better-sqlite3 reads are anyway).
+   */
+  vectorsByKeysSync(keys: readonly number[]): (Float32Array | undefined)[] {
+    if (keys.length === 0) return [];
+    let rows: { key: number; vector: Buffer }[];
+    try {
+      rows = this.stmts.vectorsByKeys.all(JSON.stringify(keys)) as { key: number; vector: Buffer }[];
+    } catch (err) {
+      throw wrapError(err, 'vectorsByKeys');
+    }
+    const byKey = new Map(rows.map((r) => [r.key, r.vector]));
+    return keys.map((k) => {
+      const blob = byKey.get(k);
+      return blob === undefined ? undefined : blobToVector(blob);
+    });
+  }
+
   async filterKeys(filter: SearchFilter): Promise<Set<number>> {
     return this.run('filterKeys', () => {
       const where = buildWhere(filter, undefined);
@@ -573,6 +593,7 @@ function prepareStatements(db: Database.Database) {
     vectorsOfProduct: db.prepare('SELECT key, vector FROM images WHERE product_id = ? ORDER BY position'),
     vectorBySha: db.prepare('SELECT vector, width, height FROM images WHERE sha256 = ? ORDER BY key LIMIT 1'),
     vectorsAfter: db.prepare('SELECT key, vector FROM images WHERE key > ? ORDER BY key LIMIT ?'),
+    vectorsByKeys: db.prepare('SELECT key, vector FROM images WHERE key IN (SELECT value FROM json_each(?))'),
     bumpVersion: db.prepare(
       `UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'version'`,
     ),
