@@ -69,4 +69,10 @@ describe('PooledExtractor', () => {
     expect(poolDefaultExtractor(other, 2)).toBeNull();
     expect(poolDefaultExtractor(createDefaultExtractor(), 0)).toBeNull();
   });
+
+  it('tells search how large a query the pooled extractor needs (twice its 128 px square)', () => {
+    pool = poolDefaultExtractor(createDefaultExtractor(), 1);
+    expect(createDefaultExtractor().queryDecodeSide).toBe(256);
+    expect(pool!.queryDecodeSide).toBe(256);
+  });
 });

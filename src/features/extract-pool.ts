@@ -17,6 +17,8 @@ export interface ExtractorFactoryRef {
 export interface ExtractPoolOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
+  /** The wrapped extractor's queryDecodeSide. */
+  queryDecodeSide?: number;
 }
 
 /** @internal Messages between ExtractPool and extract.worker.ts. */
@@ -51,6 +53,7 @@ interface Slot {
  */
 export class PooledExtractor implements FeatureExtractor {
   readonly identity: ExtractorIdentity;
+  readonly queryDecodeSide?: number;
   private readonly slots: (Slot | null)[];
   private nextId = 1;
   private closed = false;
@@ -61,6 +64,7 @@ export class PooledExtractor implements FeatureExtractor {
     options: ExtractPoolOptions = {},
   ) {
     this.identity = identity;
+    this.queryDecodeSide = options.queryDecodeSide;
     const threads = Math.max(1, Math.floor(options.threads ?? os.availableParallelism()));
     this.slots = Array.from({ length: threads }, () => null);
   }
@@ -160,5 +164,5 @@ export function poolDefaultExtractor(extractor: FeatureExtractor, threads: numbe
   return new PooledExtractor(extractor.identity, {
     module: new URL(`./classic/default.extractor${ext}`, import.meta.url),
     exportName: 'createDefaultExtractor',
-  }, { threads });
+  }, { threads, queryDecodeSide: extractor.queryDecodeSide });
 }

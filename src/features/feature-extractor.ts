@@ -21,6 +21,12 @@ export function identityKey(id: ExtractorIdentity): string {
 /** Port: turns a decoded image into one fixed-length vector (L2-normalised for cosine). */
 export interface FeatureExtractor {
   readonly identity: ExtractorIdentity;
+  /**
+   * Longest side a large query image needs to be decoded to for this extractor: a larger decode
+   * changes its vector only negligibly (cosine ≥ 0.999 to the catalog's 512 px path) and costs more
+   * to decode and to shrink. Absent: queries are decoded like catalog images.
+   */
+  readonly queryDecodeSide?: number;
   /** Vector for one image; length === identity.dimensions. */
   extract(image: RgbImage): Promise<Float32Array>;
 }

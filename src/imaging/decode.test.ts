@@ -117,6 +117,26 @@ describe('decodeImage: good fixtures', () => {
     expect([same.width, same.height]).toEqual([96, 64]);
   });
 
+  it('largeImageSide reduces only images larger than maxSide, to that side', async () => {
+    const bytes = await fixture('gradient.jpg'); // 96×64
+    const large = await decodeImage(bytes, undefined, { maxSide: 80, largeImageSide: 48 });
+    expect([large.width, large.height, large.originalWidth, large.originalHeight]).toEqual([48, 32, 96, 64]);
+    // Not larger than maxSide: decoded exactly as without the option (catalog images stay comparable).
+    const kept = await decodeImage(bytes, undefined, { maxSide: 100, largeImageSide: 48 });
+    const plain = await decodeImage(bytes, undefined, { maxSide: 100 });
+    expect([kept.width, kept.height]).toEqual([96, 64]);
+    expect(kept.data.equals(plain.data)).toBe(true);
+    // A largeImageSide at or above maxSide (or maxSide 0 = full size) changes nothing.
+    expect((await decodeImage(bytes, undefined, { maxSide: 80, largeImageSide: 200 })).width).toBe(80);
+    expect((await decodeImage(bytes, undefined, { maxSide: 0, largeImageSide: 48 })).width).toBe(96);
+  });
+
+  it('reduces a large JPEG to largeImageSide using orientation-corrected sizes', async () => {
+    const bytes = await fixture('exif-orientation-6.jpg'); // stored 64×32, shown 32×64
+    const img = await decodeImage(bytes, undefined, { maxSide: 40, largeImageSide: 16 });
+    expect([img.width, img.height]).toEqual([8, 16]);
+  });
+
   it('defaults to a 512 px longest side and converts grey and 16-bit input to 8-bit RGB', async () => {
     const grey16 = await sharp(Buffer.alloc(1200 * 600 * 2, 0x80), { raw: { width: 1200, height: 600, channels: 1 } })
       .toColourspace('grey16')

@@ -31,6 +31,13 @@ export interface ImageHeader {
 export interface DecodeOptions {
   /** Downscale (never upscale) so the longest side is at most this. Default 512; 0 keeps full size. */
   maxSide?: number;
+  /**
+   * Images whose longest side exceeds `maxSide` are reduced to this side instead (when smaller than
+   * maxSide); smaller images are decoded exactly as without it. Lets a query be decoded only as
+   * large as its extractor needs: a large JPEG then shrinks on load (libvips decodes it at 1/2, 1/4
+   * or 1/8 scale), while an image that catalog ingest would keep at full size is kept so too.
+   */
+  largeImageSide?: number;
 }
 
 export const DEFAULT_DECODE_MAX_SIDE = 512;
@@ -147,6 +154,14 @@ export function decodeFailure(err: unknown, format: ImageFormat): AppError {
   });
 }
 
+/** Longest side decodeImage reduces to (0: full size) for an image with this header. */
+function targetSide(header: ImageHeader, opts: DecodeOptions): number {
+  const maxSide = opts.maxSide ?? DEFAULT_DECODE_MAX_SIDE;
+  const large = opts.largeImageSide;
+  if (large === undefined || !(large > 0) || !(maxSide > 0) || large >= maxSide) return maxSide;
+  return Math.max(header.width, header.height) > maxSide ? large : maxSide;
+}
+
 /**
  * Decodes an untrusted encoded image into 8-bit sRGB RGB, orientation applied, alpha flattened
  * onto white, downscaled so the longest side is ≤ maxSide (default 512; extraction needs no more).
@@ -158,7 +173,7 @@ export async function decodeImage(
   opts: DecodeOptions = {},
 ): Promise<RgbImage> {
   const { header, pipeline } = await openValidated(bytes, limits);
-  const maxSide = opts.maxSide ?? DEFAULT_DECODE_MAX_SIDE;
+  const maxSide = targetSide(header, opts);
   try {
     if (maxSide > 0) {
       pipeline.resize(Math.round(maxSide), Math.round(maxSide), { fit: 'inside', withoutEnlargement: true });

@@ -47,6 +47,11 @@ export const DEFAULT_EXTRACTOR_OPTIONS: Readonly<ClassicExtractorOptions> = Obje
  */
 export class ClassicExtractor implements FeatureExtractor {
   readonly identity: ExtractorIdentity;
+  /**
+   * Twice the descriptor square: the first shrink to `side` is then still a ≥ 2× box average, as on
+   * a 512 px catalog image (measured: cosine ≥ 0.999 to the 512 px vector on photos 520–2400 px).
+   */
+  readonly queryDecodeSide: number;
   private readonly dims: { color: number; texture: number; shape: number };
 
   constructor(private readonly opts: ClassicExtractorOptions = DEFAULT_EXTRACTOR_OPTIONS) {
@@ -55,6 +60,7 @@ export class ClassicExtractor implements FeatureExtractor {
       texture: lbpDimensions({ levels: opts.lbpLevels }),
       shape: hogDimensions(opts.hogSide, opts.hogSide, opts.hog),
     };
+    this.queryDecodeSide = 2 * opts.side;
     const { hog, weights: w } = opts;
     this.identity = {
       name: opts.name,

@@ -28,6 +28,11 @@ export class TrainedExtractor implements FeatureExtractor {
     this.identity = trainedIdentity(base.identity, manifest);
   }
 
+  /** The base decides how much of a query it looks at. */
+  get queryDecodeSide(): number | undefined {
+    return this.base.queryDecodeSide;
+  }
+
   /** The same projection over another extractor with the same identity (e.g. a worker-thread pool of the base). */
   withBase(base: FeatureExtractor): TrainedExtractor {
     return base === this.base ? this : new TrainedExtractor(base, this.model, this.manifest);
