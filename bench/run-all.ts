@@ -46,7 +46,7 @@ async function scaleUsearch(quick: boolean): Promise<{ ok: boolean; note: string
     name: 'scale-usearch', quick, machine: machineInfo(),
     setup: {
       data: 'syntheticClustered(n, queries, 512), seed 42: the same vectors as the hnswlib float32 scaling rows',
-      index: 'usearch 2.25.3 HNSW, cosine, M = 16, efConstruction = 128, Index.add on all cores; efSearch sweep reloads the saved file',
+      index: 'UsearchVectorIndex (src/index/usearch, usearch 2.25.3 HNSW), cosine, M = 16, efConstruction = 128, inserts on all cores; efSearch sweep reopens the saved file; i8 also re-ranked (RerankedVectorIndex, 40/100/200 candidates, float32 vectors from a SQLite file)',
       sizes: quick ? 'quick: 10k' : 'full: 100k; 1M is not run by run-all (too slow on this shared 2-core machine)',
     },
     runs,

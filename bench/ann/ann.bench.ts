@@ -1,9 +1,11 @@
 /**
- * ANN benchmark: recall@10 against QPS for our HNSW index (HnswVectorIndex, 1 and 2 threads)
- * next to exact search (ExactVectorIndex) and FAISS IndexHNSWFlat on the same vectors, same run.
+ * ANN benchmark: recall@10 against QPS for our HNSW index (HnswVectorIndex, 1 and 2 threads) and
+ * our usearch adapter (UsearchVectorIndex, f32, 1 thread) next to exact search (ExactVectorIndex)
+ * and FAISS IndexHNSWFlat on the same vectors, same run.
  * Then synthetic 512-d scaling runs (scale.bench.ts, one fresh process per catalogue size).
  *
  *   npx tsx bench/ann/ann.bench.ts [--quick] [--skip-scale] [--scale-only] [--sizes 10000,100000]
+ *     [--datasets raw,default] [--no-usearch]
  *
  * Writes bench/results/ann[.quick].json; progress on stderr.
  */
@@ -13,6 +15,8 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { ExactVectorIndex } from '../../src/index/exact/exact.vector-index.js';
 import { HnswVectorIndex } from '../../src/index/hnsw/hnsw.vector-index.js';
+import { UsearchVectorIndex } from '../../src/index/usearch/usearch.vector-index.js';
+import type { VectorIndex } from '../../src/index/vector-index.js';
 import { log, machineInfo, parseArgs, percentile, qpsAtRecall, readResult, REPO_ROOT, round, run, runTs, tsWorker, writeResult, type CurvePoint } from '../lib/common.js';
 import { fashionDefaultFeatures, fashionRaw, row, writeMatrix, type VectorSet } from '../lib/datasets.js';
 
@@ -76,48 +80,24 @@ async function twoThreadSweep(file: string, ds: VectorSet, efs: number[], truth:
   return out;
 }
 
-async function benchDataset(ds: VectorSet, efs: number[], dir: string): Promise<Record<string, unknown>> {
-  log('ann', `${ds.name}: ${ds.n} base × ${ds.dims}-d, ${ds.nq} queries, ${ds.metric}`);
-  // Ground truth: exact top-10 from FAISS IndexFlat (BLAS). Our ExactVectorIndex is the speed
-  // reference; it is timed on a sample of the queries and its answers are checked against that truth.
-  const bf = path.join(dir, 'base.f32'), qf = path.join(dir, 'queries.f32'), gf = path.join(dir, 'gt.i32');
-  writeMatrix(bf, ds.base, ds.n, ds.dims);
-  writeMatrix(qf, ds.queries, ds.nq, ds.dims);
-  const metricArg = ds.metric === 'euclidean' ? 'l2' : 'ip';
-  const tr = await run(FAISS_PYTHON, [path.join(REPO_ROOT, 'bench/ann/faiss_hnsw.py'), '--base', bf, '--queries', qf, '--gt', gf, '--metric', metricArg, '--truth-only', String(K)]);
-  if (tr.code !== 0) throw new Error(`ground truth (FAISS IndexFlat) failed: ${tr.stderr.slice(-300)}`);
-  const gtBuf = readFileSync(gf);
-  const truth = new Int32Array(gtBuf.buffer.slice(gtBuf.byteOffset + 8, gtBuf.byteOffset + gtBuf.length));
-  const exact = new ExactVectorIndex({ dimensions: ds.dims, metric: ds.metric, initialCapacity: ds.n });
+/** Builds an index over the whole base set in batches of 1,000 and times it. */
+async function timedBuild<T extends VectorIndex>(ds: VectorSet, label: string, create: () => T): Promise<{ index: T; seconds: number }> {
+  const t = performance.now();
+  const index = create();
   const keys = Array.from({ length: ds.n }, (_, i) => i);
-  exact.upsert(keys, keys.map((i) => row(ds.base, ds.dims, i)));
-  const exactQueries = Math.min(ds.nq, EXACT_QUERIES);
-  const exactIds = new Float64Array(exactQueries * K);
-  let t = performance.now();
-  for (let i = 0; i < exactQueries; i++) {
-    exact.search(row(ds.queries, ds.dims, i), K).forEach((r, j) => (exactIds[i * K + j] = r.key));
-  }
-  const exactQps = exactQueries / ((performance.now() - t) / 1000);
-  const exactAgreement = recallOf(exactIds, truth, exactQueries);
-  log('ann', `${ds.name}: exact ${exactQps.toFixed(1)} qps; agrees with FAISS IndexFlat on ${(exactAgreement * 100).toFixed(2)}% of top-10`);
-
-  // Ours, single thread.
-  t = performance.now();
-  const built = HnswVectorIndex.create({ dimensions: ds.dims, metric: ds.metric, hnsw: { M, efConstruction: EF_CONSTRUCTION, initialCapacity: ds.n } });
   for (let i = 0; i < ds.n; i += 1000) {
     const ks = keys.slice(i, i + 1000);
-    built.upsert(ks, ks.map((k) => row(ds.base, ds.dims, k)));
-    if (i % 10000 === 0 && i > 0) log('ann', `${ds.name}: ours built ${i}/${ds.n}`);
+    index.upsert(ks, ks.map((k) => row(ds.base, ds.dims, k)));
+    if (i % 10000 === 0 && i > 0) log('ann', `${label} built ${i}/${ds.n}`);
   }
-  const buildSeconds = (performance.now() - t) / 1000;
-  const file = path.join(dir, `${ds.name}.hnsw`);
-  await built.save(file);
-  const fileBytes = statSync(file).size;
-  log('ann', `${ds.name}: ours built in ${buildSeconds.toFixed(1)} s, file ${(fileBytes / 2 ** 20).toFixed(1)} MiB`);
+  return { index, seconds: (performance.now() - t) / 1000 };
+}
 
-  const one: SweepPoint[] = [];
+/** Single-thread recall/QPS sweep: one index per efSearch (opened by `open`), best of REPEAT passes. */
+async function oneThreadSweep(ds: VectorSet, efs: number[], truth: Int32Array, label: string, open: (ef: number) => Promise<VectorIndex>): Promise<SweepPoint[]> {
+  const out: SweepPoint[] = [];
   for (const ef of efs) {
-    const ix = await HnswVectorIndex.open(file, { efSearch: ef });
+    const ix = await open(ef);
     for (let i = 0; i < Math.min(20, ds.nq); i++) ix.search(row(ds.queries, ds.dims, i), K);
     const ids = new Float64Array(ds.nq * K).fill(-1);
     const lat = new Float64Array(ds.nq);
@@ -135,8 +115,60 @@ async function benchDataset(ds: VectorSet, efs: number[], dir: string): Promise<
     const qps = ds.nq / (best / 1000);
     lat.sort();
     const p = { ef, recall: recallOf(ids, truth, ds.nq), qps, p50ms: round(percentile(lat, 50), 3) };
-    one.push(p);
-    log('ann', `${ds.name} ours 1 thread ef ${ef}: recall ${p.recall.toFixed(4)} qps ${qps.toFixed(0)}`);
+    out.push(p);
+    log('ann', `${ds.name} ${label} 1 thread ef ${ef}: recall ${p.recall.toFixed(4)} qps ${qps.toFixed(0)} (load ${os.loadavg()[0]!.toFixed(2)})`);
+  }
+  return out;
+}
+
+async function benchDataset(ds: VectorSet, efs: number[], dir: string, withUsearch: boolean): Promise<Record<string, unknown>> {
+  log('ann', `${ds.name}: ${ds.n} base × ${ds.dims}-d, ${ds.nq} queries, ${ds.metric}`);
+  // Ground truth: exact top-10 from FAISS IndexFlat (BLAS). Our ExactVectorIndex is the speed
+  // reference; it is timed on a sample of the queries and its answers are checked against that truth.
+  const bf = path.join(dir, 'base.f32'), qf = path.join(dir, 'queries.f32'), gf = path.join(dir, 'gt.i32');
+  writeMatrix(bf, ds.base, ds.n, ds.dims);
+  writeMatrix(qf, ds.queries, ds.nq, ds.dims);
+  const metricArg = ds.metric === 'euclidean' ? 'l2' : 'ip';
+  const tr = await run(FAISS_PYTHON, [path.join(REPO_ROOT, 'bench/ann/faiss_hnsw.py'), '--base', bf, '--queries', qf, '--gt', gf, '--metric', metricArg, '--truth-only', String(K)]);
+  if (tr.code !== 0) throw new Error(`ground truth (FAISS IndexFlat) failed: ${tr.stderr.slice(-300)}`);
+  const gtBuf = readFileSync(gf);
+  const truth = new Int32Array(gtBuf.buffer.slice(gtBuf.byteOffset + 8, gtBuf.byteOffset + gtBuf.length));
+  const exact = new ExactVectorIndex({ dimensions: ds.dims, metric: ds.metric, initialCapacity: ds.n });
+  const keys = Array.from({ length: ds.n }, (_, i) => i);
+  exact.upsert(keys, keys.map((i) => row(ds.base, ds.dims, i)));
+  const exactQueries = Math.min(ds.nq, EXACT_QUERIES);
+  const exactIds = new Float64Array(exactQueries * K);
+  const t = performance.now();
+  for (let i = 0; i < exactQueries; i++) {
+    exact.search(row(ds.queries, ds.dims, i), K).forEach((r, j) => (exactIds[i * K + j] = r.key));
+  }
+  const exactQps = exactQueries / ((performance.now() - t) / 1000);
+  const exactAgreement = recallOf(exactIds, truth, exactQueries);
+  log('ann', `${ds.name}: exact ${exactQps.toFixed(1)} qps; agrees with FAISS IndexFlat on ${(exactAgreement * 100).toFixed(2)}% of top-10`);
+
+  // Ours, single thread.
+  const built = await timedBuild(ds, `${ds.name} ours`, () =>
+    HnswVectorIndex.create({ dimensions: ds.dims, metric: ds.metric, hnsw: { M, efConstruction: EF_CONSTRUCTION, initialCapacity: ds.n } }),
+  );
+  const file = path.join(dir, `${ds.name}.hnsw`);
+  await built.index.save(file);
+  const fileBytes = statSync(file).size;
+  log('ann', `${ds.name}: ours built in ${built.seconds.toFixed(1)} s, file ${(fileBytes / 2 ** 20).toFixed(1)} MiB`);
+  const buildSeconds = built.seconds;
+  const one = await oneThreadSweep(ds, efs, truth, 'ours', (ef) => HnswVectorIndex.open(file, { efSearch: ef }));
+
+  // The usearch adapter (float32, the same M / efConstruction), single thread; built with one insert thread like FAISS.
+  let usearchRun: { buildSeconds: number; fileBytes: number; threads1: SweepPoint[] } | null = null;
+  if (withUsearch) {
+    const ub = await timedBuild(ds, `${ds.name} usearch-f32`, () =>
+      UsearchVectorIndex.create({ dimensions: ds.dims, metric: ds.metric, quantization: 'f32', usearch: { M, efConstruction: EF_CONSTRUCTION, addThreads: 1 } }),
+    );
+    const ufile = path.join(dir, `${ds.name}.usearch`);
+    await ub.index.save(ufile);
+    log('ann', `${ds.name}: usearch-f32 built in ${ub.seconds.toFixed(1)} s`);
+    const threads1 = await oneThreadSweep(ds, efs, truth, 'usearch-f32', (ef) => UsearchVectorIndex.open(ufile, { efSearch: ef }));
+    usearchRun = { buildSeconds: round(ub.seconds, 1), fileBytes: statSync(ufile).size, threads1 };
+    rmSync(ufile, { force: true });
   }
   const two = await twoThreadSweep(file, ds, efs, truth);
 
@@ -158,18 +190,21 @@ async function benchDataset(ds: VectorSet, efs: number[], dir: string): Promise<
   const atTargets = TARGETS.map((target) => {
     const o1 = qpsAtRecall(one, target), o2 = qpsAtRecall(two, target);
     const f1 = qpsAtRecall(faiss1, target), f2 = qpsAtRecall(faiss2, target);
+    const u1 = usearchRun ? qpsAtRecall(usearchRun.threads1, target) : null;
     const ratio = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? round(a / b, 3) : null);
     return {
       recall: target,
       ours1: o1, faiss1: f1, ratio1: ratio(o1.qps, f1.qps),
       ours2: o2, faiss2: f2, ratio2: ratio(o2.qps, f2.qps),
       oursVsExact1: ratio(o1.qps, exactQps),
+      ...(u1 ? { usearch1: u1, usearchRatio1: ratio(u1.qps, f1.qps) } : {}),
     };
   });
   return {
     dataset: ds.name, metric: ds.metric, dims: ds.dims, n: ds.n, queries: ds.nq, notes: ds.notes,
     exact: { qps: round(exactQps, 1), threads: 1, queriesTimed: exactQueries, agreementWithFaissFlat: round(exactAgreement, 4) },
     ours: { buildSeconds: round(buildSeconds, 1), fileBytes, bytesPerVectorOnDisk: round(fileBytes / ds.n, 1), threads1: one, threads2: two },
+    usearchF32: usearchRun,
     faiss: faiss ? { version: faiss.version, buildSeconds: round(faiss.buildSeconds, 1), threads1: faiss1, threads2: faiss2 } : null,
     faissError,
     atTargets,
@@ -189,6 +224,7 @@ async function main(): Promise<void> {
     setup: {
       k: K, M, efConstruction: EF_CONSTRUCTION, targets: TARGETS,
       ours: 'HnswVectorIndex (hnswlib-node 3.0.0 underneath); efSearch set by HnswVectorIndex.open(file, { efSearch }) — the class has no runtime setter, so each sweep point reopens the saved index',
+      usearchF32: 'UsearchVectorIndex (usearch 2.25.3, float32, same M / efConstruction), built with one insert thread, searched single-threaded; efSearch fixed per instance, so each sweep point reopens the saved index',
       twoThreads: 'two worker_threads, each with its own copy of the index opened from the same file, each searching half of the queries; QPS = all queries / wall time from start to the slower thread finishing',
       faiss: 'FAISS IndexHNSWFlat (Debian python3-faiss, run by /usr/bin/python3), same M/efConstruction, built single-threaded; search = one batch call per efSearch with omp_set_num_threads(1) and (2)',
       repeats: `each sweep point is timed ${REPEAT} times (ours and FAISS alike) and the fastest pass is kept`,
@@ -205,6 +241,7 @@ async function main(): Promise<void> {
       const efs = quick ? [10, 16, 32, 64, 128] : [10, 16, 32, 64, 128, 256, 512];
       const datasets: VectorSet[] = [];
       const want = (opt('--datasets') ?? 'raw,default').split(',');
+      const withUsearch = !args.rest.includes('--no-usearch');
       const defaultN = Number(opt('--default-n') ?? (quick ? 2_000 : 60_000));
       // Datasets not rerun keep their earlier figures; the file is rewritten after each dataset.
       const out = ((previous?.['datasets'] as { dataset: string }[] | undefined) ?? []).filter(
@@ -216,12 +253,12 @@ async function main(): Promise<void> {
       };
       if (want.includes('raw')) {
         datasets.push(await fashionRaw(quick ? 5_000 : 60_000, quick ? 200 : 1_000));
-        out.unshift(await benchDataset(datasets.pop()!, efs, dir));
+        out.unshift(await benchDataset(datasets.pop()!, efs, dir, withUsearch));
         save();
       }
       if (want.includes('default')) {
         datasets.push(await fashionDefaultFeatures(defaultN, quick ? 200 : 1_000));
-        out.push(await benchDataset(datasets.pop()!, efs, dir));
+        out.push(await benchDataset(datasets.pop()!, efs, dir, withUsearch));
         save();
       }
     }

@@ -17,8 +17,11 @@ export interface RerankOptions {
   minCandidates: number;
 }
 
-/** Chosen from bench/ann/scale-usearch.bench.ts (recall@10 at 100k × 512-d under i8). */
-export const DEFAULT_RERANK_OPTIONS: Readonly<RerankOptions> = Object.freeze({ factor: 4, minCandidates: 100 });
+/**
+ * bench/ann/scale-usearch.bench.ts, 100k × 512-d, i8, k = 10: recall@10 0.932 from the index alone,
+ * 0.9996 re-ranking 40 candidates, 1.000 with 100 (+0.6 / +1.1 ms p50 with vectors read from SQLite).
+ */
+export const DEFAULT_RERANK_OPTIONS: Readonly<RerankOptions> = Object.freeze({ factor: 4, minCandidates: 40 });
 
 /**
  * A quantised index with its recall restored: search() asks the inner index for more candidates
