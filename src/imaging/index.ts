@@ -12,7 +12,7 @@ export {
   type ImageFormat,
   type ImageHeader,
 } from './decode.js';
-export { DISPLAY_JPEG_QUALITY, DISPLAY_MAX_SIDE, makeDisplayImage, type DisplayImage } from './thumbnail.js';
+export { DISPLAY_JPEG_QUALITY, DISPLAY_MAX_SIDE, encodeDisplayJpeg, makeDisplayImage, type DisplayImage } from './thumbnail.js';
 export { encodeJpeg, encodePng, type EncodeJpegOptions } from './encode.js';
 export {
   enhanceContrast,

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../domain/errors.js';
 import { decodeImage, sniffImageFormat } from './decode.js';
-import { makeDisplayImage } from './thumbnail.js';
+import { DISPLAY_JPEG_QUALITY, encodeDisplayJpeg, makeDisplayImage } from './thumbnail.js';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/images');
 const fixture = (name: string) => readFile(join(FIXTURES, name));
@@ -49,5 +49,26 @@ describe('makeDisplayImage', () => {
       ),
     );
     expect(codes).toEqual(['EMPTY_IMAGE', 'UNSUPPORTED_IMAGE_TYPE', 'CORRUPT_IMAGE', 'IMAGE_TOO_LARGE']);
+  });
+});
+
+describe('encodeDisplayJpeg', () => {
+  it('stores the same pixels as the Huffman-optimised encoding ingest wrote before, in a plain JPEG', async () => {
+    const img = await decodeImage(await fixture('gradient.jpg'));
+    const jpeg = await encodeDisplayJpeg(img);
+    expect(sniffImageFormat(jpeg)).toBe('jpeg');
+    const optimised = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .jpeg({ quality: DISPLAY_JPEG_QUALITY, chromaSubsampling: '4:2:0' })
+      .toBuffer();
+    expect(jpeg.equals(optimised)).toBe(false); // other Huffman tables…
+    const [a, b] = await Promise.all([jpeg, optimised].map((j) => sharp(j).raw().toBuffer()));
+    expect(a!.equals(b!)).toBe(true); // …same decoded pixels
+    const meta = await sharp(jpeg).metadata();
+    expect([meta.width, meta.height, meta.exif, meta.icc]).toEqual([img.width, img.height, undefined, undefined]);
+  });
+
+  it('refuses pixels larger than a display copy', async () => {
+    const big = { data: Buffer.alloc(600 * 10 * 3), width: 600, height: 10, channels: 3 as const };
+    await expect(encodeDisplayJpeg(big)).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
   });
 });

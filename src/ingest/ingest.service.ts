@@ -5,7 +5,7 @@ import { toAppError, type ErrorCode } from '../domain/errors.js';
 import type { ProductInput } from '../domain/product.js';
 import type { FeatureExtractor } from '../features/feature-extractor.js';
 import { ANALYSIS_MAX_SIDE, embedImage } from '../features/image-embedder.js';
-import { DISPLAY_JPEG_QUALITY, encodeJpeg } from '../imaging/index.js';
+import { encodeDisplayJpeg } from '../imaging/index.js';
 import type { ImageLimits, RgbImage } from '../imaging/types.js';
 import type { IndexSync } from '../index/index-sync.js';
 import { mapPool } from './map-pool.js';
@@ -96,13 +96,27 @@ export class IngestService {
 
     await this.indexSync.refresh();
     let batch: { row: number; product: ProductInput }[] = [];
+    const analysed: AnalysedImages = new Map();
+    // A batch is analysed while the previous one is written and indexed: the index update is one
+    // synchronous block on this thread, during which decoding and extraction go on in other
+    // threads. Commits stay in catalog order, each after the previous one.
+    let committing: Promise<void> = Promise.resolve();
+    let commitFailure: { error: unknown } | null = null;
     const flush = async (): Promise<void> => {
+      if (commitFailure) throw commitFailure.error;
       if (batch.length === 0) return;
       const current = batch;
       batch = [];
-      await this.processBatch(current, report);
-      processed += current.length;
-      progress('analysing');
+      const prepared = await this.analyseBatch(current, analysed);
+      committing = committing.then(async () => {
+        await this.commitBatch(prepared, report);
+        // Stored now (findVectorBySha finds them): the memo only bridges uncommitted batches.
+        for (const p of prepared) if (p.status === 'write') for (const img of p.product.images) analysed.delete(img.sha256);
+        processed += current.length;
+        progress('analysing');
+      });
+      // Awaited by the end of the import; until then a failure stops the next flush.
+      committing.catch((error: unknown) => void (commitFailure ??= { error }));
     };
 
     for await (const row of readCatalog(location) as AsyncIterable<CatalogRow>) {
@@ -119,6 +133,7 @@ export class IngestService {
       if (report.rows % 50 === 0) progress('reading');
     }
     await flush();
+    await committing;
 
     if (options.deleteMissing) {
       progress('deleting');
@@ -150,11 +165,18 @@ export class IngestService {
     return result.deleted.length;
   }
 
-  private async processBatch(batch: { row: number; product: ProductInput }[], report: IngestReport): Promise<void> {
+  /** Loads and analyses a batch's images, `concurrency` products at a time. */
+  private async analyseBatch(batch: { row: number; product: ProductInput }[], analysed: AnalysedImages): Promise<Prepared[]> {
+    // Ids are unique within a catalog (the readers reject repeats), so the batch being committed
+    // meanwhile never holds one of these products.
     const fingerprints = await this.store.getFingerprints(batch.map((b) => b.product.id));
-    const prepared = await mapPool(batch, this.options.concurrency, (item) =>
-      this.prepare(item.row, item.product, fingerprints.get(item.product.id)),
+    return mapPool(batch, this.options.concurrency, (item) =>
+      this.prepare(item.row, item.product, fingerprints.get(item.product.id), analysed),
     );
+  }
+
+  /** Writes a batch's products in one transaction, then updates the index. */
+  private async commitBatch(prepared: Prepared[], report: IngestReport): Promise<void> {
     const writes: ProductWrite[] = [];
     for (const p of prepared) {
       if (p.status === 'failed') report.failed.push(p.failure);
@@ -192,7 +214,7 @@ export class IngestService {
   }
 
   /** Loads and analyses one product's images; decides created/updated/unchanged; never throws. */
-  private async prepare(row: number, input: ProductInput, storedFingerprint: string | undefined): Promise<Prepared> {
+  private async prepare(row: number, input: ProductInput, storedFingerprint: string | undefined, analysed: AnalysedImages): Promise<Prepared> {
     const loaded: { source: string; bytes: Buffer; sha256: string }[] = [];
     for (const [i, source] of input.images.entries()) {
       try {
@@ -221,24 +243,25 @@ export class IngestService {
     }
 
     const images: ImageWrite[] = [];
-    let analysed = 0;
+    let analysedCount = 0;
     let reused = 0;
     for (const [i, img] of loaded.entries()) {
       try {
-        const known = await this.store.findVectorBySha(img.sha256);
-        if (known && known.vector.length === this.extractor.identity.dimensions && (await this.media.has(img.sha256))) {
+        // The same picture earlier in this import (perhaps in a batch not committed yet) is
+        // analysed once; its result, or its failure, is shared.
+        const earlier = analysed.get(img.sha256);
+        const known = earlier ? await earlier : await this.store.findVectorBySha(img.sha256);
+        if (known && known.vector.length === this.extractor.identity.dimensions && (earlier || (await this.media.has(img.sha256)))) {
           await this.ensureLocalFeatures(img.sha256, img.bytes);
           images.push({ source: img.source, sha256: img.sha256, width: known.width, height: known.height, vector: known.vector });
           reused++;
           continue;
         }
-        const embedding = await embedImage(img.bytes, this.extractor, this.options.limits);
-        await this.ensureLocalFeatures(img.sha256, this.lookup?.catalogSide === ANALYSIS_MAX_SIDE ? embedding.image : img.bytes);
-        // The display copy is encoded from the already decoded (oriented, ≤ 512 px, metadata-free)
-        // pixels: one decode per image instead of two.
-        await this.media.put(img.sha256, await encodeJpeg(embedding.image, { quality: DISPLAY_JPEG_QUALITY }));
-        images.push({ source: img.source, sha256: img.sha256, width: embedding.width, height: embedding.height, vector: embedding.vector });
-        analysed++;
+        const analysis = this.analyse(img.sha256, img.bytes);
+        analysed.set(img.sha256, analysis);
+        const result = await analysis;
+        images.push({ source: img.source, sha256: img.sha256, ...result });
+        analysedCount++;
       } catch (err) {
         return failed(row, input.id, err, `image ${i + 1} (${img.source})`);
       }
@@ -246,7 +269,7 @@ export class IngestService {
     return {
       status: 'write',
       row,
-      analysed,
+      analysed: analysedCount,
       reused,
       product: {
         id: input.id, title: input.title, brand: input.brand, category: input.category, price: input.price,
@@ -254,7 +277,26 @@ export class IngestService {
       },
     };
   }
+
+  /** Vector, size and display copy (stored in media) of one new image; local features too when lookup is on. */
+  private async analyse(sha256: string, bytes: Buffer): Promise<AnalysedImage> {
+    const embedding = await embedImage(bytes, this.extractor, this.options.limits);
+    await this.ensureLocalFeatures(sha256, this.lookup?.catalogSide === ANALYSIS_MAX_SIDE ? embedding.image : bytes);
+    // The display copy is encoded from the already decoded (oriented, ≤ 512 px, metadata-free)
+    // pixels: one decode per image instead of two.
+    await this.media.put(sha256, await encodeDisplayJpeg(embedding.image));
+    return { width: embedding.width, height: embedding.height, vector: embedding.vector };
+  }
 }
+
+interface AnalysedImage {
+  width: number;
+  height: number;
+  vector: Float32Array;
+}
+
+/** Analyses started during this import and not committed yet, by image sha256. */
+type AnalysedImages = Map<string, Promise<AnalysedImage>>;
 
 function failed(row: number, id: string, err: unknown, what: string): Prepared {
   const e = toAppError(err);
