@@ -135,5 +135,8 @@ describe('catalog-trained projection', () => {
     const fake = (id: ExtractorIdentity): FeatureExtractor => ({ identity: id, extract: () => Promise.resolve(new Float32Array(id.dimensions)) });
     expect(new TrainedExtractor(fake(identity), model, manifest).identity.dimensions).toBe(8);
     expect(() => new TrainedExtractor(fake({ ...identity, version: '2' }), model, manifest)).toThrow(expect.objectContaining({ code: 'TRAINED_MODEL_MISMATCH' }));
+    // Queries are decoded as large as the base needs (the projection works on its vectors).
+    expect(new TrainedExtractor(fake(identity), model, manifest).queryDecodeSide).toBeUndefined();
+    expect(new TrainedExtractor({ ...fake(identity), queryDecodeSide: 256 }, model, manifest).queryDecodeSide).toBe(256);
   });
 });
