@@ -6,7 +6,8 @@ import { MediaStore } from './catalog/media-store.js';
 import { SqliteCatalogStore } from './catalog/sqlite/sqlite.catalog-store.js';
 import { AppError } from './domain/errors.js';
 import { createDefaultExtractor } from './features/classic/default.extractor.js';
-import { poolDefaultExtractor } from './features/extract-pool.js';
+import { poolDefaultExtractor, type PooledExtractor } from './features/extract-pool.js';
+import { HybridExtractor, parseExtractorSpec, type HybridPart } from './features/hybrid/hybrid.extractor.js';
 import { identityKey, type FeatureExtractor } from './features/feature-extractor.js';
 import { ModelStore } from './features/onnx/model-store.js';
 import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
@@ -42,6 +43,8 @@ export interface OpenOptions {
 }
 
 const EXTRACTOR_META = 'extractor';
+/** The nsfwjs MobileNetV2 backbone's name (its module loads TensorFlow.js, so it is imported only when chosen). */
+const NSFWJS_NAME = 'nsfwjs-mobilenet-v2';
 
 /** Composition root: builds adapters and hands them to services. No DI container. */
 export async function openShoplens(config: Config, options: OpenOptions = {}): Promise<Shoplens> {
@@ -50,14 +53,14 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
   let extractor: FeatureExtractor | undefined;
   try {
     extractor = options.extractor ?? (await openExtractor(config));
-    const text = extractor instanceof OnnxImageExtractor ? extractor.text : null;
+    const text = extractor instanceof OnnxImageExtractor || extractor instanceof HybridExtractor ? extractor.text : null;
     await checkExtractor(store, extractor);
     // A catalog-trained projection (shoplens train) on top of it: the store keeps the base vectors,
     // the index and every query live in the projected space under the trained identity.
     const projection = await openTrainedExtractor(config.dataDir, extractor);
     // The default extractor is plain TypeScript: ingest and search run it in worker threads.
-    const pooled = options.extractor ? null : poolDefaultExtractor(extractor, config.extractThreads);
-    const analysis = pooled ?? extractor;
+    const pooled = options.extractor ? null : poolExtractor(extractor, config.extractThreads);
+    const analysis = pooled?.extractor ?? extractor;
     const trained = projection?.withBase(analysis) ?? null;
     const indexed = trained ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
@@ -92,28 +95,65 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
         await pooled?.close();
         await indexSync.persist();
         await store.close();
-        if (!options.extractor && opened instanceof OnnxImageExtractor) await opened.close();
+        if (!options.extractor) await closeExtractor(opened);
       },
     };
   } catch (err) {
     await store.close();
-    if (!options.extractor && extractor instanceof OnnxImageExtractor) await extractor.close();
+    if (!options.extractor && extractor) await closeExtractor(extractor);
     throw err;
   }
 }
 
-/** The extractor named by `config.extractor`: "default", or "onnx:<model>" (installed, never downloaded here). */
+/**
+ * The extractor named by `config.extractor`: "default", "nsfwjs-mobilenet-v2", "onnx:<model>"
+ * (installed, never downloaded here), or a hybrid of several ("onnx:clip-vit-b32*2+default").
+ */
 async function openExtractor(config: Config): Promise<FeatureExtractor> {
-  if (config.extractor === 'default') return createDefaultExtractor();
-  if (config.extractor.startsWith(ONNX_PREFIX)) {
-    return OnnxImageExtractor.open(new ModelStore(config.modelsDir), config.extractor.slice(ONNX_PREFIX.length), {
+  const terms = parseExtractorSpec(config.extractor);
+  if (terms.length === 1) return openNamedExtractor(config, terms[0]!.name);
+  const parts: HybridPart[] = [];
+  try {
+    for (const t of terms) parts.push({ extractor: await openNamedExtractor(config, t.name), weight: t.weight });
+    return new HybridExtractor(parts, (e) => (e instanceof OnnxImageExtractor ? e.text : null));
+  } catch (err) {
+    await Promise.all(parts.map((p) => closeExtractor(p.extractor)));
+    throw err;
+  }
+}
+
+async function openNamedExtractor(config: Config, name: string): Promise<FeatureExtractor> {
+  if (name === 'default') return createDefaultExtractor();
+  if (name === NSFWJS_NAME) return (await import('./features/tfjs/nsfwjs.extractor.js')).NsfwjsMobileNetExtractor.create();
+  if (name.startsWith(ONNX_PREFIX)) {
+    return OnnxImageExtractor.open(new ModelStore(config.modelsDir), name.slice(ONNX_PREFIX.length), {
       workers: config.onnxWorkers,
       threadsPerWorker: config.onnxThreads,
     });
   }
-  throw new AppError('INVALID_CONFIG', `Unknown extractor "${config.extractor}" (SHOPLENS_EXTRACTOR): use "default" or "onnx:<model>"`, {
+  throw new AppError('INVALID_CONFIG', `Unknown extractor "${name}" (SHOPLENS_EXTRACTOR): use "default", "${NSFWJS_NAME}", "onnx:<model>" or a hybrid joined by +`, {
     details: { extractor: config.extractor },
   });
+}
+
+/** Extractors holding worker threads or sessions (ONNX, hybrids of them) are closed; others have nothing to close. */
+async function closeExtractor(extractor: FeatureExtractor): Promise<void> {
+  await (extractor as Partial<{ close(): Promise<void> }>).close?.();
+}
+
+/** The default extractor, alone or as a hybrid's part, runs in worker threads; null when nothing is pooled. */
+function poolExtractor(extractor: FeatureExtractor, threads: number): { extractor: FeatureExtractor; close(): Promise<void> } | null {
+  if (!(extractor instanceof HybridExtractor)) {
+    const pooled = poolDefaultExtractor(extractor, threads);
+    return pooled ? { extractor: pooled, close: () => pooled.close() } : null;
+  }
+  const pools: PooledExtractor[] = [];
+  const hybrid = extractor.withExtractors((e) => {
+    const pooled = poolDefaultExtractor(e, threads);
+    if (pooled) pools.push(pooled);
+    return pooled ?? e;
+  });
+  return pools.length > 0 ? { extractor: hybrid, close: async () => { await Promise.all(pools.map((p) => p.close())); } } : null;
 }
 
 /** Refuses to mix vectors from different extractors in one data directory. */

@@ -36,8 +36,15 @@ const ConfigSchema = z.object({
    * 10k, and 3–4× slower ingest (BENCHMARKS.md, bench/lookup/README.md).
    */
   localFeatures: z.preprocess(toBool, z.boolean()),
-  /** Feature extractor: "default" (classic, built in) or "onnx:<model>" (an installed model, see `shoplens models`). */
-  extractor: z.string().regex(/^[a-z][\w.-]*(:[a-z0-9][a-z0-9._-]{0,63})?$/, 'expected "default" or "onnx:<model name>"'),
+  /**
+   * Feature extractor: "default" (classic, built in), "nsfwjs-mobilenet-v2" (a CNN bundled with npm),
+   * "onnx:<model>" (an installed model, see `shoplens models`), or a hybrid of several joined by "+",
+   * each with an optional weight: "onnx:clip-vit-b32*2+default" (see features/hybrid).
+   */
+  extractor: z.string().regex(
+    /^[a-z][\w.-]*(:[a-z0-9][a-z0-9._-]{0,63})?(\*[0-9]*\.?[0-9]+)?(\+[a-z][\w.-]*(:[a-z0-9][a-z0-9._-]{0,63})?(\*[0-9]*\.?[0-9]+)?)*$/,
+    'expected "default", "onnx:<model name>", or a hybrid such as "onnx:clip-vit-b32*2+default"',
+  ),
   /** Folder of ONNX models; empty means <dataDir>/models. */
   modelsDir: z.string(),
   /** Hugging Face hub base URL used by `shoplens models pull` (a mirror, or a local server in tests). */
