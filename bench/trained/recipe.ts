@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ExactRanker, metricsOf } from '../../src/eval/bench/exact-ranking.js';
 import { PCA } from 'ml-pca';
 import { applyProjection, fitProjection, type ProjectionModel, type TrainingOptions } from '../../src/features/trained/projection.js';
-import { tensorflow } from '../../src/features/trained/tensorflow.js';
+import { tensorflow } from '../../src/features/tfjs/tensorflow.js';
 
 const arg = (name: string): string | undefined => {
   const at = process.argv.indexOf(`--${name}`);

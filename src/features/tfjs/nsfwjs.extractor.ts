@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
 import { AppError } from '../../domain/errors.js';
+import { tensorflow } from './tensorflow.js';
 import { l2normalize } from '../../domain/vector.js';
 import { fitSquare } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/index.js';
@@ -12,8 +12,6 @@ import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.j
  * by its authors for a 5-class content classifier), run by TensorFlow.js on its WASM backend, so
  * nothing is downloaded and no native binary is needed. The vector is the 1280-d global average of
  * the last convolutional block (the layer feeding nsfwjs's classifier head), L2-normalised.
- *
- * This is the only module that imports TensorFlow.js.
  */
 
 const INPUT_SIDE = 224;
@@ -23,17 +21,6 @@ interface BundledModel {
   modelJson: () => Promise<{ default: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] } }>;
   /** One loader per shard `group1-shard<i>of<n>`, each resolving to the shard's bytes in base64. */
   weightBundles: (() => Promise<{ default: string }>)[];
-}
-
-let backendReady: Promise<void> | undefined;
-
-/** Selects the WASM backend once per process (tfjs keeps one global backend). */
-function useWasmBackend(): Promise<void> {
-  backendReady ??= (async () => {
-    if (!(await tf.setBackend('wasm'))) throw new Error('the TensorFlow.js WASM backend did not initialise');
-    await tf.ready();
-  })();
-  return backendReady;
 }
 
 /** The model JSON and base64 weight shards nsfwjs bundles as JS modules, as tfjs model artifacts. */
@@ -70,7 +57,7 @@ export class NsfwjsMobileNetExtractor implements FeatureExtractor {
   /** Loads the bundled weights (about 1 s); throws MODEL_LOAD_FAILED when tfjs or the bundle fails. */
   static async create(): Promise<NsfwjsMobileNetExtractor> {
     try {
-      await useWasmBackend();
+      await tensorflow();
       const full = await tf.loadLayersModel(tf.io.fromMemory(await bundledArtifacts(MobileNetV2Model as unknown as BundledModel)));
       const embedding = tf.model({ inputs: full.inputs, outputs: full.getLayer(EMBEDDING_LAYER).output as tf.SymbolicTensor });
       return new NsfwjsMobileNetExtractor(embedding);

@@ -1,7 +1,7 @@
 import { PCA } from 'ml-pca';
 import { AppError } from '../../domain/errors.js';
 import { seededRandom } from '../../eval/random.js';
-import { tensorflow, type Tf } from './tensorflow.js';
+import { tensorflow, type Tf } from '../tfjs/tensorflow.js';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The one module that loads TensorFlow.js for the trained projection, on its WebAssembly backend
- * (runs everywhere Node runs; tfjs-node would download a native binary at install time).
+ * The one place that loads TensorFlow.js's WebAssembly backend and selects it, for the trained
+ * projection and the nsfwjs CNN (runs everywhere Node runs; tfjs-node would download a native
+ * binary at install time).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
