@@ -72,7 +72,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     });
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, trained ? (vs) => trained.projectAll(vs) : undefined);
     const lookup = config.localFeatures
-      ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') })
+      ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') }, media)
       : null;
     await lookup?.open();
     const ingest = new IngestService(store, media, analysis, indexSync, {

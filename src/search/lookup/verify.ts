@@ -1,5 +1,5 @@
 import type { LocalFeatures } from '../../features/local/local-features.js';
-import { fitSimilarity, isPlausible, project } from '../../features/local/geometry.js';
+import { fitSimilarity, isPlausible, project, type Homography } from '../../features/local/geometry.js';
 import { asWords, hamming } from './hamming.js';
 
 /** Local features with their first-level vocabulary branch per descriptor (the matching buckets). */
@@ -34,6 +34,8 @@ export interface Verification {
   matches: number;
   /** Bounding box in query pixels of the catalog image's keypoint area mapped through the homography. */
   box?: { x: number; y: number; width: number; height: number };
+  /** The RANSAC model (catalog feature frame → query), for the pixel-level check (appearance.ts). */
+  homography?: Homography;
 }
 
 /** Bucket index: descriptor ids of a candidate grouped by first-level branch. */
@@ -105,13 +107,14 @@ export async function verifyCandidate(query: QuantizedFeatures, candidate: Quant
   for (let i = 0; i < fit.inliers.length; i++) if (fit.inliers[i]) covered.add(cell(src[2 * i]!, src[2 * i + 1]!));
   const coverage = covered.size / Math.max(1, occupied.size);
   const pts = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(([x, y]) => project(fit.homography, x!, y!));
-  if (pts.some((p) => p === null)) return { inliers, coverage, matches };
+  const model = { homography: fit.homography };
+  if (pts.some((p) => p === null)) return { inliers, coverage, matches, ...model };
   const qx = pts.map((p) => p![0]), qy = pts.map((p) => p![1]);
   const W = query.features.width, H = query.features.height;
   const bx0 = clamp(Math.min(...qx), 0, W), bx1 = clamp(Math.max(...qx), 0, W);
   const by0 = clamp(Math.min(...qy), 0, H), by1 = clamp(Math.max(...qy), 0, H);
   const box = bx1 > bx0 && by1 > by0 ? { x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 } : undefined;
-  return { inliers, coverage, matches, ...(box ? { box } : {}) };
+  return { inliers, coverage, matches, ...model, ...(box ? { box } : {}) };
 }
 
 function clamp(v: number, lo: number, hi: number): number {
