@@ -74,15 +74,23 @@ describe('UsearchVectorIndex specifics', () => {
     expect(back.options).toMatchObject({ M: 24, efConstruction: 100, efSearch: 200 });
   });
 
-  it('rejects a file whose trailer names parameters usearch cannot honour, as INDEX_CORRUPT', async () => {
+  it('rejects a tampered trailer as INDEX_CORRUPT and bad open() options as INVALID_PARAMETER', async () => {
     const path = join(dir, 'i.bin');
     const ix = UsearchVectorIndex.create({ dimensions: 8, metric: 'cosine', quantization: 'i8' });
     ix.upsert([1, 2], clusteredVectors(2, 8, 23));
     await ix.save(path);
-    const bytes = await readFile(path);
-    bytes.writeUInt32LE(1, bytes.length - 64 + 16); // metric: euclidean, which i8 refuses
-    await writeFile(path, bytes);
-    await expect(UsearchVectorIndex.open(path)).rejects.toMatchObject({ code: 'INDEX_CORRUPT' });
+    const good = await readFile(path);
+    const trailerAt = good.length - 64;
+    // metric → euclidean (which i8 refuses), quantisation → f16: caught by the trailer's own checksum.
+    for (const [offset, value] of [[16, 1], [20, 1]] as const) {
+      const bytes = Buffer.from(good);
+      bytes.writeUInt32LE(value, trailerAt + offset);
+      await writeFile(path, bytes);
+      await expect(UsearchVectorIndex.open(path)).rejects.toMatchObject({ code: 'INDEX_CORRUPT' });
+    }
+    await writeFile(path, good);
+    await expect(UsearchVectorIndex.open(path, { efSearch: 0 })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+    expect((await UsearchVectorIndex.open(path)).size()).toBe(2);
   });
 
   it('filtered search keeps growing its candidate list until k keys pass', () => {

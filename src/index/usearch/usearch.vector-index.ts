@@ -61,7 +61,8 @@ export type UsearchOpenOptions = Partial<Pick<UsearchOptions, 'efSearch' | 'addT
  *  32  f64 live key count
  *  40  f64 usearch blob byte length B (= file size - 64)
  *  48  u32 CRC-32 of the blob
- *  52  12 bytes reserved (0)
+ *  52  u32 CRC-32 of trailer bytes 0–51 (a flipped quantisation code must not pass as another kind)
+ *  56  8 bytes reserved (0)
  * The checksum matters: usearch's loader trusts sizes read from its file, and a torn or
  * truncated file must surface as INDEX_CORRUPT (rebuild), not as a native crash.
  */
@@ -127,6 +128,7 @@ export class UsearchVectorIndex implements VectorIndex {
   static async open(path: string, options: UsearchOpenOptions = {}): Promise<UsearchVectorIndex> {
     const corrupt = (why: string, cause?: unknown): AppError =>
       new AppError('INDEX_CORRUPT', `${path}: ${why}`, { details: { path, kind: 'usearch' }, cause });
+    const requested = resolveOptions(definedOnly(options)); // the caller's mistakes are INVALID_PARAMETER, not INDEX_CORRUPT
     const { size } = await stat(path);
     if (size < TRAILER_BYTES) throw corrupt('not a usearch index file (too short)');
     const trailer = Buffer.alloc(TRAILER_BYTES);
@@ -136,6 +138,7 @@ export class UsearchVectorIndex implements VectorIndex {
       const { bytesRead } = await fh.read(trailer, 0, TRAILER_BYTES, size - TRAILER_BYTES);
       if (bytesRead !== TRAILER_BYTES) throw corrupt('short read');
       if (!trailer.subarray(0, 8).equals(MAGIC)) throw corrupt('not a usearch index file');
+      if (crc32(trailer.subarray(0, 52)) !== trailer.readUInt32LE(52)) throw corrupt('trailer checksum mismatch');
       if (trailer.readDoubleLE(40) !== size - TRAILER_BYTES) throw corrupt(`size ${size} does not match the trailer`);
       // One reused buffer: a stream would leave ~a file's worth of freed chunks in the process's RSS.
       const chunk = Buffer.allocUnsafe(Math.min(4 << 20, Math.max(1, size)));
@@ -164,7 +167,7 @@ export class UsearchVectorIndex implements VectorIndex {
 
     let opts: UsearchOptions;
     try {
-      opts = resolveOptions({ M, efConstruction, ...definedOnly(options) });
+      opts = resolveOptions({ ...requested, M, efConstruction, ...definedOnly(options) });
       assertQuantization(quantization, metric);
     } catch (err) {
       throw corrupt('bad parameters in trailer', err);
@@ -268,6 +271,7 @@ export class UsearchVectorIndex implements VectorIndex {
         trailer.writeDoubleLE(live, 32);
         trailer.writeDoubleLE(blobBytes, 40);
         trailer.writeUInt32LE(crc, 48);
+        trailer.writeUInt32LE(crc32(trailer.subarray(0, 52)), 52);
         await appendFile(tmp, trailer);
       });
     } finally {
