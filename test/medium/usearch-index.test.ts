@@ -74,8 +74,8 @@ describe('SHOPLENS_INDEX=usearch-i8', () => {
     }
     expect(await readdir(path.join(config.dataDir, 'index'))).toContain('index.usearch-i8.bin');
 
-    // Back to the default kind: the i8 file is not misread as hnsw; the index is rebuilt from the store.
-    const hnsw = loadConfig({ dataDir: config.dataDir }, {});
+    // To another kind: the i8 file is not misread as hnsw; the index is rebuilt from the store.
+    const hnsw = loadConfig({ dataDir: config.dataDir, indexKind: 'hnsw' }, {});
     s = await openShoplens(hnsw, { events: { onRebuild: (e) => rebuilds.push(e.reason) } });
     try {
       expect(rebuilds).toHaveLength(1);
