@@ -74,6 +74,17 @@ function annSection(r: Json): string[] {
       out.push(`| ${t.recall} | ${interp(t.ours1)} | ${interp(t.faiss1)} | **${ratio(t.ratio1, t.ours1, t.faiss1)}** | ${interp(t.ours2)} | ${interp(t.faiss2)} | ${ratio(t.ratio2, t.ours2, t.faiss2)} | ${t.oursVsExact1 === null ? '—' : f(t.oursVsExact1, 1) + '×'} | ${yes(met)} |`);
     }
     out.push('');
+    const u = d.usearchF32 as Json | undefined;
+    if (u) {
+      out.push(
+        `**usearch-f32** (\`SHOPLENS_INDEX=usearch-f32\`: UsearchVectorIndex, float32, same M / efConstruction, built with one insert thread, searched single-threaded, same run): build ${f(u.buildSeconds, 1)} s, file ${f(u.fileBytes / 2 ** 20, 1)} MiB.`,
+        '', '| efSearch | recall | QPS 1t | p50 ms |', '|---:|---:|---:|---:|',
+        ...u.threads1.map((p: Json) => `| ${p.ef} | ${f(p.recall, 4)} | ${f(p.qps)} | ${f(p.p50ms, 3)} |`),
+        '', '| recall@10 target | usearch-f32 QPS 1t | FAISS QPS 1t | **usearch-f32/FAISS 1t** | target ≥ 2× FAISS (1t) |', '|---:|---:|---:|---:|---|',
+        ...d.atTargets.filter((t: Json) => t.usearch1).map((t: Json) => `| ${t.recall} | ${interp(t.usearch1)} | ${interp(t.faiss1)} | **${ratio(t.usearchRatio1, t.usearch1, t.faiss1)}** | ${yes(t.usearchRatio1 === null ? null : t.usearchRatio1 >= 2)} |`),
+        '',
+      );
+    }
   }
   let scale = r['scale'] as Json[] | null;
   let scaleFrom = '';
