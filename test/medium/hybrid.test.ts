@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
@@ -7,7 +7,7 @@ import { cosineSimilarity } from '../../src/domain/vector.js';
 import { encodePng } from '../../src/imaging/index.js';
 import { openShoplens } from '../../src/main.js';
 import { installTinyClip } from '../fixtures/onnx/tiny-models.js';
-import { freshShoplens, tempDir } from './shoplens.factory.js';
+import { freshShoplens, ingestPictures, tempDir } from './shoplens.factory.js';
 
 /**
  * Hybrid scoring end to end: SHOPLENS_EXTRACTOR="onnx:tiny-clip*2+default" (a tiny ONNX image +
@@ -42,15 +42,7 @@ beforeAll(async () => {
   modelsDir = path.join(base, 'models');
   await installTinyClip(modelsDir);
   fresh = await freshShoplens({ extractor: 'onnx:tiny-clip*2+default', modelsDir });
-  const rows = ['id,title,category,image'];
-  for (const p of PRODUCTS) {
-    const file = path.join(fresh.dir, `${p.id}.png`);
-    await writeFile(file, await photo(p.rgb, p.stripes));
-    rows.push(`${p.id},${p.id},shoes,${file}`);
-  }
-  const catalog = path.join(fresh.dir, 'catalog.csv');
-  await writeFile(catalog, `${rows.join('\n')}\n`);
-  const report = await fresh.shoplens.ingest.ingest(catalog);
+  const report = await ingestPictures(fresh, await Promise.all(PRODUCTS.map(async (p) => ({ id: p.id, png: await photo(p.rgb, p.stripes) }))));
   expect(report.failed).toEqual([]);
   expect(report.created).toBe(PRODUCTS.length);
 });

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { runCli } from '../../src/cli/main.js';
 import { buildServer } from '../../src/http/server.js';
 import { encodePng } from '../../src/imaging/index.js';
 import { installTinyClip } from '../fixtures/onnx/tiny-models.js';
-import { freshShoplens, tempDir } from './shoplens.factory.js';
+import { freshShoplens, ingestPictures, tempDir } from './shoplens.factory.js';
 
 /**
  * End to end with the tiny ONNX image + text models: ingest a small catalog of coloured product
@@ -39,15 +39,7 @@ beforeAll(async () => {
   modelsDir = path.join(base, 'models');
   await installTinyClip(modelsDir);
   fresh = await freshShoplens({ extractor: 'onnx:tiny-clip', modelsDir });
-  const rows = ['id,title,category,image'];
-  for (const p of PRODUCTS) {
-    const file = path.join(fresh.dir, `${p.id}.png`);
-    await writeFile(file, await photo(p.rgb));
-    rows.push(`${p.id},${p.title},shoes,${file}`);
-  }
-  const catalog = path.join(fresh.dir, 'catalog.csv');
-  await writeFile(catalog, `${rows.join('\n')}\n`);
-  const report = await fresh.shoplens.ingest.ingest(catalog);
+  const report = await ingestPictures(fresh, await Promise.all(PRODUCTS.map(async (p) => ({ id: p.id, title: p.title, png: await photo(p.rgb) }))));
   expect(report.failed).toEqual([]);
   expect(report.created).toBe(PRODUCTS.length);
   app = await buildServer(fresh.shoplens);

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CliIO } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/main.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { openShoplens, type Shoplens } from '../../src/main.js';
+import type { IngestReport } from '../../src/ingest/ingest.service.js';
 
 /** A fresh data directory and an opened Shoplens on it; `cleanup` closes and deletes both. */
 export async function freshShoplens(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<{
@@ -43,4 +44,20 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
   const io = captureIO();
   const code = await runCli(['node', 'shoplens', ...args], io);
   return { code, out: io.stdout(), err: io.stderr() };
+}
+
+/** Writes each product's picture as <dir>/<id>.png, lists them in a catalog CSV and ingests it. */
+export async function ingestPictures(
+  fresh: { dir: string; shoplens: Shoplens },
+  products: ReadonlyArray<{ id: string; title?: string; category?: string; png: Buffer }>,
+): Promise<IngestReport> {
+  const rows = ['id,title,category,image'];
+  for (const p of products) {
+    const file = path.join(fresh.dir, `${p.id}.png`);
+    await writeFile(file, p.png);
+    rows.push(`${p.id},${p.title ?? p.id},${p.category ?? 'shoes'},${file}`);
+  }
+  const catalog = path.join(fresh.dir, 'catalog.csv');
+  await writeFile(catalog, `${rows.join('\n')}\n`);
+  return fresh.shoplens.ingest.ingest(catalog);
 }
