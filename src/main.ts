@@ -68,7 +68,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     // usearch-i8 re-ranks its candidates with the store's float32 vectors; under a trained projection
     // the store holds base vectors (another space), so the projected i8 index goes without.
     const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, indexed.identity, {
-      ...(trained ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys) }),
+      ...(trained ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys), rerank: { minCandidates: config.rerankCandidates } }),
     });
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, trained ? (vs) => trained.projectAll(vs) : undefined);
     const lookup = config.localFeatures

@@ -25,6 +25,11 @@ const ConfigSchema = z.object({
   ingestConcurrency: z.coerce.number().int().min(1).max(64),
   /** Worker threads for the default extractor (search and ingest); 0 extracts on the main thread. */
   extractThreads: z.coerce.number().int().min(0).max(64),
+  /**
+   * usearch-i8 only: fewest candidates re-ranked with the store's float32 vectors (at least 4 × k).
+   * 40 restores exact recall at 100k; at 1M, 400 lifts recall@10 from 0.85 to 0.95 for ~8 ms more.
+   */
+  rerankCandidates: z.coerce.number().int().min(1).max(10_000),
   /** When set, mutating HTTP endpoints (DELETE) require `Authorization: Bearer <token>`. */
   adminToken: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -76,6 +81,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   ingestBatchSize: 'SHOPLENS_INGEST_BATCH_SIZE',
   ingestConcurrency: 'SHOPLENS_INGEST_CONCURRENCY',
   extractThreads: 'SHOPLENS_EXTRACT_THREADS',
+  rerankCandidates: 'SHOPLENS_RERANK_CANDIDATES',
   adminToken: 'SHOPLENS_ADMIN_TOKEN',
   logLevel: 'SHOPLENS_LOG_LEVEL',
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
@@ -100,6 +106,7 @@ export const DEFAULTS: Config = {
   ingestBatchSize: 64,
   ingestConcurrency: 2,
   extractThreads: os.availableParallelism(),
+  rerankCandidates: 40,
   adminToken: '',
   logLevel: 'warn',
   searchLogRetentionDays: 90,

@@ -62,12 +62,14 @@ describe('SHOPLENS_INDEX=usearch-i8', () => {
       await s.close();
     }
 
-    // Restart: the saved i8 index is loaded as it is (no rebuild) and wrapped for re-ranking again.
+    // Restart: the saved i8 index is loaded as it is (no rebuild) and wrapped for re-ranking again,
+    // with SHOPLENS_RERANK_CANDIDATES as the fewest candidates re-ranked.
     const rebuilds: string[] = [];
-    s = await openShoplens(config, { events: { onRebuild: (e) => rebuilds.push(e.reason) } });
+    s = await openShoplens({ ...config, rerankCandidates: 120 }, { events: { onRebuild: (e) => rebuilds.push(e.reason) } });
     try {
       expect(rebuilds).toEqual([]);
       expect(s.indexSync.index).toBeInstanceOf(RerankedVectorIndex);
+      expect((s.indexSync.index as RerankedVectorIndex).options.minCandidates).toBe(120);
       expect(await ownProductFirst(s, rows)).toBe(rows.length);
     } finally {
       await s.close();
@@ -88,7 +90,11 @@ describe('SHOPLENS_INDEX=usearch-i8', () => {
     expect((await readdir(path.join(config.dataDir, 'index'))).sort()).toEqual(['index.hnsw.bin', 'index.meta.json']);
   });
 
-  it('rejects an unknown SHOPLENS_INDEX with INVALID_CONFIG', () => {
+  it('rejects an unknown SHOPLENS_INDEX and a bad SHOPLENS_RERANK_CANDIDATES with INVALID_CONFIG', () => {
     expect(() => loadConfig({}, { SHOPLENS_INDEX: 'usearch-i4' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    for (const bad of ['0', '-5', '2.5', 'many']) {
+      expect(() => loadConfig({}, { SHOPLENS_RERANK_CANDIDATES: bad }), bad).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    }
+    expect(loadConfig({}, { SHOPLENS_RERANK_CANDIDATES: '400' }).rerankCandidates).toBe(400);
   });
 });
