@@ -12,8 +12,9 @@ import { identityKey, type FeatureExtractor } from './features/feature-extractor
 import { ModelStore } from './features/onnx/model-store.js';
 import { ONNX_PREFIX, OnnxImageExtractor } from './features/onnx/onnx-image.extractor.js';
 import type { TextEmbedder } from './features/text/text-embedder.js';
-import { withProjectedVectors } from './features/trained/projected-store.js';
+import { withProjectedVectors } from './features/projected-store.js';
 import { openTrainedExtractor } from './features/trained/trained.extractor.js';
+import { openAdaptedExtractor } from './features/adapted/adapted.extractor.js';
 import { createIndexPersistence } from './index/index-persistence.js';
 import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
 import { IngestService } from './ingest/ingest.service.js';
@@ -55,22 +56,23 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     extractor = options.extractor ?? (await openExtractor(config));
     const text = extractor instanceof OnnxImageExtractor || extractor instanceof HybridExtractor ? extractor.text : null;
     await checkExtractor(store, extractor);
-    // A catalog-trained projection (shoplens train) on top of it: the store keeps the base vectors,
-    // the index and every query live in the projected space under the trained identity.
-    const projection = await openTrainedExtractor(config.dataDir, extractor);
+    // A catalog-fitted map on top of it — the trained projection (shoplens train, from categories)
+    // or else the label-free adaptation (shoplens adapt): the store keeps the base vectors, the index
+    // and every query live in the mapped space under the map's identity.
+    const projection = (await openTrainedExtractor(config.dataDir, extractor)) ?? (await openAdaptedExtractor(config.dataDir, extractor));
     // The default extractor is plain TypeScript: ingest and search run it in worker threads.
     const pooled = options.extractor ? null : poolExtractor(extractor, config.extractThreads);
     const analysis = pooled?.extractor ?? extractor;
-    const trained = projection?.withBase(analysis) ?? null;
-    const indexed = trained ?? extractor;
+    const mapped = projection?.withBase(analysis) ?? null;
+    const indexed = mapped ?? extractor;
     const media = new MediaStore(path.join(config.dataDir, 'media'));
     const limits = { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes };
-    // usearch-i8 re-ranks its candidates with the store's float32 vectors; under a trained projection
-    // the store holds base vectors (another space), so the projected i8 index goes without.
+    // usearch-i8 re-ranks its candidates with the store's float32 vectors; under a catalog-fitted map
+    // the store holds base vectors (another space), so the mapped i8 index goes without.
     const persistence = createIndexPersistence(path.join(config.dataDir, 'index'), config.indexKind, indexed.identity, {
-      ...(trained ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys), rerank: { minCandidates: config.rerankCandidates } }),
+      ...(mapped ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys), rerank: { minCandidates: config.rerankCandidates } }),
     });
-    const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, trained ? (vs) => trained.projectAll(vs) : undefined);
+    const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, mapped ? (vs) => mapped.projectAll(vs) : undefined);
     const lookup = config.localFeatures
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') }, media)
       : null;
@@ -81,16 +83,16 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       batchSize: config.ingestBatchSize,
       concurrency: config.ingestConcurrency,
     }, lookup ?? undefined);
-    const search = new SearchService(trained ? withProjectedVectors(store, trained) : store, trained ?? analysis, indexSync, {
+    const search = new SearchService(mapped ? withProjectedVectors(store, mapped) : store, mapped ?? analysis, indexSync, {
       limits,
       fetchTimeoutMs: config.fetchTimeoutMs,
       allowPrivateUrls: config.allowPrivateUrls,
-      // Text embeddings live in the base model's space, not in the trained projection's.
-      text: trained ? null : text,
+      // Text embeddings live in the base model's space, not in the mapped one.
+      text: mapped ? null : text,
     }, lookup ?? undefined);
     const opened = extractor;
     return {
-      config, store, media, extractor: indexed, text: trained ? null : text, indexSync, ingest, search, lookup,
+      config, store, media, extractor: indexed, text: mapped ? null : text, indexSync, ingest, search, lookup,
       async close() {
         await pooled?.close();
         await indexSync.persist();

@@ -248,10 +248,11 @@ function qualitySection(r: Json): string[] {
     }
     // The trained row's extra fields and the insights section exist in newer reports only.
     for (const x of rep.results.filter((r: Json) => r.trainingSeconds !== undefined)) {
-      out.push('', `Row \`${x.extractor}\`: projection of the \`${x.base ?? '?'}\` row's vectors, trained on the catalogue split and its labels in ${f(x.trainingSeconds, 1)} s, peak memory ${f(x.peakMemoryMb)} MB (its seconds above exclude the base row's extraction).`);
+      const adapted = x.extractor === 'default-adapted';
+      out.push('', `Row \`${x.extractor}\`: ${adapted ? 'label-free adaptation' : 'projection'} of the \`${x.base ?? '?'}\` row's vectors, ${adapted ? 'fitted on the catalogue split alone (labels unused)' : 'trained on the catalogue split and its labels'} in ${f(x.trainingSeconds, 1)} s, peak memory ${f(x.peakMemoryMb)} MB (its seconds above exclude the base row's extraction).`);
     }
     const targets: [string, string, number][] = [
-      ['default', 'mAP', 0.6], ['default', 'P@10', 0.87],
+      ['default', 'mAP', 0.6], ['default', 'P@10', 0.87], ['default-adapted', 'mAP', 0.6], ['default-adapted', 'P@10', 0.87],
       ['trained', 'mAP', 0.8], ['trained', 'P@10', 0.9], ['trained', 'top1', 0.91],
     ];
     const rows = targets.map(([row, metric, min]) => ({ row, metric, min, x: rep.results.find((r: Json) => r.extractor === row) as Json | undefined })).filter((t) => t.x);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../domain/errors.js';
-import { fashionMnistRowNames, runFashionMnistBench, type BenchProgress, type FashionMnistBenchReport, type RowVectors } from '../eval/bench/fashion-mnist.bench.js';
+import { ADAPTED_ROW, fashionMnistRowNames, runFashionMnistBench, type BenchProgress, type FashionMnistBenchReport, type RowVectors } from '../eval/bench/fashion-mnist.bench.js';
 import { fashionMnistInsightsSection, type FashionMnistInsightsSection } from '../insights/fashion-mnist-insights.js';
 import { parseList, reportError, type CliIO } from './context.js';
 
@@ -60,7 +60,7 @@ export function formatBenchTable(report: FashionMnistBenchReport & { insights?: 
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     ...report.results.filter((r) => r.trainingSeconds !== undefined).map((r) =>
-      `${r.extractor}: projection of the ${r.base} row's vectors, trained on the catalog split in ${r.trainingSeconds!.toFixed(1)} s, peak memory ${r.peakMemoryMb} MB`),
+      `${r.extractor}: ${r.extractor === ADAPTED_ROW ? 'adaptation' : 'projection'} of the ${r.base} row's vectors, fitted on the catalog split ${r.extractor === ADAPTED_ROW ? '(no labels)' : 'and its labels'} in ${r.trainingSeconds!.toFixed(1)} s, peak memory ${r.peakMemoryMb} MB`),
     ...insightsLines(report),
     `total ${report.results.reduce((a, r) => a + r.seconds, 0).toFixed(1)} s with ${report.threads} worker thread(s) on ${report.machine.cores} × ${report.machine.cpu} (load average ${report.machine.loadAverage} at start)`,
   ].join('\n') + '\n';

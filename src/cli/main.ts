@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, type CliIO } from './context.js';
+import { registerAdapt } from './adapt.command.js';
 import { registerBench } from './bench.command.js';
 import { registerClassify } from './classify.command.js';
 import { registerCluster } from './cluster.command.js';
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
   registerTrends(program, io, setExit);
   registerModels(program, io, setExit);
   registerTrain(program, io, setExit);
+  registerAdapt(program, io, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,33 +1,11 @@
-import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { Config } from '../config/config.js';
-import { AppError } from '../domain/errors.js';
-import { evaluate, type EvalReport } from '../eval/eval.service.js';
-import { readQuerySet, type EvalQuery } from '../eval/query-set.js';
-import { identityKey } from '../features/feature-extractor.js';
-import type { TrainingProgress } from '../features/trained/projection.js';
 import { removeProjection } from '../features/trained/projection-file.js';
 import { trainCatalogProjection, type CatalogTrainingReport } from '../features/trained/train.service.js';
-import { TrainedExtractor } from '../features/trained/trained.extractor.js';
-import type { Shoplens } from '../main.js';
-import { configFrom, parseK, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
+import { baseIdentity, catalogFitSetup, formatEval, PhaseBars, positiveInt, resetCatalogFit, type CatalogFitFlags } from './catalog-fit.js';
+import { reportError, withShoplens, type CliIO } from './context.js';
 
-interface TrainFlags extends CommonOptions {
-  queries?: string;
-  k?: string;
+interface TrainFlags extends CatalogFitFlags {
   epochs?: string;
-  seed?: string;
-  reset?: boolean;
-}
-
-type EvalSummary = Omit<EvalReport, 'perQuery' | 'failed'> & { failed: number };
-
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || value.trim() === '') throw new AppError('INVALID_PARAMETER', `--${flag} must be a non-negative integer, got "${value}"`);
-  return n;
 }
 
 /** `shoplens train`: learn a projection of the features from the catalog's categories (or go back with --reset). */
@@ -43,21 +21,12 @@ export function registerTrain(program: Command, io: CliIO, setExit: (code: numbe
     .option('--reset', 'remove the trained projection and go back to the base extractor')
     .option('--json', 'print JSON')
     .action(async (flags: TrainFlags) => {
-      let bar: cliProgress.SingleBar | undefined;
+      const bars = new PhaseBars(io);
       try {
-        const config = configFrom(flags);
-        const queries = flags.queries !== undefined ? (await readQuerySet(path.resolve(flags.queries))).queries : null;
-        const depth = Math.max(10, parseK(flags.k, 100));
+        const { config, seed, measure } = await catalogFitSetup(flags, io);
         const epochs = positiveInt('epochs', flags.epochs);
-        const seed = positiveInt('seed', flags.seed);
-        const measure = async (): Promise<{ extractor: string; eval: EvalSummary | null }> =>
-          withShoplens(config, io, async (s) => ({ extractor: identityKey(s.extractor.identity), eval: queries ? await runEval(s, queries, config, depth) : null }));
-
         if (flags.reset) {
-          const removed = await removeProjection(config.dataDir);
-          const after = await measure();
-          const out = { reset: removed, extractor: after.extractor, eval: after.eval };
-          io.out(flags.json ? `${JSON.stringify(out)}\n` : `${removed ? 'trained projection removed' : 'no trained projection to remove'}; extractor ${after.extractor}\n${after.eval ? formatEval('eval', after.eval) : ''}`);
+          await resetCatalogFit(flags, io, 'trained projection', () => removeProjection(config.dataDir), measure);
           setExit(0);
           return;
         }
@@ -65,22 +34,10 @@ export function registerTrain(program: Command, io: CliIO, setExit: (code: numbe
         const before = await measure();
         let report: CatalogTrainingReport | undefined;
         await withShoplens(config, io, async (s) => {
-          const base = s.extractor instanceof TrainedExtractor ? s.extractor.base.identity : s.extractor.identity;
-          let phase = '';
-          const onProgress = (p: TrainingProgress) => {
-            if (!io.isTTY) return;
-            if (p.phase !== phase) {
-              bar?.stop();
-              phase = p.phase;
-              bar = new cliProgress.SingleBar({ format: `${p.phase === 'pca' ? 'PCA  ' : 'train'} [{bar}] {value}/{total} {loss}`, stream: process.stderr }, cliProgress.Presets.shades_classic);
-              bar.start(p.total, 0, { loss: '' });
-            }
-            bar?.update(p.done, { loss: p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '' });
-          };
-          report = await trainCatalogProjection(config.dataDir, s.store, base, {
+          report = await trainCatalogProjection(config.dataDir, s.store, baseIdentity(s), {
             ...(epochs !== undefined ? { epochs } : {}), ...(seed !== undefined ? { seed } : {}),
-          }, onProgress);
-          bar?.stop();
+          }, (p) => bars.update(p.phase, p.phase === 'pca' ? 'PCA  ' : 'train', p.done, p.total, p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : ''));
+          bars.stop();
         });
         const r = report!;
         // Opening again picks the projection up: new identity, so the index is rebuilt from the store.
@@ -109,18 +66,8 @@ export function registerTrain(program: Command, io: CliIO, setExit: (code: numbe
         }
         setExit(0);
       } catch (err) {
-        bar?.stop();
+        bars.stop();
         setExit(reportError(err, io, Boolean(flags.json)));
       }
     });
-}
-
-async function runEval(s: Shoplens, queries: EvalQuery[], config: Config, depth: number): Promise<EvalSummary> {
-  const report = await evaluate(queries, s.search, s.store, { depth, maxImageBytes: config.maxImageBytes, fetchTimeoutMs: config.fetchTimeoutMs });
-  const { perQuery: _perQuery, failed, ...rest } = report;
-  return { ...rest, failed: failed.length };
-}
-
-function formatEval(label: string, e: EvalSummary): string {
-  return `${label}: recall@1 ${e['recall@1'].toFixed(4)}  recall@10 ${e['recall@10'].toFixed(4)}  mAP ${e.mAP.toFixed(4)}  nDCG@10 ${e['ndcg@10'].toFixed(4)}  (${e.queries} queries, ${e.failed} failed, p50 ${e.latency_ms.p50.toFixed(1)} ms)`;
 }

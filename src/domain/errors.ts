@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'TRAINING_DATA_INSUFFICIENT',
   'TRAINED_MODEL_CORRUPT',
   'TRAINED_MODEL_MISMATCH',
+  // label-free catalog adaptation (shoplens adapt)
+  'ADAPTATION_CORRUPT',
+  'ADAPTATION_MISMATCH',
   'STORE_ERROR',
   'INTERNAL_ERROR',
 ] as const;

@@ -3,6 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, readFashionMnist, takeFirst, type LabelledImages } from '../datasets/fashion-mnist.reader.js';
 import { benchExtractorNames, isBenchExtractor, REFERENCE_EXTRACTOR } from './bench-extractors.js';
 import { BenchWorker } from './bench-pool.js';
+import { applyAdaptation, fitAdaptation } from '../../features/adapted/adaptation.js';
 import { applyProjection, fitProjection, type TrainingOptions } from '../../features/trained/projection.js';
 import { emptyTotals, mergeTotals, metricsOf, type RetrievalMetrics, type RetrievalTotals } from './exact-ranking.js';
 
@@ -33,7 +34,7 @@ export interface RowVectors {
 
 export interface BenchProgress {
   extractor: string;
-  phase: 'extract' | 'pca' | 'train' | 'rank';
+  phase: 'extract' | 'pca' | 'train' | 'graph' | 'diffusion' | 'anchors' | 'rank';
   done: number;
   total: number;
 }
@@ -44,11 +45,11 @@ export interface BenchRow extends RetrievalMetrics {
   dimensions: number;
   /** Wall time for this row: feature extraction of every image plus the exact search. */
   seconds: number;
-  /** Trained row only: the row whose vectors it projects (their extraction is timed in that row). */
+  /** Trained / adapted rows only: the row whose vectors they map (their extraction is timed in that row). */
   base?: string;
-  /** Trained row only: fitting the projection on the catalog (training split) and its labels. */
+  /** Trained / adapted rows only: fitting the map on the catalog (training split; labels for trained only). */
   trainingSeconds?: number;
-  /** Trained row only: the process's peak resident memory (MB) when training ended. */
+  /** Trained / adapted rows only: the process's peak resident memory (MB) when fitting ended. */
   peakMemoryMb?: number;
 }
 
@@ -57,13 +58,18 @@ export interface BenchRow extends RetrievalMetrics {
  * on the catalog images with their labels only, then applied to the catalog and the queries.
  */
 export const TRAINED_ROW = 'trained';
+/**
+ * The label-free catalog adaptation (shoplens adapt's code) on the `default` row's vectors: fitted
+ * on the catalog images alone (labels unused), then applied to the catalog and the queries.
+ */
+export const ADAPTED_ROW = 'default-adapted';
 const TRAINED_BASE = 'default';
 /** The training recipe of the bench row: shoplens train's defaults. */
 const TRAINED_OPTIONS: TrainingOptions = {};
 
 /** Row names the bench runs by default, reference first. */
 export function fashionMnistRowNames(): string[] {
-  return [...benchExtractorNames(), TRAINED_ROW];
+  return [...benchExtractorNames(), ADAPTED_ROW, TRAINED_ROW];
 }
 
 /** The `shoplens bench fashion-mnist --json` document; later benches add sections next to `results`. */
@@ -89,7 +95,7 @@ const EXTRACT_CHUNK = 1000;
  */
 export async function runFashionMnistBench(options: FashionMnistBenchOptions = {}): Promise<FashionMnistBenchReport> {
   const names = options.extractors ?? fashionMnistRowNames();
-  const unknown = names.filter((n) => !isBenchExtractor(n) && n !== TRAINED_ROW);
+  const unknown = names.filter((n) => !isBenchExtractor(n) && n !== TRAINED_ROW && n !== ADAPTED_ROW);
   if (unknown.length > 0 || names.length === 0) {
     throw new AppError('INVALID_PARAMETER', `unknown extractor ${unknown.join(', ') || '(none given)'}: choose from ${fashionMnistRowNames().join(', ')}`, {
       details: { unknown, available: fashionMnistRowNames() },
@@ -110,11 +116,11 @@ export async function runFashionMnistBench(options: FashionMnistBenchOptions = {
   const workers = Array.from({ length: threads }, () => new BenchWorker());
   try {
     const results: BenchRow[] = [];
-    // The trained row reuses the base row's vectors of this run (extracted once); without that row it extracts them itself.
+    // The trained and adapted rows reuse the base row's vectors of this run (extracted once); without that row it extracts them itself.
     let base: RowVectors | undefined;
     for (const name of names) {
-      if (name === TRAINED_ROW) {
-        results.push(await trainedRow(base, catalog, queries, workers, options.onProgress));
+      if (name === TRAINED_ROW || name === ADAPTED_ROW) {
+        results.push(await (name === TRAINED_ROW ? trainedRow : adaptedRow)(base, catalog, queries, workers, options.onProgress));
         continue;
       }
       results.push(await benchRow(name, catalog, queries, workers, options.onProgress, async (row) => {
@@ -141,26 +147,47 @@ async function benchRow(
 }
 
 /** The trained row: fit on the catalog's vectors and labels, project catalog and queries, rank. */
-async function trainedRow(
+function trainedRow(
   base: RowVectors | undefined, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+): Promise<BenchRow> {
+  return mappedRow(TRAINED_ROW, base, catalog, queries, workers, onProgress, async (vectors, d) => {
+    const fitted = await fitProjection(
+      { vectors, count: catalog.count, dimensions: d, labels: Int32Array.from(catalog.labels), classes: catalog.labels.reduce((m, l) => Math.max(m, l + 1), 0) },
+      TRAINED_OPTIONS,
+      (p) => onProgress?.({ extractor: TRAINED_ROW, phase: p.phase, done: p.done, total: p.total }),
+    );
+    return { seconds: fitted.seconds, dimensions: fitted.model.outputDimensions, apply: (all, count) => applyProjection(fitted.model, all, count) };
+  });
+}
+
+/** The adapted row: fit on the catalog's vectors only (no labels), adapt catalog and queries, rank. */
+function adaptedRow(
+  base: RowVectors | undefined, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[], onProgress?: (p: BenchProgress) => void,
+): Promise<BenchRow> {
+  return mappedRow(ADAPTED_ROW, base, catalog, queries, workers, onProgress, async (vectors, d) => {
+    const fitted = await fitAdaptation({ vectors, count: catalog.count, dimensions: d }, {}, (p) => onProgress?.({ extractor: ADAPTED_ROW, phase: p.phase, done: p.done, total: p.total }));
+    return { seconds: fitted.seconds, dimensions: fitted.model.pcaComponents, apply: (all, count) => applyAdaptation(fitted.model, all, count) };
+  });
+}
+
+/** A row whose vectors are a catalog-fitted map of the `default` row's: fit on the catalog rows, map every row, rank. */
+async function mappedRow(
+  name: string, base: RowVectors | undefined, catalog: LabelledImages, queries: LabelledImages, workers: BenchWorker[],
+  onProgress: ((p: BenchProgress) => void) | undefined,
+  fit: (catalogVectors: Float32Array, dimensions: number) => Promise<{ seconds: number; dimensions: number; apply: (vectors: Float32Array, count: number) => Promise<Float32Array> }>,
 ): Promise<BenchRow> {
   const started = performance.now();
   const input = base ?? { extractor: TRAINED_BASE, ...(await extractAll(TRAINED_BASE, catalog, queries, workers, onProgress)) };
   const d = input.dimensions;
-  const fitted = await fitProjection(
-    { vectors: input.vectors.subarray(0, catalog.count * d), count: catalog.count, dimensions: d, labels: Int32Array.from(catalog.labels), classes: catalog.labels.reduce((m, l) => Math.max(m, l + 1), 0) },
-    TRAINED_OPTIONS,
-    (p) => onProgress?.({ extractor: TRAINED_ROW, phase: p.phase, done: p.done, total: p.total }),
-  );
+  const fitted = await fit(input.vectors.subarray(0, catalog.count * d), d);
   const peakMemoryMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const total = catalog.count + queries.count;
-  const projected = await applyProjection(fitted.model, input.vectors.subarray(0, total * d), total);
-  const dimensions = fitted.model.outputDimensions;
-  const vectors = new Float32Array(new SharedArrayBuffer(projected.byteLength));
-  vectors.set(projected);
-  const totals = await rankAll(TRAINED_ROW, vectors, dimensions, catalog, queries, workers, onProgress);
+  const mapped = await fitted.apply(input.vectors.subarray(0, total * d), total);
+  const vectors = new Float32Array(new SharedArrayBuffer(mapped.byteLength));
+  vectors.set(mapped);
+  const totals = await rankAll(name, vectors, fitted.dimensions, catalog, queries, workers, onProgress);
   return {
-    extractor: TRAINED_ROW, dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000,
+    extractor: name, dimensions: fitted.dimensions, ...metricsOf(totals), seconds: (performance.now() - started) / 1000,
     base: input.extractor, trainingSeconds: fitted.seconds, peakMemoryMb,
   };
 }

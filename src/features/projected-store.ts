@@ -1,13 +1,13 @@
-import type { CatalogStore } from '../../catalog/catalog-store.js';
-import type { TrainedExtractor } from './trained.extractor.js';
+import type { CatalogStore } from '../catalog/catalog-store.js';
+import type { ProjectedExtractor } from './projected.extractor.js';
 
 /**
- * The catalog store as search sees it under a trained projection: a product's stored (base)
+ * The catalog store as search sees it under a catalog-fitted map (trained projection, adaptation): a product's stored (base)
  * vectors come back projected, so "similar items", "not like this" and re-scoring compare vectors
  * in the same space as the index and the query. Every other method is the store's own; writes
  * are never projected (the store keeps base vectors).
  */
-export function withProjectedVectors(store: CatalogStore, extractor: TrainedExtractor): CatalogStore {
+export function withProjectedVectors(store: CatalogStore, extractor: ProjectedExtractor): CatalogStore {
   const getProductVectors: CatalogStore['getProductVectors'] = async (productId) => {
     const rows = await store.getProductVectors(productId);
     const projected = await extractor.projectAll(rows.map((r) => r.vector));
