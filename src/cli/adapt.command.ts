@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { removeAdaptation } from '../features/adapted/adaptation-file.js';
-import type { AdaptationProgress } from '../features/adapted/adaptation.js';
+import { adaptedDimensions, type AdaptationProgress } from '../features/adapted/adaptation.js';
 import { adaptToCatalog, type CatalogAdaptationReport } from '../features/adapted/adapt.service.js';
 import { loadProjection } from '../features/trained/projection-file.js';
 import { baseIdentity, catalogFitSetup, formatEval, PhaseBars, resetCatalogFit, type CatalogFitFlags } from './catalog-fit.js';
@@ -45,7 +45,7 @@ export function registerAdapt(program: Command, io: CliIO, setExit: (code: numbe
           before: before.extractor,
           after: after.extractor,
           examples: r.result.examples,
-          dimensions: r.manifest.pcaComponents,
+          dimensions: adaptedDimensions(r.manifest),
           anchors: r.manifest.anchorCount,
           edges: r.result.edges,
           seconds: Math.round(r.result.seconds * 10) / 10,

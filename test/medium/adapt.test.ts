@@ -41,7 +41,7 @@ describe('shoplens adapt', () => {
     expect(report.before).toMatch(new RegExp(`^${baseMeta.extractor.name}@${baseMeta.extractor.version}/`));
     expect(report.after).toContain('-adapted');
     expect(report.examples).toBe(baseMeta.count);
-    expect(report.dimensions).toBe(Math.min(1024, baseMeta.count - 1));
+    expect(report.dimensions).toBe(2 * Math.min(1024, baseMeta.count - 1));
     expect(report.edges).toBeGreaterThan(0);
     expect(report.shadowedByTrainedProjection).toBe(false);
     expect(report.eval.before.queries).toBe(5);

@@ -71,8 +71,8 @@ describe('shoplens bench fashion-mnist', () => {
     expect(report.insights.classify.train).toBe(150); // default training size capped by the catalog
     expect(report.results.map((r) => r['extractor'])).toEqual(['raw-pixels', 'default', 'raw-pixels-32', 'default-adapted', 'trained']);
     // The adapted and trained rows map the default row's vectors of the same run (fitted on the catalog split only):
-    // the adaptation keeps at most count − 1 PCA components, the projection gives 128 dimensions.
-    expect(report.results[3]).toMatchObject({ base: 'default', dimensions: 149 });
+    // the adaptation keeps at most count − 1 PCA components (twice: whitened part and anchor mix), the projection gives 128 dimensions.
+    expect(report.results[3]).toMatchObject({ base: 'default', dimensions: 298 });
     expect(report.results[4]).toMatchObject({ base: 'default', dimensions: 128 });
     for (const row of report.results.slice(3)) {
       expect(row['trainingSeconds']).toBeGreaterThan(0);

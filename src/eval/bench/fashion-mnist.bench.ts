@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import { DEFAULT_FASHION_MNIST_DIR, readFashionMnist, takeFirst, type LabelledImages } from '../datasets/fashion-mnist.reader.js';
 import { benchExtractorNames, isBenchExtractor, REFERENCE_EXTRACTOR } from './bench-extractors.js';
 import { BenchWorker } from './bench-pool.js';
-import { applyAdaptation, fitAdaptation } from '../../features/adapted/adaptation.js';
+import { adaptedDimensions, applyAdaptation, fitAdaptation } from '../../features/adapted/adaptation.js';
 import { applyProjection, fitProjection, type TrainingOptions } from '../../features/trained/projection.js';
 import { emptyTotals, mergeTotals, metricsOf, type RetrievalMetrics, type RetrievalTotals } from './exact-ranking.js';
 
@@ -166,7 +166,7 @@ function adaptedRow(
 ): Promise<BenchRow> {
   return mappedRow(ADAPTED_ROW, base, catalog, queries, workers, onProgress, async (vectors, d) => {
     const fitted = await fitAdaptation({ vectors, count: catalog.count, dimensions: d }, {}, (p) => onProgress?.({ extractor: ADAPTED_ROW, phase: p.phase, done: p.done, total: p.total }));
-    return { seconds: fitted.seconds, dimensions: fitted.model.pcaComponents, apply: (all, count) => applyAdaptation(fitted.model, all, count) };
+    return { seconds: fitted.seconds, dimensions: adaptedDimensions(fitted.model), apply: (all, count) => applyAdaptation(fitted.model, all, count) };
   });
 }
 

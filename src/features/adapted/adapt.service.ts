@@ -44,7 +44,7 @@ export async function adaptToCatalog(
     fitting: {
       recipe: 'partial PCA whitening, feature diffusion over the mutual kNN graph, diffused anchors',
       components: result.model.pcaComponents, power: o.power, neighbours: o.neighbours, gamma: o.gamma, alpha: o.alpha,
-      iterations: o.iterations, anchors: result.model.anchorCount, seeds: result.model.seeds, beta: o.beta, seed: o.seed,
+      iterations: o.iterations, anchors: result.model.anchorCount, seeds: result.model.seeds, ownWeight: o.ownWeight, seed: o.seed,
       edges: result.edges, seconds: Math.round(result.seconds * 10) / 10, peakMemoryMb,
     },
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { ExtractorIdentity } from '../feature-extractor.js';
 import { identitySchema, loadWeightsFolder, removeWeightsFolder, saveWeightsFolder, type WeightsFolder } from '../weights-folder.js';
-import type { AdaptationModel } from './adaptation.js';
+import { adaptedDimensions, type AdaptationModel } from './adaptation.js';
 
 /*
  * A catalog adaptation lives in <data>/adapted/:
@@ -26,7 +26,7 @@ const manifestSchema = z.object({
   anchorCount: z.number().int().positive(),
   seeds: z.number().int().positive(),
   gamma: z.number().nonnegative(),
-  beta: z.number().nonnegative(),
+  ownWeight: z.number().min(0).max(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   adaptedAt: z.string(),
   /** Catalog images it was fitted on. */
@@ -68,7 +68,7 @@ export async function saveAdaptation(
     anchorCount: model.anchorCount,
     seeds: model.seeds,
     gamma: model.gamma,
-    beta: model.beta,
+    ownWeight: model.ownWeight,
     adaptedAt: new Date().toISOString(),
     examples: meta.examples,
     fitting: meta.fitting,
@@ -81,8 +81,8 @@ export async function loadAdaptation(dataDir: string): Promise<{ manifest: Adapt
   if (!loaded) return null;
   const { manifest, arrays } = loaded;
   const [mean, whiten, anchors] = arrays as [Float32Array, Float32Array, Float32Array];
-  const { inputDimensions, pcaComponents, anchorCount, seeds, gamma, beta } = manifest;
-  return { manifest, model: { inputDimensions, pcaComponents, anchorCount, seeds, gamma, beta, mean, whiten, anchors } };
+  const { inputDimensions, pcaComponents, anchorCount, seeds, gamma, ownWeight } = manifest;
+  return { manifest, model: { inputDimensions, pcaComponents, anchorCount, seeds, gamma, ownWeight, mean, whiten, anchors } };
 }
 
 /** Removes the adaptation (back to the base extractor); true when there was one. */
@@ -96,8 +96,8 @@ export function adaptedIdentity(base: ExtractorIdentity, manifest: AdaptedManife
   return {
     name: `${base.name}-adapted`,
     version: `${base.version}+${tag}`,
-    dimensions: manifest.pcaComponents,
+    dimensions: adaptedDimensions(manifest),
     metric: 'cosine',
-    preprocessing: `${base.preprocessing}; catalog adaptation ${tag} (PCA ${manifest.pcaComponents}, partial whitening, diffused anchors ${manifest.anchorCount}, top ${manifest.seeds}, L2)`,
+    preprocessing: `${base.preprocessing}; catalog adaptation ${tag} (PCA ${manifest.pcaComponents}, partial whitening, ${manifest.anchorCount} diffused anchors, top ${manifest.seeds}, own weight ${manifest.ownWeight})`,
   };
 }

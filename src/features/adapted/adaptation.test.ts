@@ -73,10 +73,10 @@ describe('label-free catalog adaptation', () => {
 
     const c = await applyAdaptation(model, catalog.vectors, catalog.count);
     const q = await applyAdaptation(model, queries.vectors, queries.count);
-    expect(c).toHaveLength(600 * 24);
-    for (let i = 0; i < 600; i += 37) expect(Math.hypot(...c.subarray(i * 24, (i + 1) * 24))).toBeCloseTo(1, 4);
+    expect(c).toHaveLength(600 * 48);
+    for (let i = 0; i < 600; i += 37) expect(Math.hypot(...c.subarray(i * 48, (i + 1) * 48))).toBeCloseTo(1, 4);
     const before = meanAp(catalog.vectors, catalog.labels, queries.vectors, queries.labels, 32);
-    const after = meanAp(c, catalog.labels, q, queries.labels, 24);
+    const after = meanAp(c, catalog.labels, q, queries.labels, 48);
     // measured 0.53 → 0.81 when this test was written
     expect(after).toBeGreaterThan(before + 0.1);
   });
@@ -89,14 +89,14 @@ describe('label-free catalog adaptation', () => {
     expect(Buffer.from(a.model.whiten.buffer).equals(Buffer.from(b.model.whiten.buffer))).toBe(true);
     const all = await applyAdaptation(a.model, data.vectors, 300, 64);
     const one = await applyAdaptation(a.model, data.vectors.subarray(7 * 32, 8 * 32), 1);
-    for (let j = 0; j < 24; j++) expect(one[j]).toBeCloseTo(all[7 * 24 + j]!, 5);
+    for (let j = 0; j < 48; j++) expect(one[j]).toBeCloseTo(all[7 * 48 + j]!, 5);
   });
 
   it('refuses too few vectors (TRAINING_DATA_INSUFFICIENT), bad options and wrongly sized input (INVALID_PARAMETER)', async () => {
     const few = arcs(MIN_ADAPTATION_EXAMPLES - 1, 3);
     await expect(fitAdaptation(few, SMALL)).rejects.toMatchObject({ code: 'TRAINING_DATA_INSUFFICIENT' });
     const data = arcs(150, 3);
-    for (const bad of [{ alpha: 1 }, { alpha: -0.1 }, { neighbours: 0 }, { anchors: 2.5 }, { power: Number.NaN }, { beta: -1 }] as AdaptationOptions[]) {
+    for (const bad of [{ alpha: 1 }, { alpha: -0.1 }, { neighbours: 0 }, { anchors: 2.5 }, { power: Number.NaN }, { ownWeight: 1.5 }] as AdaptationOptions[]) {
       await expect(fitAdaptation(data, { ...SMALL, ...bad })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
     }
     const { model } = await fitAdaptation(data, SMALL);
@@ -113,9 +113,9 @@ describe('label-free catalog adaptation', () => {
     const loaded = (await loadAdaptation(dir))!;
     expect(loaded.manifest).toEqual(manifest);
     expect(Buffer.from(loaded.model.anchors.buffer).equals(Buffer.from(model.anchors.buffer))).toBe(true);
-    expect(loaded.model).toMatchObject({ seeds: model.seeds, gamma: model.gamma, beta: model.beta });
+    expect(loaded.model).toMatchObject({ seeds: model.seeds, gamma: model.gamma, ownWeight: model.ownWeight });
     const identity = adaptedIdentity(base, manifest);
-    expect(identity).toMatchObject({ name: 'default-adapted', dimensions: 24, metric: 'cosine' });
+    expect(identity).toMatchObject({ name: 'default-adapted', dimensions: 48, metric: 'cosine' });
     expect(identity.version).toBe(`3+${manifest.sha256.slice(0, 16)}`);
 
     const weights = path.join(adaptedDir(dir), ADAPTED_WEIGHTS_FILE);
@@ -136,7 +136,7 @@ describe('label-free catalog adaptation', () => {
     const identity: ExtractorIdentity = { name: 'default', version: '3', dimensions: 32, metric: 'cosine', preprocessing: 'p' };
     const vector = data.vectors.slice(0, 32);
     const fake = (id: ExtractorIdentity, side?: number): FeatureExtractor => ({ identity: id, extract: () => Promise.resolve(vector), ...(side ? { queryDecodeSide: side } : {}) });
-    const manifest = { format: 1 as const, base: identity, inputDimensions: 32, pcaComponents: 24, anchorCount: 200, seeds: 5, gamma: 3, beta: 0.5, sha256: 'a'.repeat(64), adaptedAt: '', examples: 150, fitting: {} };
+    const manifest = { format: 1 as const, base: identity, inputDimensions: 32, pcaComponents: 24, anchorCount: 200, seeds: 5, gamma: 3, ownWeight: 0.4, sha256: 'a'.repeat(64), adaptedAt: '', examples: 150, fitting: {} };
     const extractor = new AdaptedExtractor(fake(identity, 256), model, manifest);
     expect(extractor.identity.name).toBe('default-adapted');
     expect(extractor.queryDecodeSide).toBe(256);

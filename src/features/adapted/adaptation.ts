@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import usearch from 'usearch';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { AppError } from '../../domain/errors.js';
@@ -16,9 +15,12 @@ import { fitWhitening, l2Rows, shuffled, whitenAll, type RowVectors, type Whiten
  *      every catalog vector is pulled towards the dense region of the catalog it lies in;
  *   3. a sample of the diffused catalog vectors is kept as anchors. A vector's adapted form is
  *
- *        a(x) = l2( β · w + l2( Σ_{j ∈ top-s anchors of w} max(w·aⱼ, 0)^γ · aⱼ ) ),  w = l2(whiten(x))
+ *        a(x) = [ √ω · w ,  √(1 − ω) · l2( Σ_{j ∈ top-s anchors of w} max(w·aⱼ, 0)^γ · aⱼ ) ],  w = l2(whiten(x))
  *
- *      the same function for catalog images and for queries, so the store keeps base vectors, a
+ *      (2p dimensions, unit length): the cosine of two adapted vectors is ω × the cosine of their
+ *      whitened forms (what tells near neighbours apart) + (1 − ω) × that of their anchor mixes
+ *      (where in the catalog's structure they sit),
+ *      and it is the same function for catalog images and for queries, so the store keeps base vectors, a
  *      product added later is adapted like the rest, and the index holds plain vectors compared
  *      by cosine (filters, "not like this", every index kind work unchanged).
  *
@@ -29,10 +31,10 @@ export interface AdaptationModel extends Whitening {
   anchorCount: number;
   /** m × p row-major, unit rows: diffused catalog vectors. */
   anchors: Float32Array;
-  /** s, γ, β of a(x). */
+  /** s, γ, ω of a(x). */
   seeds: number;
   gamma: number;
-  beta: number;
+  ownWeight: number;
 }
 
 export interface AdaptationOptions {
@@ -46,15 +48,15 @@ export interface AdaptationOptions {
   neighbours?: number;
   /** Edge weight = similarity^gamma (default 3). */
   gamma?: number;
-  /** Diffusion strength α < 1 and steps (defaults 0.95, 20). */
+  /** Diffusion strength α < 1 and steps (defaults 0.99, 20). */
   alpha?: number;
   iterations?: number;
-  /** Diffused catalog vectors kept as anchors (default 4096). */
+  /** Diffused catalog vectors kept as anchors (default 16,384). */
   anchors?: number;
   /** Anchors mixed into each adapted vector (default 10). */
   seeds?: number;
-  /** Weight of the vector's own whitened direction against the anchor mix (default 0.5). */
-  beta?: number;
+  /** ω: share of the cosine that comes from the vectors' own whitened directions, the rest from their anchor mixes (default 0.35). */
+  ownWeight?: number;
   seed?: number;
 }
 
@@ -64,11 +66,11 @@ export const DEFAULT_ADAPTATION: Required<AdaptationOptions> = {
   pcaSample: 20_000,
   neighbours: 50,
   gamma: 3,
-  alpha: 0.95,
+  alpha: 0.99,
   iterations: 20,
-  anchors: 4096,
+  anchors: 16_384,
   seeds: 10,
-  beta: 0.5,
+  ownWeight: 0.35,
   seed: 1,
 };
 
@@ -133,7 +135,7 @@ export async function fitAdaptation(
   });
   onProgress?.({ phase: 'anchors', done: 1, total: 1 });
   const model: AdaptationModel = {
-    ...whitening, anchorCount: m, anchors, seeds: Math.min(o.seeds, m), gamma: o.gamma, beta: o.beta,
+    ...whitening, anchorCount: m, anchors, seeds: Math.min(o.seeds, m), gamma: o.gamma, ownWeight: o.ownWeight,
   };
   return { model, examples: n, edges: graph.edges, seconds: (performance.now() - started) / 1000, options: o };
 }
@@ -144,7 +146,8 @@ function validate(o: Required<AdaptationOptions>): void {
     if (!Number.isInteger(o[name]) || o[name] < 1) throw bad(name, `must be a positive integer, got ${o[name]}`);
   }
   if (!(o.alpha >= 0 && o.alpha < 1)) throw bad('alpha', `must be in [0, 1), got ${o.alpha}`);
-  for (const name of ['power', 'gamma', 'beta'] as const) {
+  if (!(o.ownWeight >= 0 && o.ownWeight <= 1)) throw bad('ownWeight', `must be in [0, 1], got ${o.ownWeight}`);
+  for (const name of ['power', 'gamma'] as const) {
     if (!Number.isFinite(o[name]) || o[name] < 0) throw bad(name, `must be a non-negative number, got ${o[name]}`);
   }
 }
@@ -162,13 +165,14 @@ function mutualGraph(x: Float32Array, n: number, p: number, k: number, gamma: nu
     dimensions: p, metric: usearch.MetricKind.IP, quantization: usearch.ScalarKind.F32,
     connectivity: 16, expansion_add: 128, expansion_search: Math.max(128, 2 * k), multi: false,
   });
-  const threads = availableParallelism();
   const chunk = 4096;
   const steps = 2 * Math.ceil(n / chunk);
   let step = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
-    index.add(BigUint64Array.from({ length: end - start }, (_, i) => BigInt(start + i)), x.subarray(start * p, end * p), threads);
+    // One thread: the graph (and so the adaptation) is then the same on every run. (usearch sizes its
+    // per-thread search contexts at insert time, so the searches below run on one thread too.)
+    index.add(BigUint64Array.from({ length: end - start }, (_, i) => BigInt(start + i)), x.subarray(start * p, end * p), 1);
     onProgress(++step, steps);
   }
   // Neighbour lists (self excluded), nearest first; similarity = 1 − inner-product distance.
@@ -177,7 +181,7 @@ function mutualGraph(x: Float32Array, n: number, p: number, k: number, gamma: nu
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
     const queries = Array.from({ length: end - start }, (_, i) => x.subarray((start + i) * p, (start + i + 1) * p));
-    const res = index.search(queries, k + 1, threads);
+    const res = index.search(queries, k + 1, 1);
     for (let i = 0; i < queries.length; i++) {
       const row = start + i;
       const found = res.get(i);
@@ -249,6 +253,11 @@ async function diffuse(
   return f;
 }
 
+/** Length of an adapted vector: the whitened part and the anchor-mix part. */
+export function adaptedDimensions(model: Pick<AdaptationModel, 'pcaComponents'>): number {
+  return 2 * model.pcaComponents;
+}
+
 /** The model's constant tensors, made once per model (a query adapts one vector at a time). */
 interface AnchorTensors { anchors: Tensor2D; anchorsT: Tensor2D; mean: Tensor2D; whiten: Tensor2D }
 const tensorsOf = new WeakMap<AdaptationModel, AnchorTensors>();
@@ -277,7 +286,7 @@ export function releaseAdaptation(model: AdaptationModel): void {
   tensorsOf.delete(model);
 }
 
-/** Adapts `count` row vectors (count × inputDimensions) to count × pcaComponents unit vectors. */
+/** Adapts `count` row vectors (count × inputDimensions) to count × adaptedDimensions(model) unit vectors. */
 export async function applyAdaptation(model: AdaptationModel, vectors: Float32Array, count: number, batchRows = 1024): Promise<Float32Array> {
   const d = model.inputDimensions;
   if (vectors.length !== count * d) {
@@ -285,8 +294,8 @@ export async function applyAdaptation(model: AdaptationModel, vectors: Float32Ar
   }
   const tf = await tensorflow();
   const t = anchorTensors(tf, model);
-  const p = model.pcaComponents;
-  const out = new Float32Array(count * p);
+  const e = adaptedDimensions(model);
+  const out = new Float32Array(count * e);
   for (let start = 0; start < count; start += batchRows) {
     const end = Math.min(count, start + batchRows);
     const y = tf.tidy(() => {
@@ -295,9 +304,9 @@ export async function applyAdaptation(model: AdaptationModel, vectors: Float32Ar
       const top = tf.topk(tf.matMul(w, t.anchorsT), model.seeds);
       const weights = tf.pow(tf.relu(top.values), model.gamma).expandDims(2); // b × s × 1
       const mix = tf.sum(tf.mul(tf.gather(t.anchors, top.indices), weights), 1) as Tensor2D; // b × p
-      return l2Rows(tf, tf.add(tf.mul(w, model.beta), l2Rows(tf, mix)) as Tensor2D);
+      return tf.concat([tf.mul(w, Math.sqrt(model.ownWeight)), tf.mul(l2Rows(tf, mix), Math.sqrt(1 - model.ownWeight))], 1);
     });
-    out.set(await y.data(), start * p);
+    out.set(await y.data(), start * e);
     y.dispose();
   }
   return out;

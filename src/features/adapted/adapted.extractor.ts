@@ -1,7 +1,7 @@
 import { AppError } from '../../domain/errors.js';
 import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.js';
 import { ProjectedExtractor } from '../projected.extractor.js';
-import { applyAdaptation, type AdaptationModel } from './adaptation.js';
+import { adaptedDimensions, applyAdaptation, type AdaptationModel } from './adaptation.js';
 import { adaptedIdentity, loadAdaptation, type AdaptedManifest } from './adaptation-file.js';
 
 /** The base extractor adapted to the catalog without labels (shoplens adapt). */
@@ -13,7 +13,7 @@ export class AdaptedExtractor extends ProjectedExtractor {
     readonly model: AdaptationModel,
     readonly manifest: AdaptedManifest,
   ) {
-    super(base, model.inputDimensions, model.pcaComponents, manifest.base, (fittedFor, configured) => new AppError(
+    super(base, model.inputDimensions, adaptedDimensions(model), manifest.base, (fittedFor, configured) => new AppError(
       'ADAPTATION_MISMATCH',
       `the catalog adaptation was fitted for extractor ${fittedFor}, but ${configured} is configured; adapt again (shoplens adapt) or go back to the base extractor (shoplens adapt --reset)`,
       { details: { adaptedFor: fittedFor, configured } },
