@@ -3,13 +3,21 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { IngestReport } from '../ingest/ingest.service.js';
 import { readCatalog } from '../ingest/readers/catalog-reader.js';
+import type { Config } from '../config/config.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { adaptToCatalog } from '../features/adapted/adapt.service.js';
+import { adaptedDimensions } from '../features/adapted/adaptation.js';
+import { adaptedIdentity } from '../features/adapted/adaptation-file.js';
 import { ProjectedExtractor } from '../features/projected.extractor.js';
+import type { Shoplens } from '../main.js';
+import { PhaseBars } from './catalog-fit.js';
 import { configFrom, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
 
 interface IngestFlags extends CommonOptions {
   deleteMissing?: boolean;
   progress?: boolean;
   concurrency?: string;
+  adapt?: boolean;
 }
 
 /** Exit codes: 0 all rows stored or unchanged, 2 some rows failed (reported), 1 the import could not run. */
@@ -22,14 +30,36 @@ export function registerIngest(program: Command, io: CliIO, setExit: (code: numb
     .option('--delete-missing', 'delete stored products the catalog no longer lists')
     .option('--concurrency <n>', 'images analysed in parallel')
     .option('--no-progress', 'no progress bar')
+    .option('--no-adapt', 'do not adapt the features to the catalog even when it is large enough (see SHOPLENS_AUTO_ADAPT_MIN_IMAGES)')
     .option('--json', 'print the report as JSON')
     .action(async (catalog: string, flags: IngestFlags) => {
       setExit(await runIngest(catalog, flags, io));
     });
 }
 
-/** Catalog size from which `shoplens ingest` suggests `shoplens adapt`. */
-const ADAPT_HINT_IMAGES = 2000;
+type AdaptationSummary = { images: number; dimensions: number; seconds: number; extractor: string } | { error: { code: string; message: string } };
+
+/**
+ * The label-free adaptation (`shoplens adapt`) once the catalog holds config.autoAdaptMinImages images
+ * and no catalog-fitted map exists. A failure is reported, never fatal: the import is already stored.
+ */
+async function autoAdapt(s: Shoplens, config: Config, io: CliIO): Promise<AdaptationSummary | undefined> {
+  if (config.autoAdaptMinImages === 0 || s.extractor instanceof ProjectedExtractor) return undefined;
+  const images = (await s.store.stats()).images;
+  if (images < config.autoAdaptMinImages) return undefined;
+  io.err(`adapting the features to the catalog (${images} images, no labels; SHOPLENS_AUTO_ADAPT_MIN_IMAGES=0 or --no-adapt skips this)\n`);
+  const bars = new PhaseBars(io);
+  try {
+    const r = await adaptToCatalog(config.dataDir, s.store, s.extractor.identity, {}, (p) => bars.update(p.phase, p.phase.padEnd(9), p.done, p.total));
+    bars.stop();
+    return { images: r.result.examples, dimensions: adaptedDimensions(r.manifest), seconds: Math.round(r.result.seconds * 10) / 10, extractor: adaptedIdentity(s.extractor.identity, r.manifest).name };
+  } catch (err) {
+    bars.stop();
+    const e = isAppError(err) ? err : new AppError('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
+    io.err(`warning: adapting to the catalog failed (${e.code}: ${e.message}); the import is stored, search uses the base features\n`);
+    return { error: { code: e.code, message: e.message } };
+  }
+}
 
 export async function runIngest(catalog: string, flags: IngestFlags, io: CliIO): Promise<number> {
   try {
@@ -56,12 +86,10 @@ export async function runIngest(catalog: string, flags: IngestFlags, io: CliIO):
       } finally {
         bar?.stop();
       }
-      // A catalog this size has structure the label-free adaptation can use; it is a separate, explicit step (minutes of CPU, index rebuilt).
-      if (!(s.extractor instanceof ProjectedExtractor) && (await s.store.stats()).images >= ADAPT_HINT_IMAGES) {
-        io.err(`hint: ${ADAPT_HINT_IMAGES}+ catalog images — \`shoplens adapt\` fits the features to this catalog without labels (Fashion-MNIST: mAP 0.512 → 0.605; see BENCHMARKS.md)\n`);
-      }
-      return done;
+      return { ...done, adaptation: flags.adapt === false ? undefined : await autoAdapt(s, config, io) };
     });
+    // A new adaptation gives a new identity: opening again rebuilds the index now rather than at the next search.
+    if (report.adaptation && !('error' in report.adaptation)) await withShoplens(config, io, () => Promise.resolve());
     io.out(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return report.failed.length > 0 ? 2 : 0;
   } catch (err) {
@@ -69,7 +97,7 @@ export async function runIngest(catalog: string, flags: IngestFlags, io: CliIO):
   }
 }
 
-function formatReport(r: IngestReport): string {
+function formatReport(r: IngestReport & { adaptation?: AdaptationSummary | undefined }): string {
   const lines: string[] = [];
   lines.push(`catalog: ${r.catalog}`);
   lines.push(
@@ -83,6 +111,9 @@ function formatReport(r: IngestReport): string {
   if (r.failed.length > 0) {
     lines.push(`${r.failed.length} row(s) skipped:`);
     for (const f of r.failed) lines.push(`  row ${f.row}${f.id ? ` (id ${f.id})` : ''}: ${f.code}: ${f.reason}`);
+  }
+  if (r.adaptation && !('error' in r.adaptation)) {
+    lines.push(`adapted the features to the catalog (${r.adaptation.images} images, no labels) in ${r.adaptation.seconds} s: extractor ${r.adaptation.extractor}, ${r.adaptation.dimensions} dimensions`);
   }
   return `${lines.join('\n')}\n`;
 }

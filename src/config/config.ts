@@ -30,6 +30,11 @@ const ConfigSchema = z.object({
    * 40 restores exact recall at 100k; at 1M, 400 lifts recall@10 from 0.85 to 0.95 for ~8 ms more.
    */
   rerankCandidates: z.coerce.number().int().min(1).max(10_000),
+  /**
+   * `shoplens ingest` adapts the features to the catalog (label-free, as `shoplens adapt`) once it
+   * holds this many images and no adaptation or trained projection exists; 0 never does.
+   */
+  autoAdaptMinImages: z.coerce.number().int().min(0),
   /** When set, mutating HTTP endpoints (DELETE) require `Authorization: Bearer <token>`. */
   adminToken: z.string(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -82,6 +87,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   ingestConcurrency: 'SHOPLENS_INGEST_CONCURRENCY',
   extractThreads: 'SHOPLENS_EXTRACT_THREADS',
   rerankCandidates: 'SHOPLENS_RERANK_CANDIDATES',
+  autoAdaptMinImages: 'SHOPLENS_AUTO_ADAPT_MIN_IMAGES',
   adminToken: 'SHOPLENS_ADMIN_TOKEN',
   logLevel: 'SHOPLENS_LOG_LEVEL',
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
@@ -107,6 +113,7 @@ export const DEFAULTS: Config = {
   ingestConcurrency: 2,
   extractThreads: os.availableParallelism(),
   rerankCandidates: 40,
+  autoAdaptMinImages: 2000,
   adminToken: '',
   logLevel: 'warn',
   searchLogRetentionDays: 90,

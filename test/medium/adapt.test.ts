@@ -96,3 +96,56 @@ describe('shoplens adapt', () => {
     expect(JSON.parse(broken.out).error.code).toBe('ADAPTATION_CORRUPT');
   }, 120_000);
 });
+
+describe('shoplens ingest adapts a large enough catalog', () => {
+  const saved = process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'];
+    else process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'] = saved;
+  });
+
+  it('from SHOPLENS_AUTO_ADAPT_MIN_IMAGES images on (not below, not with --no-adapt), once; the index is rebuilt right away; a failure only warns', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const cat = await makeCatalog({ out: path.join(dir, 'cat'), rows: 110, broken: 0, seed: 10, imageSize: 64 });
+    const extractorOf = async (data: string) => JSON.parse((await cli('stats', '--json', '--data', data)).out).extractor.name as string;
+
+    process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'] = '100000';
+    const below = path.join(dir, 'below');
+    const small = await cli('ingest', cat.catalogPath, '--data', below, '--json');
+    expect(small.code, small.err).toBe(0);
+    expect(JSON.parse(small.out).adaptation).toBeUndefined();
+    expect(await extractorOf(below)).not.toContain('adapted');
+
+    process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'] = '100';
+    const skipped = path.join(dir, 'skipped');
+    expect((await cli('ingest', cat.catalogPath, '--data', skipped, '--no-adapt', '--json')).code).toBe(0);
+    expect(await extractorOf(skipped)).not.toContain('adapted');
+
+    // A failed adaptation is a warning: the import is stored (here: a threshold below what adapting needs).
+    process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'] = '5';
+    const few = await makeCatalog({ out: path.join(dir, 'few'), rows: 8, broken: 0, seed: 11, imageSize: 64 });
+    const failed = await cli('ingest', few.catalogPath, '--data', path.join(dir, 'few-data'), '--json');
+    expect(failed.code, failed.err).toBe(0);
+    expect(JSON.parse(failed.out)).toMatchObject({ created: 8, adaptation: { error: { code: 'TRAINING_DATA_INSUFFICIENT' } } });
+    expect(failed.err).toMatch(/warning: adapting to the catalog failed/);
+    expect(await extractorOf(path.join(dir, 'few-data'))).not.toContain('adapted');
+
+    process.env['SHOPLENS_AUTO_ADAPT_MIN_IMAGES'] = '100';
+    const data = path.join(dir, 'data');
+    const ingest = await cli('ingest', cat.catalogPath, '--data', data, '--json');
+    expect(ingest.code, ingest.err).toBe(0);
+    const report = JSON.parse(ingest.out);
+    expect(report.created).toBe(110);
+    expect(report.adaptation.extractor).toContain('-adapted');
+    expect(report.adaptation.images).toBeGreaterThanOrEqual(110);
+    expect(ingest.err).toMatch(/adapting the features to the catalog/);
+    expect(ingest.err).toMatch(/index rebuilt/);
+    const meta = (await readIndexMeta(path.join(data, 'index', INDEX_META_FILE)))!;
+    expect(meta.extractor.name).toBe(report.adaptation.extractor);
+    // Already adapted: a further ingest keeps the adaptation (no refit).
+    const again = await cli('ingest', cat.catalogPath, '--data', data, '--json');
+    expect(JSON.parse(again.out).adaptation).toBeUndefined();
+    expect((await readIndexMeta(path.join(data, 'index', INDEX_META_FILE)))!.extractor).toEqual(meta.extractor);
+  }, 300_000);
+});
