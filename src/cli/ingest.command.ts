@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { IngestReport } from '../ingest/ingest.service.js';
 import { readCatalog } from '../ingest/readers/catalog-reader.js';
 import type { Config } from '../config/config.js';
-import { AppError, isAppError } from '../domain/errors.js';
+import { toAppError } from '../domain/errors.js';
 import { adaptToCatalog } from '../features/adapted/adapt.service.js';
 import { adaptedDimensions } from '../features/adapted/adaptation.js';
 import { adaptedIdentity } from '../features/adapted/adaptation-file.js';
@@ -55,7 +55,7 @@ async function autoAdapt(s: Shoplens, config: Config, io: CliIO): Promise<Adapta
     return { images: r.result.examples, dimensions: adaptedDimensions(r.manifest), seconds: Math.round(r.result.seconds * 10) / 10, extractor: adaptedIdentity(s.extractor.identity, r.manifest).name };
   } catch (err) {
     bars.stop();
-    const e = isAppError(err) ? err : new AppError('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
+    const e = toAppError(err);
     io.err(`warning: adapting to the catalog failed (${e.code}: ${e.message}); the import is stored, search uses the base features\n`);
     return { error: { code: e.code, message: e.message } };
   }

@@ -30,12 +30,12 @@ export interface WeightsFolder {
   corrupt: (why: string, cause?: unknown) => AppError;
 }
 
-export function sha256Of(bytes: Buffer): string {
+function sha256Of(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The arrays as one little-endian float32 buffer; lengths checked against `expected`. */
-export function encodeArrays(arrays: Float32Array[], expected: number[]): Buffer {
+function encodeArrays(arrays: Float32Array[], expected: number[]): Buffer {
   arrays.forEach((a, i) => {
     if (a.length !== expected[i]) throw new AppError('INVALID_PARAMETER', `model array ${i} has ${a.length} values, expected ${expected[i]}`);
   });

@@ -278,14 +278,6 @@ function anchorTensors(tf: Tf, model: AdaptationModel): AnchorTensors {
   return t;
 }
 
-/** Releases a model's backend tensors (after it is replaced); harmless if it never adapted anything. */
-export function releaseAdaptation(model: AdaptationModel): void {
-  const t = tensorsOf.get(model);
-  if (!t) return;
-  for (const tensor of Object.values(t)) tensor.dispose();
-  tensorsOf.delete(model);
-}
-
 /** Adapts `count` row vectors (count × inputDimensions) to count × adaptedDimensions(model) unit vectors. */
 export async function applyAdaptation(model: AdaptationModel, vectors: Float32Array, count: number, batchRows = 1024): Promise<Float32Array> {
   const d = model.inputDimensions;

@@ -151,7 +151,7 @@ async function orthonormalise(tf: Tf, y: Tensor2D): Promise<Tensor2D> {
   return current;
 }
 
-export function gaussian(rand: () => number): number {
+function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
