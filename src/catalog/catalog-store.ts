@@ -131,8 +131,8 @@ export interface CatalogStore {
   iterateLocalFeatures(batchSize?: number): AsyncIterable<LocalFeatureRow[]>;
   /** Stores visual words computed with `vocabulary`. */
   setLocalWords(rows: { sha256: string; words: Buffer }[], vocabulary: string): Promise<void>;
-  /** (image key, words) of every catalog image quantised with `vocabulary`, in batches (inverted file build). */
-  iterateLocalWords(vocabulary: string, batchSize?: number): AsyncIterable<{ key: number; words: Buffer }[]>;
+  /** (image key, words, encoded features) of every catalog image quantised with `vocabulary`, in batches (inverted file build). */
+  iterateLocalWords(vocabulary: string, batchSize?: number): AsyncIterable<{ key: number; words: Buffer; features: Buffer }[]>;
   /** Replaces every stored cluster assignment with these (one clustering run). Not versioned: derived data. */
   replaceImageClusters(rows: ImageClusterRow[]): Promise<void>;
   /** Cluster assignments of these image keys, or of every clustered image when `keys` is omitted. */

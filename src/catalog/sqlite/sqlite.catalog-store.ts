@@ -350,12 +350,12 @@ export class SqliteCatalogStore implements CatalogStore {
     });
   }
 
-  async *iterateLocalWords(vocabulary: string, batchSize: number = DEFAULT_VECTOR_BATCH): AsyncGenerator<{ key: number; words: Buffer }[]> {
+  async *iterateLocalWords(vocabulary: string, batchSize: number = DEFAULT_VECTOR_BATCH): AsyncGenerator<{ key: number; words: Buffer; features: Buffer }[]> {
     let after = -1;
     for (;;) {
-      let rows: { key: number; words: Buffer }[];
+      let rows: { key: number; words: Buffer; features: Buffer }[];
       try {
-        rows = this.stmts.localWordsAfter.all(vocabulary, after, batchSize) as { key: number; words: Buffer }[];
+        rows = this.stmts.localWordsAfter.all(vocabulary, after, batchSize) as { key: number; words: Buffer; features: Buffer }[];
       } catch (err) {
         throw wrapError(err, 'iterateLocalWords');
       }
@@ -616,7 +616,7 @@ function prepareStatements(db: Database.Database) {
     ),
     setLocalWords: db.prepare('UPDATE local_features SET words = ?, vocabulary = ? WHERE sha256 = ?'),
     localWordsAfter: db.prepare(
-      `SELECT i.key, lf.words FROM images i JOIN local_features lf ON lf.sha256 = i.sha256
+      `SELECT i.key, lf.words, lf.features FROM images i JOIN local_features lf ON lf.sha256 = i.sha256
        WHERE lf.vocabulary = ? AND i.key > ? ORDER BY i.key LIMIT ?`,
     ),
     clearImageClusters: db.prepare('DELETE FROM image_clusters'),

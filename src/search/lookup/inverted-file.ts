@@ -44,8 +44,8 @@ export class InvertedFile {
     return this.offsets.byteLength + this.slots.byteLength + this.weights.byteLength + this.idf.byteLength + this.keys.length * 8;
   }
 
-  /** The `limit` images with the highest tf-idf cosine to the query words, best first. */
-  query(words: Uint32Array, limit: number, accept?: (key: number) => boolean): { key: number; score: number }[] {
+  /** The `limit` images with the highest tf-idf cosine to the query words, best first (`slot`: the image's position in the build order). */
+  query(words: Uint32Array, limit: number, accept?: (key: number) => boolean): { key: number; slot: number; score: number }[] {
     const q = countWords(words);
     let qnorm = 0;
     for (const [w, c] of q) qnorm += (tfWeight(c) * (this.idf[w] ?? 0)) ** 2;
@@ -56,7 +56,7 @@ export class InvertedFile {
       if (qw === 0) continue;
       for (let p = this.offsets[w]!, end = this.offsets[w + 1]!; p < end; p++) scores[this.slots[p]!]! += qw * this.weights[p]!;
     }
-    return topK(scores, limit, (slot) => !accept || accept(this.keys[slot]!)).map((slot) => ({ key: this.keys[slot]!, score: scores[slot]! }));
+    return topK(scores, limit, (slot) => !accept || accept(this.keys[slot]!)).map((slot) => ({ key: this.keys[slot]!, slot, score: scores[slot]! }));
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore } from '../../catalog/catalog-store.js';
 import type { MediaStore } from '../../catalog/media-store.js';
-import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, LOCAL_FEATURES_IDENTITY, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
+import { decodeLocalFeatures, DESCRIPTOR_BYTES, encodeLocalFeatures, extractLocalFeatures, LOCAL_FEATURES_IDENTITY, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
@@ -9,6 +9,7 @@ import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { asWords } from './hamming.js';
 import { InvertedFile } from './inverted-file.js';
+import { CatalogGeometry, DEFAULT_SPATIAL_OPTIONS, QueryWords, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
 
@@ -24,11 +25,16 @@ export interface LookupOptions {
   /** Longest side catalog images / query photos are analysed at. */
   catalogSide: number;
   querySide: number;
-  /** How many inverted-file candidates get geometric verification. */
+  /** How many inverted-file candidates the word-level spatial check re-ranks (spatial-rerank.ts). */
+  rerankTop: number;
+  /** How many of the re-ranked candidates get descriptor matching and RANSAC (verify.ts). */
   verifyTop: number;
   /** Inliers from which a verified candidate counts as the exact product (see calibrate()). */
   exactInliers: number;
+  /** Evidence beyond doubt: verification stops at candidates with half the spatial support or less. */
+  confidentEvidence: number;
   vocabulary: Partial<VocabularyOptions>;
+  spatial: SpatialOptions;
   verify: VerifyOptions;
   /** Pixel-level check of the matches that would be exact (appearance.ts). */
   appearance: AppearanceOptions;
@@ -48,11 +54,18 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // Same size as the global features' decode, so ingest can hand over the pixels it already has.
   catalogSide: ANALYSIS_MAX_SIDE,
   querySide: 640,
+  // Tuning set (seed 2, 100 photos): the true image is among the first 30 of the inverted file's
+  // tf-idf ranking for 0.62 of photos, among its first 300 for 0.82. Re-ranking those 300 by
+  // spatially consistent word correspondences puts it among the first 30 for 0.70 (first: 0.41 →
+  // 0.59) in ~37 ms; verifying all 300 by descriptors instead would cost ~10× that.
+  rerankTop: 300,
   verifyTop: 30,
   // Tuning set: distractor photos and wrong candidates mostly stay ≤ 11 inliers; a few near-duplicate
   // drawings among the clip art reach more (see bench/lookup/README.md).
   exactInliers: 20,
+  confidentEvidence: 40,
   vocabulary: {},
+  spatial: DEFAULT_SPATIAL_OPTIONS,
   verify: DEFAULT_VERIFY_OPTIONS,
   appearance: DEFAULT_APPEARANCE_OPTIONS,
 };
@@ -111,6 +124,8 @@ const MIN_TRAINING_DESCRIPTORS = 5_000;
 export class LookupService {
   private vocabulary: Vocabulary | null = null;
   private index: InvertedFile | null = null;
+  private reranker: SpatialReranker | null = null;
+  private geometryBytes = 0;
   private indexVersion = -1;
   private readonly options: LookupOptions;
 
@@ -200,17 +215,20 @@ export class LookupService {
     if (!v) return;
     const version = await this.store.getVersion();
     if (this.index && version === this.indexVersion) return;
-    const docs: { key: number; words: Uint32Array }[] = [];
+    const docs: { key: number; words: Uint32Array; xy: Float32Array }[] = [];
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
-      for (const r of batch) docs.push({ key: r.key, words: wordsOf(r.words) });
+      for (const r of batch) docs.push({ key: r.key, words: wordsOf(r.words), xy: decodeLocalFeatures(r.features).xy });
     }
     this.index = new InvertedFile(v.words, docs);
+    const geometry = new CatalogGeometry(docs);
+    this.reranker = new SpatialReranker(geometry, this.options.spatial);
+    this.geometryBytes = geometry.memoryBytes;
     this.indexVersion = version;
   }
 
-  /** Memory held by the inverted file (bytes), for reports. */
+  /** Memory held by the inverted file and the keypoint geometry of the re-ranking (bytes), for reports. */
   get indexMemoryBytes(): number {
-    return this.index?.memoryBytes ?? 0;
+    return (this.index?.memoryBytes ?? 0) + this.geometryBytes;
   }
 
   /**
@@ -223,22 +241,32 @@ export class LookupService {
     if (!v) return [];
     await this.refresh();
     const index = this.index;
-    if (!index || index.size === 0) return [];
+    const reranker = this.reranker;
+    if (!index || !reranker || index.size === 0) return [];
     const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const offsetX = crop ? Math.floor(crop.x * image.width) : 0;
     const offsetY = crop ? Math.floor(crop.y * image.height) : 0;
     const features = await extractLocalFeatures(region, { ...this.options.queryDetection, maxKeypoints: this.options.queryKeypoints });
     if (features.count === 0) return [];
     const query = quantized(v, features);
-    const candidates = index.query(query.words, this.options.verifyTop, accept);
+    const qw = new QueryWords(v.words, query.words, features.xy);
+    const side = Math.max(features.width, features.height);
+    const candidates = index.query(query.words, this.options.rerankTop, accept)
+      .map((c) => ({ ...c, spatial: reranker.score(c.slot, qw, side) }))
+      .sort((a, b) => b.spatial.inliers - a.spatial.inliers || b.score - a.score)
+      .slice(0, this.options.verifyTop);
     const stored = await this.store.getLocalFeatures(candidates.map((c) => c.key));
     const out: LocalMatch[] = [];
+    let bestEvidence = 0;
     for (const c of candidates) {
+      // Candidates come in spatial order: once one is verified well beyond doubt, the rest (half its
+      // spatial support or less) can only be other products sharing a part, not a better answer.
+      if (bestEvidence >= this.options.confidentEvidence && c.spatial.inliers * 2 <= candidates[0]!.spatial.inliers) break;
       const row = stored.get(c.key);
       if (!row?.words) continue;
       const cf = decodeLocalFeatures(row.features);
       const cw = wordsOf(row.words);
-      const res = await verifyCandidate(query, { features: cf, words: cw, branches: branchesOf(v, cw) }, this.options.verify);
+      const res = await verifyCandidate(withinFootprint(query, cf, c.spatial), { features: cf, words: cw, branches: branchesOf(v, cw) }, this.options.verify);
       const box = res.box
         ? { x: (res.box.x + offsetX) / image.width, y: (res.box.y + offsetY) / image.height, width: res.box.width / image.width, height: res.box.height / image.height }
         : undefined;
@@ -258,6 +286,7 @@ export class LookupService {
           evidence = Math.max(evidence * appearanceFactor(a.agreement), Math.min(evidence, this.options.exactInliers - 1));
         }
       }
+      bestEvidence = Math.max(bestEvidence, evidence);
       out.push({
         key: c.key, inliers: res.inliers, coverage: res.coverage, evidence: Math.round(evidence), bovw: c.score,
         ...(agreement !== undefined ? { agreement, correlations } : {}), ...(box ? { box } : {}),
@@ -288,6 +317,48 @@ export class LookupService {
   }
 }
 
+/** Word-level support from which the spatial model is trusted to place the product (tuning set). */
+const PLACED_SUPPORT = 6;
+/** Margin around the predicted footprint, as a share of its longest side. */
+const FOOTPRINT_MARGIN = 0.2;
+
+/**
+ * The query keypoints near where the spatial check placed the catalog image's keypoint area (its
+ * similarity, plus a margin), so descriptor matching skips the clutter elsewhere in the photo —
+ * 3–5× fewer comparisons. Without a trusted placement, all of them.
+ */
+function withinFootprint(query: QuantizedFeatures, catalog: LocalFeatures, spatial: SpatialScore): QuantizedFeatures {
+  const m = spatial.similarity;
+  if (!m || spatial.inliers < PLACED_SUPPORT || catalog.count === 0) return query;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (let j = 0; j < catalog.count; j++) {
+    const x = catalog.xy[2 * j]!, y = catalog.xy[2 * j + 1]!;
+    const px = m.a * x - m.b * y + m.tx, py = m.b * x + m.a * y + m.ty;
+    if (px < x0) x0 = px; if (px > x1) x1 = px; if (py < y0) y0 = py; if (py > y1) y1 = py;
+  }
+  const pad = FOOTPRINT_MARGIN * Math.max(x1 - x0, y1 - y0);
+  x0 -= pad; y0 -= pad; x1 += pad; y1 += pad;
+  const f = query.features;
+  const keep: number[] = [];
+  for (let i = 0; i < f.count; i++) {
+    const x = f.xy[2 * i]!, y = f.xy[2 * i + 1]!;
+    if (x >= x0 && x <= x1 && y >= y0 && y <= y1) keep.push(i);
+  }
+  if (keep.length === f.count) return query;
+  const xy = new Float32Array(2 * keep.length);
+  const descriptors = new Uint8Array(keep.length * DESCRIPTOR_BYTES);
+  const words = new Uint32Array(keep.length);
+  const branches = new Uint8Array(keep.length);
+  keep.forEach((i, k) => {
+    xy[2 * k] = f.xy[2 * i]!;
+    xy[2 * k + 1] = f.xy[2 * i + 1]!;
+    descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), k * DESCRIPTOR_BYTES);
+    words[k] = query.words[i]!;
+    branches[k] = query.branches[i]!;
+  });
+  return { features: { width: f.width, height: f.height, count: keep.length, xy, descriptors }, words, branches };
+}
+
 function wordsOf(blob: Buffer): Uint32Array {
   const out = new Uint32Array(blob.byteLength / 4);
   new Uint8Array(out.buffer).set(blob);
@@ -306,13 +377,26 @@ function quantized(v: Vocabulary, features: LocalFeatures): QuantizedFeatures {
 }
 
 /**
- * One calibrated score in [0, 1] from local and global evidence. Exact matches (inliers ≥
+ * Evidence a wrong candidate reaches by chance: among the 30 verified candidates of a tuning photo
+ * (seed 2, 100 photos) the best wrong one mostly has 2–4.
+ */
+const CHANCE_EVIDENCE = 4;
+
+/**
+ * One calibrated score in [0, 1] from local and global evidence. Exact matches (evidence ≥
  * exactInliers) score in [0.5, 1], everything else in [0, 0.5): "score ≥ 0.5" and "exact match"
- * are the same statement, the one threshold a client needs. Within each band the score grows with
- * the inliers (logistic around exactInliers) and the global cosine (colour/shape similarity).
+ * are the same statement, the one threshold a client needs. Among exact matches the score grows
+ * with the inliers (logistic around exactInliers) and the global cosine (colour/shape similarity).
+ * Below the threshold, local evidence above chance level counts 4× the global cosine: whole-image
+ * features barely see a product in a cluttered photo (recall@1 0.01 on the lookup benchmark), so a
+ * partly verified product must rank above a merely similar-looking one.
  */
 export function calibratedScore(inliers: number, globalCosine: number, exactInliers: number): number {
-  const l = inliers > 0 ? 1 / (1 + Math.exp(-(inliers - exactInliers) / 4)) : 0;
-  const evidence = 0.5 * l + 0.5 * Math.max(0, Math.min(1, globalCosine));
-  return inliers >= exactInliers ? 0.5 + 0.5 * evidence : 0.5 * evidence * 0.999;
+  const cosine = Math.max(0, Math.min(1, globalCosine));
+  if (inliers >= exactInliers) {
+    const l = 1 / (1 + Math.exp(-(inliers - exactInliers) / 4));
+    return 0.5 + 0.5 * (0.5 * l + 0.5 * cosine);
+  }
+  const local = Math.max(0, Math.min(1, (inliers - CHANCE_EVIDENCE) / Math.max(1, exactInliers - CHANCE_EVIDENCE)));
+  return 0.5 * 0.999 * (0.8 * local + 0.2 * cosine);
 }

@@ -93,4 +93,11 @@ describe('calibrated score', () => {
     expect(calibratedScore(20, 0.9, 15)).toBeGreaterThan(calibratedScore(20, 0.2, 15));
     expect(calibratedScore(200, 1, 15)).toBeLessThanOrEqual(1);
   });
+
+  it('ranks local evidence above chance over a better global cosine below the exact threshold', () => {
+    expect(calibratedScore(9, 0.3, 20)).toBeGreaterThan(calibratedScore(2, 0.9, 20));
+    expect(calibratedScore(15, 0, 20)).toBeGreaterThan(calibratedScore(9, 0, 20));
+    // At chance level the global cosine decides, as in a search without lookup.
+    expect(calibratedScore(3, 0.8, 20)).toBeGreaterThan(calibratedScore(4, 0.5, 20));
+  });
 });
