@@ -83,16 +83,22 @@ export class SearchService {
       ? await decodeImage(bytes, this.options.limits, { maxSide: ANALYSIS_MAX_SIDE })
       : await this.decodeQuery(bytes);
     const region = options.crop ? cropImage(small, fractionToPixels(options.crop, small.width, small.height)) : small;
-    const vector = await this.extractor.extract(region);
-    if (!this.lookup?.ready) return this.run([vector], options, started);
+    const lookup = this.lookup;
+    if (!lookup?.ready) return this.run([await this.extractor.extract(region)], options, started);
     validateOptions(options);
-    // Global candidates (more than k, so a locally verified product can displace them).
-    const global = await this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started);
-    const photo = await decodeImage(bytes, this.options.limits, { maxSide: this.lookup.querySide });
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
-    const excludedKeys = await this.keysOf([...excluded]);
-    const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
-    const matches = await this.lookup.lookup(photo, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
+    // The global features (a worker thread) and the local lookup (this thread) run side by side.
+    const [global, matches] = await Promise.all([
+      // Global candidates (more than k, so a locally verified product can displace them).
+      this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
+      (async () => {
+        const photo = await decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide });
+        const excludedKeys = await this.keysOf([...excluded]);
+        const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
+        return lookup.lookup(photo, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
+      })(),
+    ]);
+    const vector = global.vector;
     const images = await this.store.getImages(matches.map((m) => m.key));
     const byProduct = new Map<string, { hit?: SearchHit; inliers: number; evidence: number; box?: FractionBox; cosine: number; image?: ProductImage }>();
     for (const h of global.hits) byProduct.set(h.product.id, { hit: h, inliers: 0, evidence: 0, cosine: h.score });
@@ -119,7 +125,7 @@ export class SearchService {
         hit = { product, distance: 1 - cosine, score: e.cosine, matchedImage: e.image };
       }
       // Coverage-discounted inliers: a shared part of another product does not make it "exact".
-      const score = calibratedScore(e.evidence, e.cosine, this.lookup.exactInliers);
+      const score = calibratedScore(e.evidence, e.cosine, lookup.exactInliers);
       const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.box ? { box: e.box } : {}) };
       hits.push({ ...hit, ...(e.image && e.inliers > 0 ? { matchedImage: e.image } : {}), score, match });
     }
