@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # everything, full size (long: see BENCHMARKS.md for timings)
  *   npm run bench:quick           # smaller sizes, shorter runs
- *   npm run bench -- --only ann,scale,ingest,http,quality,duplicates,lookup
+ *   npm run bench -- --only ann,scale,ingest,http,quality,duplicates,lookup,lookup-10k
  *   npx tsx bench/run-all.ts --report-only   # rebuild BENCHMARKS.md from bench/results/*.json
  *
  * Each piece runs in its own Node process and writes bench/results/<name>[.quick].json; progress
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { log, machineInfo, parseArgs, readResult, REPO_ROOT, round, run, runTs, writeResult } from './lib/common.js';
 import { writeBenchmarksMd } from './lib/report.js';
 
-const PIECES = ['quality', 'ingest', 'ann', 'scale', 'http', 'duplicates', 'lookup'] as const;
+const PIECES = ['quality', 'ingest', 'ann', 'scale', 'http', 'duplicates', 'lookup', 'lookup-10k'] as const;
 type Piece = (typeof PIECES)[number];
 
 /**
@@ -146,8 +146,9 @@ async function main(): Promise<void> {
       else if (piece === 'scale') status = (await scaleUsearch(quick)).note;
       else if (piece === 'duplicates') status = (await duplicates(quick)).note;
       else {
-        const script = { ann: 'bench/ann/ann.bench.ts', ingest: 'bench/ingest/ingest.bench.ts', http: 'bench/http/http.bench.ts', lookup: 'bench/lookup/lookup.bench.ts' }[piece];
-        const r = await runTs(script, quick ? ['--quick'] : [], piece === 'ann' ? ['--max-old-space-size=16384'] : []);
+        const script = { ann: 'bench/ann/ann.bench.ts', ingest: 'bench/ingest/ingest.bench.ts', http: 'bench/http/http.bench.ts', lookup: 'bench/lookup/lookup.bench.ts', 'lookup-10k': 'bench/lookup/lookup.bench.ts' }[piece];
+        const pieceArgs = [...(quick ? ['--quick'] : []), ...(piece === 'lookup-10k' ? ['--catalog', '10000'] : [])];
+        const r = await runTs(script, pieceArgs, piece === 'ann' ? ['--max-old-space-size=16384'] : []);
         status = r.code === 0 ? 'ok' : `failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`;
       }
     } catch (err) {

@@ -5,14 +5,16 @@
  * on a self-query set (catalog images queried as themselves), and exact-check.ts on the
  * distractor photos (no catalog product: an "exact match" there is a false claim).
  *
- *   npx tsx bench/lookup/lookup.bench.ts [--quick] [--no-cache]
+ *   npx tsx bench/lookup/lookup.bench.ts [--quick] [--no-cache] [--catalog 10000]
  *
  * Full: 1,000 products, 300 test photos + 50 distractors, 200 self queries. Quick: 300 products,
  * 60 photos + 10 distractors, 50 self queries. The generated photos and the ingested data
  * directory are cached under $TMPDIR/shoplens-bench-cache, keyed by the sizes and a hash of the
  * code that defines them (generator; features, imaging, catalog, index, ingest code), so a rerun
  * at the same code version skips generation and ingest; any change to that code regenerates.
- * Writes bench/results/lookup[.quick].json.
+ * Writes bench/results/lookup[.quick].json. `--catalog 10000` (run-all piece lookup-10k) searches the
+ * same products, photos and distractors in a 10,000-image catalog (make-lookup-bench.ts --fillers:
+ * 9,000 images never photographed) and writes bench/results/lookup-10k[.quick].json.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +23,13 @@ import { cachedBuild, codeHash, log, machineInfo, parseArgs, round, runTs, write
 
 const args = parseArgs();
 const quick = args.quick;
-const SIZES = quick ? { products: 300, queries: 60, distractors: 10, self: 50 } : { products: 1000, queries: 300, distractors: 50, self: 200 };
+// --catalog 10000: the same products, photos and distractors in a catalog of 10,000 images (9,000
+// fillers that are never photographed), for the issue's latency target at 10k; result lookup-10k.
+const catalogAt = args.rest.indexOf('--catalog');
+const catalogSize = catalogAt >= 0 ? Number(args.rest[catalogAt + 1]) : 0;
+const BASE = quick ? { products: 300, queries: 60, distractors: 10, self: 50 } : { products: 1000, queries: 300, distractors: 50, self: 200 };
+const SIZES = { ...BASE, fillers: Math.max(0, catalogSize - BASE.products) };
+const RESULT = SIZES.fillers > 0 ? `lookup-${Math.round(catalogSize / 1000)}k` : 'lookup';
 const SEED = 1; // the test set (README: seed 2 is the tuning set every parameter was chosen on)
 
 /** Code whose changes change the generated photos or what ingest stores (vectors, local features, vocabulary). */
@@ -31,7 +39,7 @@ const DATA_CODE = [
 ];
 const DATA_VERSION = 1;
 
-const dataKey = (): string => `lookup-${SIZES.products}-${SIZES.queries}-${codeHash(`${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`, DATA_CODE)}`;
+const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(`${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`, DATA_CODE)}`;
 
 const ENV = { ...process.env, SHOPLENS_LOCAL_FEATURES: 'true', SHOPLENS_LOG_LEVEL: 'warn' };
 
@@ -49,13 +57,14 @@ async function jsonOf(script: string, scriptArgs: string[]): Promise<{ value: Re
 async function cachedData(useCache: boolean): Promise<{ dir: string; cached: boolean; build: Record<string, unknown> }> {
   const { dir, cached } = await cachedBuild(dataKey(), 'build.json', useCache, async (work) => {
     const bench = path.join(work, 'bench');
-    log('lookup', `generating ${SIZES.products} products, ${SIZES.queries} photos + ${SIZES.distractors} distractors (seed ${SEED}) in ${bench}`);
+    log('lookup', `generating ${SIZES.products} products${SIZES.fillers ? ` + ${SIZES.fillers} fillers` : ''}, ${SIZES.queries} photos + ${SIZES.distractors} distractors (seed ${SEED}) in ${bench}`);
     let t = performance.now();
-    const gen = await runTs('bench/lookup/make-lookup-bench.ts', ['--out', bench, '--products', String(SIZES.products), '--queries', String(SIZES.queries), '--distractors', String(SIZES.distractors), '--seed', String(SEED), '--name', 'test']);
+    const fill = SIZES.fillers ? ['--fillers', String(SIZES.fillers)] : [];
+    const gen = await runTs('bench/lookup/make-lookup-bench.ts', ['--out', bench, '--products', String(SIZES.products), '--queries', String(SIZES.queries), '--distractors', String(SIZES.distractors), '--seed', String(SEED), '--name', 'test', ...fill]);
     if (gen.code !== 0) throw new Error(`make-lookup-bench exited ${gen.code}: ${gen.stderr.trim().split('\n').slice(-2).join(' ')}`);
     const generateSeconds = round((performance.now() - t) / 1000, 1);
-    // Self queries: every k-th catalog image queried as itself.
-    const rows = readFileSync(path.join(bench, 'catalog.csv'), 'utf8').trim().split('\n').slice(1);
+    // Self queries: every k-th product image queried as itself.
+    const rows = readFileSync(path.join(bench, 'catalog.csv'), 'utf8').trim().split('\n').slice(1, 1 + SIZES.products);
     const step = Math.max(1, Math.floor(rows.length / SIZES.self));
     const self = rows.filter((_, i) => i % step === 0).slice(0, SIZES.self).map((line) => `${line.slice(line.lastIndexOf(',') + 1)},${line.split(',')[0]!}`);
     writeFileSync(path.join(bench, 'self.csv'), `image,expected\n${self.join('\n')}\n`);
@@ -63,7 +72,7 @@ async function cachedData(useCache: boolean): Promise<{ dir: string; cached: boo
     t = performance.now();
     const ingest = await jsonOf('bench/lookup/run-cli.ts', ['ingest', path.join(bench, 'catalog.csv'), '--data', path.join(work, 'data'), '--no-progress', '--json']);
     const build = {
-      generateCommand: `npx tsx bench/lookup/make-lookup-bench.ts --out <dir> --products ${SIZES.products} --queries ${SIZES.queries} --distractors ${SIZES.distractors} --seed ${SEED} --name test`,
+      generateCommand: `npx tsx bench/lookup/make-lookup-bench.ts --out <dir> --products ${SIZES.products} --queries ${SIZES.queries} --distractors ${SIZES.distractors} --seed ${SEED} --name test${fill.length ? ` ${fill.join(' ')}` : ''}`,
       generateSeconds, ingestCommand: ingest.command.split(work).join('<dir>'), ingestSeconds: round((performance.now() - t) / 1000, 1),
       ingest: ingest.value, builtAt: new Date().toISOString(), loadAfterBuild: os.loadavg().map((x) => round(x, 2)),
     };
@@ -93,10 +102,10 @@ async function main(): Promise<void> {
     log('lookup', `shoplens eval on ${SIZES.self} catalog images queried as themselves`);
     const self = await jsonOf('bench/lookup/run-cli.ts', ['eval', '--data', data, '--queries', path.join(bench, 'self.csv'), '--json']);
     const ingest = build['ingest'] as Record<string, unknown> | undefined;
-    writeResult('lookup', quick, {
-      name: 'lookup', quick, machine,
+    writeResult(RESULT, quick, {
+      name: RESULT, quick, machine,
       setup: {
-        products: SIZES.products, testPhotos: SIZES.queries, distractors: SIZES.distractors, selfQueries: SIZES.self, seed: SEED,
+        products: SIZES.products, fillers: SIZES.fillers, testPhotos: SIZES.queries, distractors: SIZES.distractors, selfQueries: SIZES.self, seed: SEED,
         // Images stored (analysed + byte-identical ones reused), as the ingest report counts them.
         catalogImages: ingest ? Number(ingest['imagesAnalysed'] ?? 0) + Number(ingest['imagesReused'] ?? 0) : null,
         ingestFailedRows: Array.isArray(ingest?.['failed']) ? (ingest['failed'] as unknown[]).length : null,

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import sharp, { type OverlayOptions } from 'sharp';
 import { pick, seededRandom } from '../../src/eval/random.js';
 import { hammingDistance, perceptualHash } from '../../src/insights/image-hash.js';
+import { FASHION_MNIST_CLASSES, readFashionMnist } from '../../src/eval/datasets/fashion-mnist.reader.js';
 
 const SOURCE_ROOT = '/usr/share/openclipart/png';
 const CANVAS = 400;
@@ -32,6 +33,12 @@ export interface LookupBenchOptions {
   catalogSeed: number;
   name: string;
   queriesOnly: boolean;
+  /**
+   * Extra catalog images that are never photographed (a larger catalog to search, e.g. 9,000 for
+   * the 10k measurement): the rest of Open Clip Art (a looser size/contrast filter, no repeat of a
+   * clutter drawing), then Fashion-MNIST product images when Open Clip Art runs out.
+   */
+  fillers?: number;
 }
 
 interface Source {
@@ -87,10 +94,11 @@ export async function listPngs(dir: string): Promise<string[]> {
 }
 
 /** RGBA of a source trimmed to its content; white backgrounds become transparent. Null if unusable. */
-async function loadSource(file: string): Promise<Source | null> {
+async function loadSource(file: string, loose = false): Promise<Source | null> {
   try {
     const meta = await sharp(file).metadata();
-    if ((meta.width ?? 0) < 150 || (meta.height ?? 0) < 150 || (meta.width ?? 0) * (meta.height ?? 0) > 6_000_000) return null;
+    const minSide = loose ? 48 : 150;
+    if ((meta.width ?? 0) < minSide || (meta.height ?? 0) < minSide || (meta.width ?? 0) * (meta.height ?? 0) > 6_000_000) return null;
     const { data, info } = await sharp(file).resize(420, 420, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     let x0 = info.width, y0 = info.height, x1 = -1, y1 = -1, ink = 0, sum = 0, sum2 = 0;
     for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) {
@@ -103,12 +111,12 @@ async function loadSource(file: string): Promise<Source | null> {
         if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
       }
     }
-    if (ink < 0.08 * info.width * info.height) return null;
+    if (ink < (loose ? 0.02 : 0.08) * info.width * info.height) return null;
     const mean = sum / ink;
     // Flat single-colour shapes have no corners to find: a shop product has print, seams, labels.
-    if (Math.sqrt(sum2 / ink - mean * mean) < 30) return null;
+    if (!loose && Math.sqrt(sum2 / ink - mean * mean) < 30) return null;
     const w = x1 - x0 + 1, h = y1 - y0 + 1;
-    if (w < 80 || h < 80 || w / h > 3 || h / w > 3) return null;
+    if (w < (loose ? 24 : 80) || h < (loose ? 24 : 80) || w / h > (loose ? 6 : 3) || h / w > (loose ? 6 : 3)) return null;
     const rgba = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).extract({ left: x0, top: y0, width: w, height: h }).raw().toBuffer();
     return { file, rgba, width: w, height: h, shapeHash: sourceHash(rgba, w, h, 'shape'), greyHash: sourceHash(rgba, w, h, 'grey'), edgeHash: sourceHash(rgba, w, h, 'edge') };
   } catch {
@@ -117,7 +125,7 @@ async function loadSource(file: string): Promise<Source | null> {
 }
 
 /** Source files split into catalog products and clutter (never in the catalog), deterministically. */
-async function chooseSources(products: number, clutter: number, catalogSeed: number): Promise<{ catalog: Source[]; clutter: Source[] }> {
+async function chooseSources(products: number, clutter: number, catalogSeed: number): Promise<{ catalog: Source[]; clutter: Source[]; rest: string[]; seen: Set<string> }> {
   const files = await listPngs(SOURCE_ROOT);
   const rand = seededRandom(catalogSeed);
   for (let i = files.length - 1; i > 0; i--) {
@@ -127,8 +135,10 @@ async function chooseSources(products: number, clutter: number, catalogSeed: num
   const chosen: Source[] = [];
   const seen = new Set<string>();
   let dropped = 0;
+  let next = 0;
   for (const f of files) {
     if (chosen.length >= products + clutter) break;
+    next++;
     const base = path.basename(f).replace(/_\d+\.png$|\.png$/, '');
     if (seen.has(base)) continue; // the same drawing in several sizes/folders
     const s = await loadSource(f);
@@ -145,7 +155,38 @@ async function chooseSources(products: number, clutter: number, catalogSeed: num
   }
   if (dropped > 0) console.error(`clutter: left out ${dropped} drawings that repeat a catalog product`);
   if (chosen.length < products + clutter) throw new Error(`only ${chosen.length} usable sources`);
-  return { catalog: chosen.slice(0, products), clutter: chosen.slice(products) };
+  return { catalog: chosen.slice(0, products), clutter: chosen.slice(products), rest: files.slice(next), seen };
+}
+
+/**
+ * `count` more catalog images, never photographed: the remaining Open Clip Art drawings (looser
+ * filter; none repeating a clutter drawing, so a "no product" photo still shows none), then
+ * Fashion-MNIST images (grey 28×28 clothes, upscaled) once the clip art runs out. JPEG bytes + title.
+ */
+async function fillerImages(count: number, rest: string[], seen: Set<string>, clutter: Source[]): Promise<{ bytes: Buffer; title: string; category: string }[]> {
+  const out: { bytes: Buffer; title: string; category: string }[] = [];
+  for (const f of rest) {
+    if (out.length >= count) break;
+    const base = path.basename(f).replace(/_\d+\.png$|\.png$/, '');
+    if (seen.has(base)) continue;
+    const s = await loadSource(f, true);
+    if (!s || clutter.some((c) => sameDrawing(c, s))) continue;
+    seen.add(base);
+    out.push({ bytes: await catalogImage(s), title: base.replace(/[_-]+/g, ' ').replace(/[",]/g, '').trim(), category: path.relative(SOURCE_ROOT, path.dirname(f)).split(path.sep)[0] ?? 'misc' });
+  }
+  if (out.length < count) {
+    const { train } = await readFashionMnist();
+    const px = train.rows * train.cols;
+    for (let i = 0; out.length < count && i < train.count; i++) {
+      // Dark clothes on white, like a product shot (the dataset stores ink as high values).
+      const grey = Buffer.from(train.pixels.subarray(i * px, (i + 1) * px).map((v) => 255 - v));
+      const fitted = await sharp(grey, { raw: { width: train.cols, height: train.rows, channels: 1 } }).resize(CANVAS - 2 * MARGIN, CANVAS - 2 * MARGIN, { kernel: 'lanczos3' }).png().toBuffer();
+      const bytes = await sharp({ create: { width: CANVAS, height: CANVAS, channels: 3, background: '#ffffff' } }).composite([{ input: fitted, gravity: 'center' }]).jpeg({ quality: 85 }).toBuffer();
+      out.push({ bytes, title: `${FASHION_MNIST_CLASSES[train.labels[i]!]} ${i}`, category: 'fashion' });
+    }
+  }
+  if (out.length < count) throw new Error(`only ${out.length} filler images`);
+  return out;
 }
 
 function rgbaInput(s: { rgba: Buffer; width: number; height: number }) {
@@ -210,7 +251,7 @@ async function shopperPhoto(product: Source | null, clutter: Source[], rand: () 
 }
 
 export async function makeLookupBench(o: LookupBenchOptions): Promise<{ catalogCsv: string; queriesCsv: string; distractorsCsv: string }> {
-  const { catalog, clutter } = await chooseSources(o.products, 300, o.catalogSeed);
+  const { catalog, clutter, rest, seen } = await chooseSources(o.products, 300, o.catalogSeed);
   await mkdir(path.join(o.out, 'images'), { recursive: true });
   const catalogCsv = path.join(o.out, 'catalog.csv');
   const ids = catalog.map((_, i) => `p${String(i + 1).padStart(5, '0')}`);
@@ -221,6 +262,14 @@ export async function makeLookupBench(o: LookupBenchOptions): Promise<{ catalogC
       const title = path.basename(s.file, '.png').replace(/[_-]+/g, ' ').replace(/[",]/g, '').trim();
       const category = path.relative(SOURCE_ROOT, path.dirname(s.file)).split(path.sep)[0] ?? 'misc';
       rows.push(`${ids[i]},"${title}",${category},${(5 + (i % 90)).toFixed(2)},EUR,images/${ids[i]}.jpg`);
+    }
+    if ((o.fillers ?? 0) > 0) {
+      const fillers = await fillerImages(o.fillers!, rest, seen, clutter);
+      for (const [i, f] of fillers.entries()) {
+        const id = `f${String(i + 1).padStart(5, '0')}`;
+        await writeFile(path.join(o.out, 'images', `${id}.jpg`), f.bytes);
+        rows.push(`${id},"${f.title}",${f.category},${(5 + (i % 90)).toFixed(2)},EUR,images/${id}.jpg`);
+      }
     }
     await writeFile(catalogCsv, `${rows.join('\n')}\n`);
   }
@@ -266,12 +315,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'catalog-seed': { type: 'string', default: '1' },
       name: { type: 'string', default: 'queries' },
       'queries-only': { type: 'boolean', default: false },
+      fillers: { type: 'string', default: '0' },
     },
   });
   const started = Date.now();
   const r = await makeLookupBench({
     out: values.out, products: Number(values.products), queries: Number(values.queries), distractors: Number(values.distractors),
-    seed: Number(values.seed), catalogSeed: Number(values['catalog-seed']), name: values.name, queriesOnly: values['queries-only'],
+    seed: Number(values.seed), catalogSeed: Number(values['catalog-seed']), name: values.name, queriesOnly: values['queries-only'], fillers: Number(values.fillers),
   });
   console.log(JSON.stringify({ ...r, seconds: (Date.now() - started) / 1000 }));
 }

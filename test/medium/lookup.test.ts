@@ -17,10 +17,11 @@ describe('product lookup (medium)', () => {
 
   beforeAll(async () => {
     benchDir = await tempDir('shoplens-lookup-');
-    files = await makeLookupBench({ out: benchDir, products: 40, queries: 10, distractors: 4, seed: 5, catalogSeed: 3, name: 'q', queriesOnly: false });
+    files = await makeLookupBench({ out: benchDir, products: 40, queries: 10, distractors: 4, seed: 5, catalogSeed: 3, name: 'q', queriesOnly: false, fillers: 6 });
     ctx = await freshShoplens({ localFeatures: true });
     const report = await ctx.shoplens.ingest.ingest(files.catalogCsv);
-    expect(report.created).toBe(40);
+    // 40 products + 6 filler images (never photographed: a bigger catalog to search).
+    expect(report.created).toBe(46);
   }, 240_000);
 
   afterAll(async () => {
@@ -31,6 +32,13 @@ describe('product lookup (medium)', () => {
 
   it('trains a vocabulary during ingest', () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
+  });
+
+  it('adds filler products that no photo shows', async () => {
+    const ids = (await readFile(files.catalogCsv, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+    expect(ids.filter((id) => id.startsWith('f'))).toEqual(['f00001', 'f00002', 'f00003', 'f00004', 'f00005', 'f00006']);
+    const { queries } = await readQuerySet(files.queriesCsv);
+    expect(queries.flatMap((q) => q.expected ?? []).some((id) => id.startsWith('f'))).toBe(false);
   });
 
   it('finds the product in most shopper photos, with an exact match and a box', async () => {
