@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
+import { FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
 /**
@@ -32,6 +33,25 @@ describe('product lookup (medium)', () => {
 
   it('trains a vocabulary during ingest', () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
+  });
+
+  it('re-analyses local features stored by an older analysis from the display copy', async () => {
+    const store = ctx.shoplens.store;
+    let first: { sha256: string; features: Buffer } | undefined;
+    for await (const batch of store.iterateLocalFeatures()) {
+      first = batch[0];
+      break;
+    }
+    const old = Buffer.from(first!.features);
+    old.writeUInt16LE(1, 2); // as written by analysis version 1
+    await store.putLocalFeatures([{ sha256: first!.sha256, features: old }]);
+    const r = await ctx.shoplens.lookup!.update();
+    expect(r.reanalysed).toBe(1);
+    expect(r.quantised).toBe(1);
+    const versions: number[] = [];
+    for await (const batch of store.iterateLocalFeatures()) for (const row of batch) versions.push(localFeaturesVersion(row.features)!);
+    expect(new Set(versions)).toEqual(new Set([FORMAT_VERSION]));
+    expect((await ctx.shoplens.lookup!.update()).reanalysed).toBe(0);
   });
 
   it('adds filler products that no photo shows', async () => {

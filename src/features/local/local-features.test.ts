@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GrayImage } from '../../imaging/types.js';
-import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, spreadOut } from './local-features.js';
+import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
 import { fitSimilarity, isPlausible, project } from './geometry.js';
 
 /** A textured test card: random rectangles of random grey levels (plenty of corners). */
@@ -27,6 +27,27 @@ describe('local features (ORB via OpenCV)', () => {
     }
     const blank = await extractLocalFeatures({ data: new Uint8Array(320 * 240).fill(200), width: 320, height: 240, channels: 1 }, { maxKeypoints: 300 });
     expect(blank.count).toBe(0);
+  }, 20_000);
+
+  it('softens the image before detection when asked (catalog analysis)', async () => {
+    const sharp = await extractLocalFeatures(card(320, 240), { maxKeypoints: 300 });
+    const soft = await extractLocalFeatures(card(320, 240), { maxKeypoints: 300, blurSigma: 1 });
+    expect(soft.count).toBeGreaterThan(50);
+    expect(Buffer.from(soft.descriptors).equals(Buffer.from(sharp.descriptors))).toBe(false);
+  }, 20_000);
+
+  it('reads features written by the previous analysis version and tells the versions apart', async () => {
+    const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 50 });
+    const blob = encodeLocalFeatures(f);
+    expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
+    const old = Buffer.from(blob);
+    old.writeUInt16LE(1, 2);
+    expect(localFeaturesVersion(old)).toBe(1);
+    expect(decodeLocalFeatures(old).count).toBe(f.count);
+    const future = Buffer.from(blob);
+    future.writeUInt16LE(FORMAT_VERSION + 1, 2);
+    expect(() => decodeLocalFeatures(future)).toThrow(/unknown format/);
+    expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
   it('round-trips through the compact binary format (36 bytes per keypoint, quarter-pixel coordinates)', async () => {

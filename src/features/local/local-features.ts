@@ -31,10 +31,16 @@ export interface LocalFeatureOptions {
    * its share.
    */
   spread?: { detect: number; grid: number };
+  /**
+   * Gaussian blur (σ in pixels) before detection. For catalog images: a shopper's photo is never as
+   * sharp as the catalog's artwork (phone optics, motion, JPEG), and descriptors of a softened
+   * catalog image match a blurred photo of the product more often.
+   */
+  blurSigma?: number;
 }
 
 /** Identity of the local features: stored with a vocabulary so features from another setup are never mixed. */
-export const LOCAL_FEATURES_IDENTITY = 'orb-32B@1/scale1.2x8/fast12';
+export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1';
 
 /** Converts RGB to luma (BT.601), the input ORB expects. */
 export function toLuma(img: RgbImage | GrayImage): GrayImage {
@@ -62,6 +68,7 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
   const orb = new cv.ORB(detect, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
   try {
     mat.data.set(gray.data);
+    if (options.blurSigma) cv.GaussianBlur(mat, mat, new cv.Size(0, 0), options.blurSigma, options.blurSigma, cv.BORDER_REPLICATE);
     orb.detectAndCompute(mat, mask, kps, desc);
     const count = desc.rows as number;
     if (count > 0 && (desc.cols !== DESCRIPTOR_BYTES || kps.size() !== count)) {
@@ -115,7 +122,13 @@ export function spreadOut(xy: Float32Array, response: Float32Array, width: numbe
 }
 
 const MAGIC = 0x4c46; // "LF"
-const FORMAT_VERSION = 1;
+/**
+ * Same layout in every version; the version says how the catalog image was analysed. 1: sharp;
+ * 2: softened by σ = 1 px (LookupOptions.catalogDetection). Features of an older analysis still
+ * decode, and LookupService.update() re-analyses them from the display copy.
+ */
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = new Set([1, 2]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;
@@ -139,9 +152,15 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   return out;
 }
 
+/** The analysis version a stored blob was written with (FORMAT_VERSION at the time), or null if it is not one. */
+export function localFeaturesVersion(blob: Uint8Array): number | null {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  return b.length >= HEADER_BYTES && b.readUInt16LE(0) === MAGIC ? b.readUInt16LE(2) : null;
+}
+
 export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (b.length < HEADER_BYTES || b.readUInt16LE(0) !== MAGIC || b.readUInt16LE(2) !== FORMAT_VERSION) {
+  if (b.length < HEADER_BYTES || b.readUInt16LE(0) !== MAGIC || !READABLE_VERSIONS.has(b.readUInt16LE(2))) {
     throw new AppError('STORE_ERROR', 'local features blob has an unknown format');
   }
   const count = b.readUInt16LE(4);
