@@ -160,17 +160,19 @@ async function chooseSources(products: number, clutter: number, catalogSeed: num
 
 /**
  * `count` more catalog images, never photographed: the remaining Open Clip Art drawings (looser
- * filter; none repeating a clutter drawing, so a "no product" photo still shows none), then
+ * filter; none repeating a clutter drawing, so a "no product" photo still shows none, nor a
+ * product's drawing, so each photo keeps one right answer), then
  * Fashion-MNIST images (grey 28×28 clothes, upscaled) once the clip art runs out. JPEG bytes + title.
  */
-async function fillerImages(count: number, rest: string[], seen: Set<string>, clutter: Source[]): Promise<{ bytes: Buffer; title: string; category: string }[]> {
+async function fillerImages(count: number, rest: string[], seen: Set<string>, clutter: Source[], products: Source[]): Promise<{ bytes: Buffer; title: string; category: string }[]> {
   const out: { bytes: Buffer; title: string; category: string }[] = [];
   for (const f of rest) {
     if (out.length >= count) break;
     const base = path.basename(f).replace(/_\d+\.png$|\.png$/, '');
     if (seen.has(base)) continue;
     const s = await loadSource(f, true);
-    if (!s || clutter.some((c) => sameDrawing(c, s))) continue;
+    // A copy of a product would be a second right answer the photo's label does not name.
+    if (!s || clutter.some((c) => sameDrawing(c, s)) || products.some((p) => sameDrawing(p, s))) continue;
     seen.add(base);
     out.push({ bytes: await catalogImage(s), title: base.replace(/[_-]+/g, ' ').replace(/[",]/g, '').trim(), category: path.relative(SOURCE_ROOT, path.dirname(f)).split(path.sep)[0] ?? 'misc' });
   }
@@ -264,7 +266,7 @@ export async function makeLookupBench(o: LookupBenchOptions): Promise<{ catalogC
       rows.push(`${ids[i]},"${title}",${category},${(5 + (i % 90)).toFixed(2)},EUR,images/${ids[i]}.jpg`);
     }
     if ((o.fillers ?? 0) > 0) {
-      const fillers = await fillerImages(o.fillers!, rest, seen, clutter);
+      const fillers = await fillerImages(o.fillers!, rest, seen, clutter, catalog);
       for (const [i, f] of fillers.entries()) {
         const id = `f${String(i + 1).padStart(5, '0')}`;
         await writeFile(path.join(o.out, 'images', `${id}.jpg`), f.bytes);

@@ -13,7 +13,7 @@ import { cosineSimilarity } from '../domain/vector.js';
 import { decodeImage } from '../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
 import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
-import { calibratedScore, type LookupService } from './lookup/lookup.service.js';
+import { calibratedScore, CHANCE_EVIDENCE, type LookupService } from './lookup/lookup.service.js';
 
 export const MAX_K = 200;
 
@@ -110,7 +110,10 @@ export class SearchService {
       if (entry) Object.assign(entry, { inliers: m.inliers, evidence: m.evidence, box: m.box, image });
       else byProduct.set(image.productId, { inliers: m.inliers, evidence: m.evidence, cosine: -1, image, ...(m.box ? { box: m.box } : {}) });
     }
-    const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.inliers > 0);
+    // Products only the lookup found are listed when their evidence is above chance: a chance-level
+    // match is neither verified nor globally similar, and costs a stored-vector read (and, under a
+    // catalog adaptation, a projection) for its cosine.
+    const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.evidence > CHANCE_EVIDENCE);
     const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
     const metric = this.extractor.identity.metric;
     const hits: LookupSearchHit[] = [];

@@ -91,12 +91,14 @@ export interface SpatialOptions {
   threshold: number;
   /** RANSAC samples per candidate (fewer when the inlier ratio allows). */
   iterations: number;
+  /** Samples in the coarse first pass over every candidate (SpatialReranker.score's `coarse`). */
+  coarseIterations: number;
   /** Plausible scale of catalog → query pixels (a similarity outside it is a chance fit). */
   minScale: number;
   maxScale: number;
 }
 
-export const DEFAULT_SPATIAL_OPTIONS: SpatialOptions = { maxPairs: 4, threshold: 0.02, iterations: 100, minScale: 0.05, maxScale: 8 };
+export const DEFAULT_SPATIAL_OPTIONS: SpatialOptions = { maxPairs: 4, threshold: 0.02, iterations: 100, coarseIterations: 50, minScale: 0.05, maxScale: 8 };
 
 /** Most correspondences considered per candidate. */
 const MAX_CORRESPONDENCES = 2048;
@@ -119,10 +121,12 @@ export class SpatialReranker {
 
   constructor(private readonly geometry: CatalogGeometry, private readonly options: SpatialOptions = DEFAULT_SPATIAL_OPTIONS) {}
 
-  score(slot: number, query: QueryWords, querySide: number): SpatialScore {
+  /** `coarse`: a quick pass (coarseIterations samples) that finds the placements with a high inlier ratio. */
+  score(slot: number, query: QueryWords, querySide: number, coarse = false): SpatialScore {
     const n = this.geometry.correspondences(slot, query, this.options.maxPairs, this.src, this.dst);
     if (n < 3) return { inliers: 0 };
-    const { count, similarity } = consistentCount(this.src, this.dst, n, this.options.threshold * querySide, this.options, this.inlier);
+    const samples = coarse ? this.options.coarseIterations : this.options.iterations;
+    const { count, similarity } = consistentCount(this.src, this.dst, n, this.options.threshold * querySide, { ...this.options, iterations: samples }, this.inlier);
     if (count < 3) return { inliers: count };
     const seen = new Set<number>();
     for (let i = 0; i < n; i++) {
