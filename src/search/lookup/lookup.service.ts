@@ -178,9 +178,23 @@ export class LookupService {
    */
   async update(): Promise<{ trained: boolean; quantised: number; words: number; reanalysed: number }> {
     let trained = false;
-    const reanalysed = await this.reanalyseStale();
+    // One pass: the descriptor count (vocabulary training) and the rows of an older analysis.
     let total = 0;
-    for await (const batch of this.store.iterateLocalFeatures()) for (const r of batch) total += decodeLocalFeatures(r.features).count;
+    const stale: { sha256: string; count: number }[] = [];
+    for await (const batch of this.store.iterateLocalFeatures()) {
+      for (const r of batch) {
+        const count = decodeLocalFeatures(r.features).count;
+        total += count;
+        if (localFeaturesVersion(r.features) !== FORMAT_VERSION) stale.push({ sha256: r.sha256, count });
+      }
+    }
+    let reanalysed = 0;
+    for (const row of stale) {
+      const count = await this.reanalyse(row.sha256);
+      if (count === null) continue;
+      total += count - row.count;
+      reanalysed++;
+    }
     const trainedOn = Number((await this.store.getMeta(`${VOCAB_META}.descriptors`)) ?? 0);
     if ((!this.vocabulary || total >= 2 * trainedOn) && total >= MIN_TRAINING_DESCRIPTORS) {
       const all = new Uint8Array(total * 32);
@@ -224,26 +238,19 @@ export class LookupService {
   /**
    * Features stored by an older analysis (another FORMAT_VERSION) are re-analysed from the image's
    * display copy (≤ 512 px, the catalog analysis size), so an upgraded catalog does not mix two
-   * kinds of descriptors. An image without a readable display copy keeps its old features.
+   * kinds of descriptors. Returns the new keypoint count, or null when the image has no readable
+   * display copy (it keeps its old features).
    */
-  private async reanalyseStale(): Promise<number> {
-    if (!this.media) return 0;
-    const stale: string[] = [];
-    for await (const batch of this.store.iterateLocalFeatures()) {
-      for (const r of batch) if (localFeaturesVersion(r.features) !== FORMAT_VERSION) stale.push(r.sha256);
+  private async reanalyse(sha256: string): Promise<number | null> {
+    if (!this.media) return null;
+    let features: Buffer;
+    try {
+      features = await this.analyseCatalogImage(await readFile(this.media.pathFor(sha256)));
+    } catch {
+      return null; // no display copy, or an unreadable one
     }
-    let done = 0;
-    for (const sha256 of stale) {
-      let features: Buffer;
-      try {
-        features = await this.analyseCatalogImage(await readFile(this.media.pathFor(sha256)));
-      } catch {
-        continue; // no display copy, or an unreadable one
-      }
-      await this.store.putLocalFeatures([{ sha256, features }]);
-      done++;
-    }
-    return done;
+    await this.store.putLocalFeatures([{ sha256, features }]);
+    return decodeLocalFeatures(features).count;
   }
 
   /** Rebuilds the inverted file when the catalog changed since it was built. */
