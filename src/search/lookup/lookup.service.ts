@@ -8,8 +8,8 @@ import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/sub
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { asWords } from './hamming.js';
-import { InvertedFile } from './inverted-file.js';
-import { CatalogGeometry, DEFAULT_SPATIAL_OPTIONS, QueryWords, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
+import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
+import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
 
@@ -27,7 +27,7 @@ export interface LookupOptions {
   /** Longest side catalog images / query photos are analysed at. */
   catalogSide: number;
   querySide: number;
-  /** How many inverted-file candidates the word-level spatial check re-ranks (spatial-rerank.ts), in a coarse pass. */
+  /** How many of the index's candidates the spatial check re-ranks (spatial-rerank.ts), in a coarse pass. */
   rerankTop: number;
   /** How many of them (best coarse scores first) get the full spatial check. */
   refineTop: number;
@@ -38,6 +38,7 @@ export interface LookupOptions {
   /** Evidence beyond doubt: verification stops at candidates with half the spatial support or less. */
   confidentEvidence: number;
   vocabulary: Partial<VocabularyOptions>;
+  hamming: HammingOptions;
   spatial: SpatialOptions;
   verify: VerifyOptions;
   /** Pixel-level check of the matches that would be exact (appearance.ts). */
@@ -61,14 +62,13 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // Same size as the global features' decode, so ingest can hand over the pixels it already has.
   catalogSide: ANALYSIS_MAX_SIDE,
   querySide: 640,
-  // Tuning set (seed 2, 100 photos): the true image is among the first 30 of the inverted file's
-  // tf-idf ranking for 0.62 of photos, among its first 300 for 0.82. Re-ranking those 300 by
-  // spatially consistent word correspondences puts it among the first 30 for 0.70 (first: 0.41 →
-  // 0.59) in ~37 ms; verifying all 300 by descriptors instead would cost ~10× that. In a 10,000-image
-  // catalog the first 300 hold it less often: a coarse pass (50 samples) over the first 1,000, then
-  // the full check (100 samples) of the best 100 gave lookup recall@1 0.64 instead of 0.60 (0.65
-  // with the full check on all 1,000, at ~3× the cost).
-  rerankTop: 1000,
+  // Tuning set (seed 2, 100 photos, 1k catalog): the true image was among the first 30 of a tf-idf
+  // inverted file for 0.62 of photos, among its first 300 for 0.82; re-ranking those 300 by
+  // spatially consistent correspondences put it among the first 30 for 0.70 (first: 0.41 → 0.59).
+  // Tuning set (seed 3, first 100 photos, 10k catalog), candidates from the Hamming-embedding
+  // index (hamming-index.ts) instead of tf-idf: lookup recall@1 0.59 → 0.72, recall@10 0.60 → 0.79
+  // at p50 ~210 ms; its first 500 instead of 300, or verifying 50 instead of 30, gain ≤ 0.01.
+  rerankTop: 300,
   refineTop: 100,
   verifyTop: 30,
   // Tuning set: distractor photos and wrong candidates mostly stay ≤ 11 inliers; a few near-duplicate
@@ -76,6 +76,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   exactInliers: 20,
   confidentEvidence: 40,
   vocabulary: {},
+  hamming: DEFAULT_HAMMING_OPTIONS,
   spatial: DEFAULT_SPATIAL_OPTIONS,
   verify: DEFAULT_VERIFY_OPTIONS,
   appearance: DEFAULT_APPEARANCE_OPTIONS,
@@ -134,15 +135,15 @@ const MIN_TRAINING_DESCRIPTORS = 5_000;
  */
 export class LookupService {
   private vocabulary: Vocabulary | null = null;
-  private index: InvertedFile | null = null;
-  private reranker: SpatialReranker | null = null;
-  private geometryBytes = 0;
+  private index: HammingIndex | null = null;
+  private readonly reranker: SpatialReranker;
   private indexVersion = -1;
   private readonly options: LookupOptions;
 
   /** `media` holds the catalog images' display copies the pixel-level check compares (without it, no check). */
   constructor(private readonly store: CatalogStore, options: Partial<LookupOptions> & Pick<LookupOptions, 'limits' | 'vocabularyPath'>, private readonly media?: MediaStore) {
     this.options = { ...DEFAULT_LOOKUP_OPTIONS, ...options };
+    this.reranker = new SpatialReranker(this.options.spatial);
   }
 
   /**
@@ -259,20 +260,20 @@ export class LookupService {
     if (!v) return;
     const version = await this.store.getVersion();
     if (this.index && version === this.indexVersion) return;
-    const docs: { key: number; words: Uint32Array; xy: Float32Array }[] = [];
+    const images: IndexedImage[] = [];
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
-      for (const r of batch) docs.push({ key: r.key, words: wordsOf(r.words), xy: decodeLocalFeatures(r.features).xy });
+      for (const r of batch) {
+        const f = decodeLocalFeatures(r.features);
+        images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors });
+      }
     }
-    this.index = new InvertedFile(v.words, docs);
-    const geometry = new CatalogGeometry(docs);
-    this.reranker = new SpatialReranker(geometry, this.options.spatial);
-    this.geometryBytes = geometry.memoryBytes;
+    this.index = new HammingIndex(v.words, images, this.options.hamming);
     this.indexVersion = version;
   }
 
-  /** Memory held by the inverted file and the keypoint geometry of the re-ranking (bytes), for reports. */
+  /** Memory held by the index (postings with descriptors and positions), in bytes, for reports. */
   get indexMemoryBytes(): number {
-    return (this.index?.memoryBytes ?? 0) + this.geometryBytes;
+    return this.index?.memoryBytes ?? 0;
   }
 
   /**
@@ -286,22 +287,22 @@ export class LookupService {
     await this.refresh();
     const index = this.index;
     const reranker = this.reranker;
-    if (!index || !reranker || index.size === 0) return [];
+    if (!index || index.size === 0) return [];
     const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const offsetX = crop ? Math.floor(crop.x * image.width) : 0;
     const offsetY = crop ? Math.floor(crop.y * image.height) : 0;
     const features = await extractLocalFeatures(region, { ...this.options.queryDetection, maxKeypoints: this.options.queryKeypoints });
     if (features.count === 0) return [];
     const query = quantized(v, features);
-    const qw = new QueryWords(v.words, query.words, features.xy);
     const side = Math.max(features.width, features.height);
     const bySpatial = (a: { spatial: SpatialScore; score: number }, b: { spatial: SpatialScore; score: number }): number =>
       b.spatial.inliers - a.spatial.inliers || b.score - a.score;
-    const candidates = index.query(query.words, this.options.rerankTop, accept)
-      .map((c) => ({ ...c, spatial: reranker.score(c.slot, qw, side, true) }))
+    const { candidates: found, matches } = index.query(query.words, asWords(features.descriptors), this.options.rerankTop, accept);
+    const candidates = found
+      .map((c, i) => ({ ...c, i, spatial: reranker.score(matches, i, features.xy, side, true) }))
       .sort(bySpatial)
       .slice(0, this.options.refineTop)
-      .map((c) => ({ ...c, spatial: reranker.score(c.slot, qw, side) }))
+      .map((c) => ({ ...c, spatial: reranker.score(matches, c.i, features.xy, side) }))
       .sort(bySpatial)
       .slice(0, this.options.verifyTop);
     const stored = await this.store.getLocalFeatures(candidates.map((c) => c.key));

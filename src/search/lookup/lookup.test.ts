@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { InvertedFile, topK } from './inverted-file.js';
 import { calibratedScore } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -60,27 +59,6 @@ describe('vocabulary (k-majority tree)', () => {
     const again = Vocabulary.train(data, 'test', { branching: 4, depth: 2, iterations: 6, seed: 3 });
     expect(again.serialize().equals(v.serialize())).toBe(true);
     expect(() => Vocabulary.deserialize(v.serialize().subarray(0, 100))).toThrow();
-  });
-});
-
-describe('inverted file', () => {
-  it('ranks the document sharing the most rare words first', () => {
-    const inv = new InvertedFile(10, [
-      { key: 11, words: Uint32Array.from([0, 1, 2, 3]) },
-      { key: 12, words: Uint32Array.from([0, 4, 5, 6]) },
-      { key: 13, words: Uint32Array.from([0, 7, 8, 9]) },
-    ]);
-    const hits = inv.query(Uint32Array.from([4, 5, 0]), 3);
-    expect(hits[0]!.key).toBe(12);
-    // word 0 is in every document: idf 0, so the others score 0 and are not returned
-    expect(hits.map((h) => h.key)).toEqual([12]);
-    expect(inv.query(Uint32Array.from([4, 5]), 3, (k) => k !== 12)).toEqual([]);
-    expect(inv.memoryBytes).toBeGreaterThan(0);
-  });
-
-  it('topK returns the largest positive scores in order', () => {
-    const s = Float32Array.from([0.1, 0.9, 0, 0.5, 0.7, -1]);
-    expect(topK(s, 3, () => true)).toEqual([1, 4, 3]);
   });
 });
 

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../eval/random.js';
+import { descriptorWords as concat, joinDescriptors, near, randomDescriptors } from '../../../test/factories/descriptors.js';
+import { HammingIndex, topK, type IndexedImage } from './hamming-index.js';
+
+const VOCABULARY = 64;
+
+function image(key: number, words: number[], rand: () => number): IndexedImage {
+  return { key, words: Uint32Array.from(words), xy: Float32Array.from({ length: 2 * words.length }, () => rand() * 300), descriptors: randomDescriptors(words.length, rand) };
+}
+
+describe('Hamming-embedding index', () => {
+  const rand = seededRandom(5);
+  const images = [image(11, [0, 1, 2, 3, 4, 5], rand), image(12, [0, 1, 2, 3, 6, 7], rand), image(13, [8, 9, 10, 11, 12, 13], rand)];
+  const index = new HammingIndex(VOCABULARY, images);
+
+  it('counts a shared word only when the descriptors are close', () => {
+    // The query shares words 0–3 with images 11 and 12, but its descriptors are near 12's only.
+    const parts = [0, 1, 2, 3].map((k) => near(images[1]!.descriptors, k, 20, rand));
+    const { candidates, matches } = index.query(Uint32Array.from([0, 1, 2, 3]), concat(parts), 3);
+    expect(candidates.map((c) => c.key)).toEqual([12]);
+    expect(matches.count(0)).toBe(4);
+    // Far descriptors in the same words (random: ~128 bits apart) match nothing.
+    const far = index.query(Uint32Array.from([0, 1]), concat([near(images[1]!.descriptors, 0, 100, rand), near(images[1]!.descriptors, 1, 100, rand)]), 3);
+    expect(far.candidates).toEqual([]);
+  });
+
+  it('weights closer descriptors higher and honours the accept filter', () => {
+    const close = index.query(Uint32Array.from([8, 9]), concat([near(images[2]!.descriptors, 0, 4, rand), near(images[2]!.descriptors, 1, 4, rand)]), 3);
+    const looser = index.query(Uint32Array.from([8, 9]), concat([near(images[2]!.descriptors, 0, 40, rand), near(images[2]!.descriptors, 1, 40, rand)]), 3);
+    expect(close.candidates[0]!.key).toBe(13);
+    expect(close.candidates[0]!.score).toBeGreaterThan(looser.candidates[0]!.score);
+    expect(index.query(Uint32Array.from([8, 9]), concat([images[2]!.descriptors.slice(0, 32), images[2]!.descriptors.slice(32, 64)]), 3, (k) => k !== 13).candidates).toEqual([]);
+  });
+
+  it('counts a query keypoint matching a burst of catalog keypoints once (÷ √matches)', () => {
+    const r = seededRandom(9);
+    const base = randomDescriptors(1, r);
+    const burst: IndexedImage = { key: 1, words: new Uint32Array(16).fill(20), xy: new Float32Array(32), descriptors: joinDescriptors(Array.from({ length: 16 }, () => near(base, 0, 2, r))) };
+    const distinct: IndexedImage = { key: 2, words: Uint32Array.from({ length: 16 }, (_, i) => 21 + i), xy: new Float32Array(32), descriptors: randomDescriptors(16, r) };
+    const idx = new HammingIndex(VOCABULARY, [burst, distinct, image(3, [40, 41], r), image(4, [42, 43], r)]);
+    const q1 = idx.query(Uint32Array.from([20]), concat([near(base, 0, 2, r)]), 4).candidates[0]!;
+    const q16 = idx.query(Uint32Array.from({ length: 16 }, (_, i) => 21 + i), concat(Array.from({ length: 16 }, (_, k) => near(distinct.descriptors, k, 2, r))), 4).candidates[0]!;
+    expect(q1.key).toBe(1);
+    expect(q16.key).toBe(2);
+    // 16 matches of one query keypoint weigh √16 = 4 single matches, not 16.
+    expect(q1.score).toBeLessThan(q16.score / 2);
+  });
+
+  it('reports the memory it holds', () => {
+    expect(index.memoryBytes).toBeGreaterThanOrEqual(18 * (4 + 32 + 4));
+  });
+
+  it('topK returns the largest positive scores in order', () => {
+    const s = Float32Array.from([0.1, 0.9, 0, 0.5, 0.7, -1]);
+    expect(topK(s, 3, () => true)).toEqual([1, 4, 3]);
+  });
+});
