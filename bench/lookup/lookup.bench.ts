@@ -32,14 +32,19 @@ const SIZES = { ...BASE, fillers: Math.max(0, catalogSize - BASE.products) };
 const RESULT = SIZES.fillers > 0 ? `lookup-${Math.round(catalogSize / 1000)}k` : 'lookup';
 const SEED = 1; // the test set (README: seed 2 is the tuning set every parameter was chosen on)
 
-/** Code whose changes change the generated photos or what ingest stores (vectors, local features, vocabulary). */
+/** Code whose changes change the generated catalog and photos. */
+const PHOTO_CODE = [
+  'bench/lookup/make-lookup-bench.ts', 'src/eval/random.ts', 'src/insights/image-hash.ts', 'src/eval/datasets/fashion-mnist.reader.ts',
+];
+/** Code whose changes change what ingest stores (vectors, local features, vocabulary). */
 const DATA_CODE = [
-  'bench/lookup/make-lookup-bench.ts', 'src/eval/random.ts', 'src/insights/image-hash.ts', 'src/features', 'src/imaging',
-  'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts',
+  ...PHOTO_CODE, 'src/features', 'src/imaging', 'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts',
 ];
 const DATA_VERSION = 1;
 
-const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(`${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`, DATA_CODE)}`;
+const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`;
+const photosKey = (): string => `lookup-photos-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, PHOTO_CODE)}`;
+const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, DATA_CODE)}`;
 
 const ENV = { ...process.env, SHOPLENS_LOCAL_FEATURES: 'true', SHOPLENS_LOG_LEVEL: 'warn' };
 
@@ -53,27 +58,39 @@ async function jsonOf(script: string, scriptArgs: string[]): Promise<{ value: Re
   return { value, seconds: round((performance.now() - started) / 1000, 1), command };
 }
 
-/** Generated photos + ingested data directory for this code version: from the cache or built once. */
-async function cachedData(useCache: boolean): Promise<{ dir: string; cached: boolean; build: Record<string, unknown> }> {
-  const { dir, cached } = await cachedBuild(dataKey(), 'build.json', useCache, async (work) => {
-    const bench = path.join(work, 'bench');
+/** Generated catalog and photos for this generator version: from the cache or built once. */
+async function cachedPhotos(useCache: boolean): Promise<{ dir: string; cached: boolean; build: Record<string, unknown> }> {
+  const { dir, cached } = await cachedBuild(photosKey(), 'photos.json', useCache, async (bench) => {
     log('lookup', `generating ${SIZES.products} products${SIZES.fillers ? ` + ${SIZES.fillers} fillers` : ''}, ${SIZES.queries} photos + ${SIZES.distractors} distractors (seed ${SEED}) in ${bench}`);
-    let t = performance.now();
+    const t = performance.now();
     const fill = SIZES.fillers ? ['--fillers', String(SIZES.fillers)] : [];
     const gen = await runTs('bench/lookup/make-lookup-bench.ts', ['--out', bench, '--products', String(SIZES.products), '--queries', String(SIZES.queries), '--distractors', String(SIZES.distractors), '--seed', String(SEED), '--name', 'test', ...fill]);
     if (gen.code !== 0) throw new Error(`make-lookup-bench exited ${gen.code}: ${gen.stderr.trim().split('\n').slice(-2).join(' ')}`);
-    const generateSeconds = round((performance.now() - t) / 1000, 1);
     // Self queries: every k-th product image queried as itself.
     const rows = readFileSync(path.join(bench, 'catalog.csv'), 'utf8').trim().split('\n').slice(1, 1 + SIZES.products);
     const step = Math.max(1, Math.floor(rows.length / SIZES.self));
     const self = rows.filter((_, i) => i % step === 0).slice(0, SIZES.self).map((line) => `${line.slice(line.lastIndexOf(',') + 1)},${line.split(',')[0]!}`);
     writeFileSync(path.join(bench, 'self.csv'), `image,expected\n${self.join('\n')}\n`);
-    log('lookup', 'ingesting the catalog with local features (vocabulary trained at the end)');
-    t = performance.now();
-    const ingest = await jsonOf('bench/lookup/run-cli.ts', ['ingest', path.join(bench, 'catalog.csv'), '--data', path.join(work, 'data'), '--no-progress', '--json']);
-    const build = {
+    writeFileSync(path.join(bench, 'photos.json'), JSON.stringify({
       generateCommand: `npx tsx bench/lookup/make-lookup-bench.ts --out <dir> --products ${SIZES.products} --queries ${SIZES.queries} --distractors ${SIZES.distractors} --seed ${SEED} --name test${fill.length ? ` ${fill.join(' ')}` : ''}`,
-      generateSeconds, ingestCommand: ingest.command.split(work).join('<dir>'), ingestSeconds: round((performance.now() - t) / 1000, 1),
+      generateSeconds: round((performance.now() - t) / 1000, 1), builtAt: new Date().toISOString(),
+    }, null, 2));
+  });
+  if (cached) log('lookup', `photos from cache ${dir}`);
+  return { dir, cached, build: JSON.parse(readFileSync(path.join(dir, 'photos.json'), 'utf8')) as Record<string, unknown> };
+}
+
+/**
+ * Ingested data directory for this code version: from the cache or built once. Photos are cached
+ * apart (their generator changes far less often than the code that analyses them).
+ */
+async function cachedData(useCache: boolean, photos: string): Promise<{ dir: string; cached: boolean; build: Record<string, unknown> }> {
+  const { dir, cached } = await cachedBuild(dataKey(), 'build.json', useCache, async (work) => {
+    log('lookup', 'ingesting the catalog with local features (vocabulary trained at the end)');
+    const t = performance.now();
+    const ingest = await jsonOf('bench/lookup/run-cli.ts', ['ingest', path.join(photos, 'catalog.csv'), '--data', path.join(work, 'data'), '--no-progress', '--json']);
+    const build = {
+      ingestCommand: ingest.command.split(work).join('<dir>').split(photos).join('<photos>'), ingestSeconds: round((performance.now() - t) / 1000, 1),
       ingest: ingest.value, builtAt: new Date().toISOString(), loadAfterBuild: os.loadavg().map((x) => round(x, 2)),
     };
     writeFileSync(path.join(work, 'build.json'), JSON.stringify(build, null, 2));
@@ -84,15 +101,17 @@ async function cachedData(useCache: boolean): Promise<{ dir: string; cached: boo
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  const { dir, cached, build } = await cachedData(!args.rest.includes('--no-cache'));
-  const bench = path.join(dir, 'bench');
+  const useCache = !args.rest.includes('--no-cache');
+  const photos = await cachedPhotos(useCache);
+  const bench = photos.dir;
+  const { dir, cached, build } = await cachedData(useCache, bench);
   // The searches append to the search log: run them on a copy so cached data stays as built.
   const work = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-lookup-'));
   try {
     const data = path.join(work, 'data');
     cpSync(path.join(dir, 'data'), data, { recursive: true });
     const load = () => os.loadavg().map((x) => round(x, 2));
-    const rel = (cmd: string) => cmd.split(work).join('<data>').split(dir).join('<cache>');
+    const rel = (cmd: string) => cmd.split(work).join('<data>').split(dir).join('<cache>').split(bench).join('<photos>');
     const loadBefore = load();
     log('lookup', `shoplens eval on ${SIZES.queries} test photos`);
     const test = await jsonOf('bench/lookup/run-cli.ts', ['eval', '--data', data, '--queries', path.join(bench, 'test.csv'), '--json']);
@@ -112,7 +131,7 @@ async function main(): Promise<void> {
         data: 'bench/lookup/make-lookup-bench.ts: Open Clip Art products on white; photos with the product at 40-80% of the frame, rotated, cluttered, colour-shifted, blurred, JPEG 30-80 (bench/lookup/README.md); seed 1 = test set, seed 2 = tuning set (not used here)',
         localFeatures: true,
       },
-      build: { ...build, fromCache: cached, cacheDir: dir },
+      build: { ...photos.build, photosFromCache: photos.cached, photosDir: bench, ...build, fromCache: cached, cacheDir: dir },
       test: { command: rel(test.command), seconds: test.seconds, loadBefore, loadAfter: loadAfterTest, ...test.value },
       exactCheck: { command: rel(exact.command), seconds: exact.seconds, loadAfter: load(), ...exact.value },
       self: { command: rel(self.command), seconds: self.seconds, loadAfter: load(), ...self.value },
