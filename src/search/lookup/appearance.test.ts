@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement } from './appearance.js';
-import { appearanceFactor } from './lookup.service.js';
+import { appearanceEvidence, appearanceFactor } from './lookup.service.js';
 
 function blank(width: number, height: number, rgb: [number, number, number]): RgbImage {
   const data = Buffer.alloc(width * height * 3);
@@ -100,5 +100,22 @@ describe('appearanceAgreement (pixel-level check of a geometric match)', () => {
     expect(await appearanceAgreement(photo, catalog, tiny, frame)).toBeNull();
     const outside = Float64Array.from([1, 0, 2000, 0, 1, 2000, 0, 0, 1]);
     expect(await appearanceAgreement(photo, catalog, outside, frame)).toBeNull();
+  });
+});
+
+describe('evidence after the pixel check', () => {
+  const exact = 20;
+  it('keeps a confirmed match, and an unconfirmed one just under the exact threshold', () => {
+    expect(appearanceEvidence(60, 0.9, exact)).toBe(60);
+    expect(appearanceEvidence(60, 0.72, exact)).toBeGreaterThanOrEqual(exact - 1);
+    expect(appearanceEvidence(25, 0.72, exact)).toBe(exact - 1);
+  });
+
+  it('leaves a contradicted match only its discounted evidence, never exact', () => {
+    // A clutter sign sharing a catalog sign's comb and scissors: many inliers, pixels disagree.
+    expect(appearanceEvidence(38, 0.49, exact)).toBe(0);
+    expect(appearanceEvidence(60, 0.65, exact)).toBeLessThan(exact);
+    // ...so a weaker true match (16 inliers, not checked) now ranks above it.
+    expect(appearanceEvidence(38, 0.6, exact)).toBeLessThan(16);
   });
 });
