@@ -95,6 +95,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       config, store, media, extractor: indexed, text: mapped ? null : text, indexSync, ingest, search, lookup,
       async close() {
         await pooled?.close();
+        await lookup?.close();
         await indexSync.persist();
         await store.close();
         if (!options.extractor) await closeExtractor(opened);

@@ -55,17 +55,95 @@ export function toLuma(img: RgbImage | GrayImage): GrayImage {
 /** ORB keypoints + descriptors (OpenCV). Images with no corners yield count 0, never an error. */
 export async function extractLocalFeatures(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
   const { cv } = await loadOpenCv();
-  return extractWith(cv, toLuma(img), options);
+  const gray = toLuma(img);
+  return selectKeypoints(detectLevels(cv, gray, options, ALL_LEVELS), gray, options);
 }
 
-function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): LocalFeatures {
+/** ORB's image pyramid: scale factor between levels and number of levels. */
+export const PYRAMID = { scaleFactor: 1.2, levels: 8 } as const;
+/** A contiguous range of pyramid levels. */
+export interface LevelRange {
+  first: number;
+  count: number;
+}
+const ALL_LEVELS: LevelRange = { first: 0, count: PYRAMID.levels };
+
+/** Keypoints of some pyramid levels before selection: positions in level-0 pixels, Harris responses, descriptors. */
+export interface RawKeypoints {
+  count: number;
+  xy: Float32Array;
+  response: Float32Array;
+  descriptors: Uint8Array;
+}
+
+/** ORB's float32 arithmetic (OpenCV computes level sizes and shares in float). */
+const f32 = Math.fround;
+/** cvRound: round half to even. */
+function cvRound(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+/** OpenCV ORB's scale of pyramid level l (float, from the float scale factor). */
+function levelScale(l: number): number {
+  return f32(f32(PYRAMID.scaleFactor) ** l);
+}
+
+/** How many of `total` keypoints ORB allots to each pyramid level (OpenCV's ORB_Impl, float arithmetic). */
+export function keypointsPerLevel(total: number): number[] {
+  const factor = f32(1 / f32(PYRAMID.scaleFactor));
+  let desired = f32(f32(total * f32(1 - factor)) / f32(1 - f32(factor ** PYRAMID.levels)));
+  const out: number[] = [];
+  let sum = 0;
+  for (let l = 0; l < PYRAMID.levels - 1; l++) {
+    out.push(cvRound(desired));
+    sum += out[l]!;
+    desired = f32(desired * factor);
+  }
+  out.push(Math.max(total - sum, 0));
+  return out;
+}
+
+/**
+ * ORB on the pyramid levels of `range` only, with the keypoints of one ORB run over all levels:
+ * each level is resized from the one below to ORB's own size for it and detected alone with ORB's
+ * share of keypoints for it, so the levels of one image can be detected in two threads and merged
+ * (orb-levels.ts). All levels at once is the single ORB run.
+ */
+export function detectLevels(cv: Cv, gray: GrayImage, options: LocalFeatureOptions, range: LevelRange): RawKeypoints {
+  const total = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
+  if (range.first === 0 && range.count === PYRAMID.levels) return detectOnce(cv, gray, options, total, PYRAMID.levels, 1);
+  const perLevel = keypointsPerLevel(total);
+  const parts: RawKeypoints[] = [];
+  let mat = new cv.Mat(gray.height, gray.width, cv.CV_8UC1);
+  try {
+    mat.data.set(gray.data);
+    if (options.blurSigma) cv.GaussianBlur(mat, mat, new cv.Size(0, 0), options.blurSigma, options.blurSigma, cv.BORDER_REPLICATE);
+    for (let l = 0; l < range.first + range.count; l++) {
+      if (l > 0) {
+        const next = new cv.Mat();
+        const scale = levelScale(l);
+        cv.resize(mat, next, new cv.Size(cvRound(f32(gray.width / scale)), cvRound(f32(gray.height / scale))), 0, 0, cv.INTER_LINEAR_EXACT);
+        mat.delete();
+        mat = next;
+      }
+      if (l < range.first || perLevel[l] === 0) continue;
+      const level: GrayImage = { data: new Uint8Array(mat.data as Uint8Array), width: mat.cols as number, height: mat.rows as number, channels: 1 };
+      parts.push(detectOnce(cv, level, { ...options, blurSigma: 0 }, perLevel[l]!, 1, levelScale(l)));
+    }
+  } finally {
+    mat.delete();
+  }
+  return mergeKeypoints(parts);
+}
+
+/** One ORB run of `levels` levels on `gray`; positions multiplied by `toLevel0`. */
+function detectOnce(cv: Cv, gray: GrayImage, options: LocalFeatureOptions, detect: number, levels: number, toLevel0: number): RawKeypoints {
   const mat = new cv.Mat(gray.height, gray.width, cv.CV_8UC1);
   const mask = new cv.Mat();
   const kps = new cv.KeyPointVector();
   const desc = new cv.Mat();
   // ORB(nfeatures, scaleFactor, nlevels, edgeThreshold, firstLevel, WTA_K, scoreType, patchSize, fastThreshold)
-  const detect = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
-  const orb = new cv.ORB(detect, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
+  const orb = new cv.ORB(detect, PYRAMID.scaleFactor, levels, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
   try {
     mat.data.set(gray.data);
     if (options.blurSigma) cv.GaussianBlur(mat, mat, new cv.Size(0, 0), options.blurSigma, options.blurSigma, cv.BORDER_REPLICATE);
@@ -74,25 +152,15 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
     if (count > 0 && (desc.cols !== DESCRIPTOR_BYTES || kps.size() !== count)) {
       throw new AppError('INTERNAL_ERROR', `unexpected ORB output: ${kps.size()} keypoints, ${desc.rows}×${desc.cols} descriptors`);
     }
-    const all = new Float32Array(count * 2);
+    const xy = new Float32Array(count * 2);
     const response = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       const kp = kps.get(i);
-      all[2 * i] = kp.pt.x;
-      all[2 * i + 1] = kp.pt.y;
+      xy[2 * i] = kp.pt.x * toLevel0;
+      xy[2 * i + 1] = kp.pt.y * toLevel0;
       response[i] = kp.response;
     }
-    const allDescriptors = count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0);
-    if (count <= options.maxKeypoints || !options.spread) return { width: gray.width, height: gray.height, count, xy: all, descriptors: allDescriptors };
-    const keep = spreadOut(all, response, gray.width, gray.height, options.maxKeypoints, options.spread.grid);
-    const xy = new Float32Array(keep.length * 2);
-    const descriptors = new Uint8Array(keep.length * DESCRIPTOR_BYTES);
-    keep.forEach((k, i) => {
-      xy[2 * i] = all[2 * k]!;
-      xy[2 * i + 1] = all[2 * k + 1]!;
-      descriptors.set(allDescriptors.subarray(k * DESCRIPTOR_BYTES, (k + 1) * DESCRIPTOR_BYTES), i * DESCRIPTOR_BYTES);
-    });
-    return { width: gray.width, height: gray.height, count: keep.length, xy, descriptors };
+    return { count, xy, response, descriptors: count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0) };
   } finally {
     orb.delete();
     desc.delete();
@@ -100,6 +168,39 @@ function extractWith(cv: Cv, gray: GrayImage, options: LocalFeatureOptions): Loc
     mask.delete();
     mat.delete();
   }
+}
+
+/** The kept keypoints of a detection: all of them, or `maxKeypoints` spread over the image (options.spread). */
+export function selectKeypoints(raw: RawKeypoints, gray: { width: number; height: number }, options: LocalFeatureOptions): LocalFeatures {
+  const { width, height } = gray;
+  // ORB itself keeps at most the number asked for (detectLevels): without a spread, all of them.
+  if (raw.count <= options.maxKeypoints || !options.spread) return { width, height, count: raw.count, xy: raw.xy, descriptors: raw.descriptors };
+  return pick(raw, spreadOut(raw.xy, raw.response, width, height, options.maxKeypoints, options.spread.grid), width, height);
+}
+
+function pick(raw: RawKeypoints, keep: number[], width: number, height: number): LocalFeatures {
+  const xy = new Float32Array(keep.length * 2);
+  const descriptors = new Uint8Array(keep.length * DESCRIPTOR_BYTES);
+  keep.forEach((k, i) => {
+    xy[2 * i] = raw.xy[2 * k]!;
+    xy[2 * i + 1] = raw.xy[2 * k + 1]!;
+    descriptors.set(raw.descriptors.subarray(k * DESCRIPTOR_BYTES, (k + 1) * DESCRIPTOR_BYTES), i * DESCRIPTOR_BYTES);
+  });
+  return { width, height, count: keep.length, xy, descriptors };
+}
+
+/** Concatenation of the keypoints of several level ranges of one image. */
+export function mergeKeypoints(parts: readonly RawKeypoints[]): RawKeypoints {
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const out: RawKeypoints = { count, xy: new Float32Array(2 * count), response: new Float32Array(count), descriptors: new Uint8Array(count * DESCRIPTOR_BYTES) };
+  let o = 0;
+  for (const p of parts) {
+    out.xy.set(p.xy, 2 * o);
+    out.response.set(p.response, o);
+    out.descriptors.set(p.descriptors, o * DESCRIPTOR_BYTES);
+    o += p.count;
+  }
+  return out;
 }
 
 /** Indices of `n` keypoints: up to n/cells of the strongest per grid cell, then the strongest of the rest. */
