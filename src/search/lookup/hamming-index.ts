@@ -115,13 +115,14 @@ export class HammingIndex {
     const pairs = new PairList();
     const { threshold } = this.options;
     const { offsets, slots, descriptors: pd, weights } = this;
+    const qd = descriptors;
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
       const idf2 = this.idf2[w] ?? 0;
       if (idf2 === 0) continue;
       const x = i * WORDS;
-      const q0 = descriptors[x]!, q1 = descriptors[x + 1]!, q2 = descriptors[x + 2]!, q3 = descriptors[x + 3]!;
-      const q4 = descriptors[x + 4]!, q5 = descriptors[x + 5]!, q6 = descriptors[x + 6]!, q7 = descriptors[x + 7]!;
+      const q0 = qd[x]!, q1 = qd[x + 1]!, q2 = qd[x + 2]!, q3 = qd[x + 3]!;
+      const q4 = qd[x + 4]!, q5 = qd[x + 5]!, q6 = qd[x + 6]!, q7 = qd[x + 7]!;
       let nTouched = 0;
       for (let p = offsets[w]!, end = offsets[w + 1]!; p < end; p++) {
         const y = p * WORDS;
@@ -145,7 +146,7 @@ export class HammingIndex {
     for (let slot = 0; slot < images; slot++) scores[slot]! /= this.norms[slot]!;
     const top = topK(scores, limit, (slot) => !accept || accept(this.keys[slot]!));
     const candidates = top.map((slot) => ({ key: this.keys[slot]!, slot, score: scores[slot]! }));
-    return { candidates, matches: new CandidateMatches(this.slots, this.xy, pairs, top) };
+    return { candidates, matches: new CandidateMatches(this.slots, this.xy, pairs, top, images) };
   }
 }
 
@@ -154,17 +155,17 @@ export class CandidateMatches {
   private readonly start: Uint32Array;
   private readonly posting: Int32Array;
   private readonly queryPoint: Int32Array;
-  private readonly candidateOf: Map<number, number>;
 
-  constructor(slots: Int32Array, private readonly xy: Uint16Array, pairs: PairList, candidateSlots: readonly number[]) {
-    this.candidateOf = new Map(candidateSlots.map((slot, c) => [slot, c]));
+  constructor(slots: Int32Array, private readonly xy: Uint16Array, pairs: PairList, candidateSlots: readonly number[], images: number) {
+    const candidateOf = new Int32Array(images).fill(-1);
+    candidateSlots.forEach((slot, c) => { candidateOf[slot] = c; });
     const n = candidateSlots.length;
     this.start = new Uint32Array(n + 1);
     const which = new Int32Array(pairs.length);
     for (let k = 0; k < pairs.length; k++) {
-      const c = this.candidateOf.get(slots[pairs.postings[k]!]!);
-      which[k] = c ?? -1;
-      if (c !== undefined) this.start[c + 1]!++;
+      const c = candidateOf[slots[pairs.postings[k]!]!]!;
+      which[k] = c;
+      if (c >= 0) this.start[c + 1]!++;
     }
     for (let c = 0; c < n; c++) this.start[c + 1]! += this.start[c]!;
     this.posting = new Int32Array(this.start[n]!);
