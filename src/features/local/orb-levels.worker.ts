@@ -4,17 +4,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { detectLevels } from './local-features.js';
-import type { OrbLevelsReply, OrbLevelsRequest } from './orb-levels.js';
+import type { OrbLevelsRequest } from './orb-levels.js';
 import { loadOpenCv } from './opencv.js';
 
 const port = parentPort!;
 port.on('message', (req: OrbLevelsRequest) => {
   loadOpenCv().then(({ cv }) => {
     const raw = detectLevels(cv, { data: req.data, width: req.width, height: req.height, channels: 1 }, req.options, req.range);
-    const reply: OrbLevelsReply = { id: req.id, raw };
-    port.postMessage(reply, [raw.xy.buffer as ArrayBuffer, raw.response.buffer as ArrayBuffer, raw.descriptors.buffer as ArrayBuffer]);
+    port.postMessage({ id: req.id, raw }, [raw.xy.buffer as ArrayBuffer, raw.response.buffer as ArrayBuffer, raw.descriptors.buffer as ArrayBuffer]);
   }).catch((err: unknown) => {
-    const reply: OrbLevelsReply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
-    port.postMessage(reply);
+    port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
   });
 });

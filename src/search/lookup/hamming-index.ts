@@ -45,50 +45,70 @@ export interface Candidate {
   score: number;
 }
 
+/**
+ * What a scan of the postings reads, on SharedArrayBuffers so that a worker thread can scan half
+ * of a query's keypoints over the same memory (ScanWorker).
+ */
+export interface ScanTables {
+  /** Start of each word's postings (length words + 1); postings are in build order within a word. */
+  offsets: Uint32Array;
+  slots: Int32Array;
+  descriptors: Uint32Array;
+  idf2: Float32Array;
+  /** exp(−h²/σ²) for every distance h up to the threshold. */
+  weights: Float32Array;
+  images: number;
+}
+
+/** The outcome of scanning some of a query's keypoints: per-image score sums and the matches. */
+export interface Scan {
+  scores: Float32Array;
+  /** Matched postings and the query keypoints they matched (indices into the whole query), `length` of them. */
+  postings: Int32Array;
+  queries: Int32Array;
+  length: number;
+}
+
 export class HammingIndex {
   readonly keys: number[];
-  /** Start of each word's postings (length words + 1); postings are in build order within a word. */
-  private readonly offsets: Uint32Array;
-  private readonly slots: Int32Array;
-  private readonly descriptors: Uint32Array;
+  readonly tables: ScanTables;
   /** x, y per posting in quarter pixels. */
   private readonly xy: Uint16Array;
-  private readonly idf2: Float32Array;
   /** Per image: (tf-idf norm)^normPower, the score's divisor. */
   private readonly norms: Float32Array;
-  private readonly weights: Float32Array;
 
   constructor(readonly vocabularySize: number, images: readonly IndexedImage[], private readonly options: HammingOptions = DEFAULT_HAMMING_OPTIONS) {
     this.keys = images.map((d) => d.key);
     const df = new Uint32Array(vocabularySize);
-    this.offsets = new Uint32Array(vocabularySize + 1);
+    const offsets = shared(Uint32Array, vocabularySize + 1);
     const counts = images.map((d) => countWords(d.words));
-    for (const c of counts) for (const [w, n] of c) { df[w]!++; this.offsets[w + 1]! += n; }
-    for (let w = 0; w < vocabularySize; w++) this.offsets[w + 1]! += this.offsets[w]!;
-    const total = this.offsets[vocabularySize]!;
+    for (const c of counts) for (const [w, n] of c) { df[w]!++; offsets[w + 1]! += n; }
+    for (let w = 0; w < vocabularySize; w++) offsets[w + 1]! += offsets[w]!;
+    const total = offsets[vocabularySize]!;
     const n = Math.max(images.length, 1);
-    this.idf2 = new Float32Array(vocabularySize);
-    for (let w = 0; w < vocabularySize; w++) this.idf2[w] = df[w]! > 0 ? Math.log(n / df[w]!) ** 2 : 0;
-    this.slots = new Int32Array(total);
-    this.descriptors = new Uint32Array(total * WORDS);
+    const idf2 = shared(Float32Array, vocabularySize);
+    for (let w = 0; w < vocabularySize; w++) idf2[w] = df[w]! > 0 ? Math.log(n / df[w]!) ** 2 : 0;
+    const slots = shared(Int32Array, total);
+    const descriptors = shared(Uint32Array, total * WORDS);
     this.xy = new Uint16Array(2 * total);
     this.norms = new Float32Array(images.length);
-    const fill = this.offsets.slice(0, vocabularySize);
+    const fill = offsets.slice(0, vocabularySize);
     images.forEach((d, slot) => {
       const words = asWords(d.descriptors);
       for (let k = 0; k < d.words.length; k++) {
         const at = fill[d.words[k]!]!++;
-        this.slots[at] = slot;
-        this.descriptors.set(words.subarray(k * WORDS, (k + 1) * WORDS), at * WORDS);
+        slots[at] = slot;
+        descriptors.set(words.subarray(k * WORDS, (k + 1) * WORDS), at * WORDS);
         this.xy[2 * at] = quarter(d.xy[2 * k]!);
         this.xy[2 * at + 1] = quarter(d.xy[2 * k + 1]!);
       }
       let norm = 0;
-      for (const [w, c] of counts[slot]!) norm += Math.sqrt(c) * this.idf2[w]!;
+      for (const [w, c] of counts[slot]!) norm += Math.sqrt(c) * idf2[w]!;
       this.norms[slot] = Math.sqrt(norm) ** options.normPower || 1;
     });
-    // exp(−h²/σ²) for every distance up to the threshold.
-    this.weights = Float32Array.from({ length: options.threshold + 1 }, (_, h) => Math.exp(-(h * h) / (options.sigma * options.sigma)));
+    const weights = shared(Float32Array, options.threshold + 1);
+    for (let h = 0; h <= options.threshold; h++) weights[h] = Math.exp(-(h * h) / (options.sigma * options.sigma));
+    this.tables = { offsets, slots, descriptors, idf2, weights, images: images.length };
   }
 
   get size(): number {
@@ -97,8 +117,15 @@ export class HammingIndex {
 
   /** Bytes held by the postings (slot, descriptor, position) and tables: what the index costs in memory. */
   get memoryBytes(): number {
-    return this.offsets.byteLength + this.slots.byteLength + this.descriptors.byteLength + this.xy.byteLength
-      + this.idf2.byteLength + this.norms.byteLength + this.keys.length * 8;
+    const t = this.tables;
+    return t.offsets.byteLength + t.slots.byteLength + t.descriptors.byteLength + t.idf2.byteLength + t.weights.byteLength
+      + this.xy.byteLength + this.norms.byteLength + this.keys.length * 8;
+  }
+
+  /** How much scanning each query keypoint costs (postings of its word), for splitting a query between threads. */
+  work(words: Uint32Array): Float64Array {
+    const o = this.tables.offsets;
+    return Float64Array.from(words, (w) => (o[w + 1] ?? 0) - (o[w] ?? 0));
   }
 
   /**
@@ -107,47 +134,62 @@ export class HammingIndex {
    * made each score.
    */
   query(words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): { candidates: Candidate[]; matches: CandidateMatches } {
+    return this.finish([scanPostings(this.tables, this.options.threshold, words, descriptors, 0, words.length)], limit, accept);
+  }
+
+  /** The candidates and their matches from scans that together cover every query keypoint once. */
+  finish(scans: readonly Scan[], limit: number, accept?: (key: number) => boolean): { candidates: Candidate[]; matches: CandidateMatches } {
     const images = this.keys.length;
     const scores = new Float32Array(images);
-    const acc = new Float32Array(images);
-    const hits = new Uint16Array(images);
-    const touched = new Int32Array(images);
-    const pairs = new PairList();
-    const { threshold } = this.options;
-    const { offsets, slots, descriptors: pd, weights } = this;
-    const qd = descriptors;
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      const idf2 = this.idf2[w] ?? 0;
-      if (idf2 === 0) continue;
-      const x = i * WORDS;
-      const q0 = qd[x]!, q1 = qd[x + 1]!, q2 = qd[x + 2]!, q3 = qd[x + 3]!;
-      const q4 = qd[x + 4]!, q5 = qd[x + 5]!, q6 = qd[x + 6]!, q7 = qd[x + 7]!;
-      let nTouched = 0;
-      for (let p = offsets[w]!, end = offsets[w + 1]!; p < end; p++) {
-        const y = p * WORDS;
-        let h = popcount32(q0 ^ pd[y]!) + popcount32(q1 ^ pd[y + 1]!) + popcount32(q2 ^ pd[y + 2]!) + popcount32(q3 ^ pd[y + 3]!);
-        if (h > threshold) continue;
-        h += popcount32(q4 ^ pd[y + 4]!) + popcount32(q5 ^ pd[y + 5]!) + popcount32(q6 ^ pd[y + 6]!) + popcount32(q7 ^ pd[y + 7]!);
-        if (h > threshold) continue;
-        const slot = slots[p]!;
-        if (hits[slot] === 0) touched[nTouched++] = slot;
-        if (hits[slot]! < 65535) hits[slot]!++;
-        acc[slot]! += idf2 * weights[h]!;
-        pairs.push(p, i);
-      }
-      for (let t = 0; t < nTouched; t++) {
-        const slot = touched[t]!;
-        scores[slot]! += acc[slot]! / Math.sqrt(hits[slot]!);
-        acc[slot] = 0;
-        hits[slot] = 0;
-      }
-    }
+    for (const s of scans) for (let slot = 0; slot < images; slot++) scores[slot]! += s.scores[slot]!;
     for (let slot = 0; slot < images; slot++) scores[slot]! /= this.norms[slot]!;
     const top = topK(scores, limit, (slot) => !accept || accept(this.keys[slot]!));
     const candidates = top.map((slot) => ({ key: this.keys[slot]!, slot, score: scores[slot]! }));
-    return { candidates, matches: new CandidateMatches(this.slots, this.xy, pairs, top, images) };
+    return { candidates, matches: new CandidateMatches(this.tables.slots, this.xy, scans, top, images) };
   }
+}
+
+/**
+ * Scans the postings of query keypoints [from, to): a word match counts when the descriptors are
+ * within `threshold` bits, weighted by exp(−h²/σ²) and idf², and a query keypoint's matches in one
+ * image count √n times one (burstiness). Scores are not yet divided by the image norms.
+ */
+export function scanPostings(t: ScanTables, threshold: number, words: Uint32Array, descriptors: Uint32Array, from: number, to: number): Scan {
+  const scores = new Float32Array(t.images);
+  const acc = new Float32Array(t.images);
+  const hits = new Uint16Array(t.images);
+  const touched = new Int32Array(t.images);
+  const pairs = new PairList();
+  const { offsets, slots, descriptors: pd, weights, idf2: idf2s } = t;
+  const qd = descriptors;
+  for (let i = from; i < to; i++) {
+    const w = words[i]!;
+    const idf2 = idf2s[w] ?? 0;
+    if (idf2 === 0) continue;
+    const x = i * WORDS;
+    const q0 = qd[x]!, q1 = qd[x + 1]!, q2 = qd[x + 2]!, q3 = qd[x + 3]!;
+    const q4 = qd[x + 4]!, q5 = qd[x + 5]!, q6 = qd[x + 6]!, q7 = qd[x + 7]!;
+    let nTouched = 0;
+    for (let p = offsets[w]!, end = offsets[w + 1]!; p < end; p++) {
+      const y = p * WORDS;
+      let h = popcount32(q0 ^ pd[y]!) + popcount32(q1 ^ pd[y + 1]!) + popcount32(q2 ^ pd[y + 2]!) + popcount32(q3 ^ pd[y + 3]!);
+      if (h > threshold) continue;
+      h += popcount32(q4 ^ pd[y + 4]!) + popcount32(q5 ^ pd[y + 5]!) + popcount32(q6 ^ pd[y + 6]!) + popcount32(q7 ^ pd[y + 7]!);
+      if (h > threshold) continue;
+      const slot = slots[p]!;
+      if (hits[slot] === 0) touched[nTouched++] = slot;
+      if (hits[slot]! < 65535) hits[slot]!++;
+      acc[slot]! += idf2 * weights[h]!;
+      pairs.push(p, i);
+    }
+    for (let k = 0; k < nTouched; k++) {
+      const slot = touched[k]!;
+      scores[slot]! += acc[slot]! / Math.sqrt(hits[slot]!);
+      acc[slot] = 0;
+      hits[slot] = 0;
+    }
+  }
+  return { scores, postings: pairs.postings, queries: pairs.queries, length: pairs.length };
 }
 
 /** The descriptor matches (catalog posting ↔ query keypoint) of each candidate, grouped by candidate. */
@@ -156,27 +198,29 @@ export class CandidateMatches {
   private readonly posting: Int32Array;
   private readonly queryPoint: Int32Array;
 
-  constructor(slots: Int32Array, private readonly xy: Uint16Array, pairs: PairList, candidateSlots: readonly number[], images: number) {
+  constructor(slots: Int32Array, private readonly xy: Uint16Array, scans: readonly Scan[], candidateSlots: readonly number[], images: number) {
     const candidateOf = new Int32Array(images).fill(-1);
     candidateSlots.forEach((slot, c) => { candidateOf[slot] = c; });
     const n = candidateSlots.length;
     this.start = new Uint32Array(n + 1);
-    const which = new Int32Array(pairs.length);
-    for (let k = 0; k < pairs.length; k++) {
-      const c = candidateOf[slots[pairs.postings[k]!]!]!;
-      which[k] = c;
-      if (c >= 0) this.start[c + 1]!++;
+    for (const s of scans) {
+      for (let k = 0; k < s.length; k++) {
+        const c = candidateOf[slots[s.postings[k]!]!]!;
+        if (c >= 0) this.start[c + 1]!++;
+      }
     }
     for (let c = 0; c < n; c++) this.start[c + 1]! += this.start[c]!;
     this.posting = new Int32Array(this.start[n]!);
     this.queryPoint = new Int32Array(this.start[n]!);
     const fill = this.start.slice(0, n);
-    for (let k = 0; k < pairs.length; k++) {
-      const c = which[k]!;
-      if (c < 0) continue;
-      const at = fill[c]!++;
-      this.posting[at] = pairs.postings[k]!;
-      this.queryPoint[at] = pairs.queries[k]!;
+    for (const s of scans) {
+      for (let k = 0; k < s.length; k++) {
+        const c = candidateOf[slots[s.postings[k]!]!]!;
+        if (c < 0) continue;
+        const at = fill[c]!++;
+        this.posting[at] = s.postings[k]!;
+        this.queryPoint[at] = s.queries[k]!;
+      }
     }
   }
 
@@ -228,6 +272,11 @@ class PairList {
     this.postings[this.length] = posting;
     this.queries[this.length++] = query;
   }
+}
+
+/** A typed array on a SharedArrayBuffer. */
+function shared<T>(Kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new Kind(new SharedArrayBuffer(Math.max(1, length) * Kind.BYTES_PER_ELEMENT));
 }
 
 function quarter(v: number): number {
