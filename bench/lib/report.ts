@@ -324,7 +324,7 @@ function lookupSection(r: Json): string[] {
   const out = ['## Exact-product lookup from shopper photos (issue 4)', '', machineLine(r['machine'], r['quick']), ''];
   out.push(
     `Data: ${s.data}. Catalogue: ${s.products} products${s.fillers ? ` + ${s.fillers} filler images never photographed (the rest of Open Clip Art, then Fashion-MNIST)` : ''} (${catalogImages} images), ${s.testPhotos} test photos of catalogue products, ${s.distractors} distractor photos (no catalogue product), ${s.selfQueries} catalogue images queried as themselves.`,
-    `Build: \`${b.generateCommand}\` (${f(b.generateSeconds, 1)} s), \`${b.ingestCommand}\` (${f(b.ingestSeconds, 1)} s, vocabulary trained at the end)${b.fromCache ? `; taken from the bench cache built ${String(b.builtAt).slice(0, 16).replace('T', ' ')} UTC by the same code` : ''}.`, '',
+    `Build: \`${b.generateCommand}\` (${f(b.generateSeconds, 1)} s${b.photosFromCache ? ', photos from the bench cache of the same generator code' : ''}), \`${b.ingestCommand}\` (${f(b.ingestSeconds, 1)} s, vocabulary trained at the end)${b.fromCache ? `; ingested data taken from the bench cache built ${String(b.builtAt).slice(0, 16).replace('T', ' ')} UTC by the same code` : ''}.`, '',
     '| query set | command | recall@1 | recall@5 | recall@10 | mAP | p50 ms | p95 ms | load (1 min) after |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     `| ${s.testPhotos} shopper photos | \`${t.command}\` | ${f(t['recall@1'], 3)} | ${f(t['recall@5'], 3)} | ${f(t['recall@10'], 3)} | ${f(t.mAP, 3)} | ${f(t.latency_ms?.p50)} | ${f(t.latency_ms?.p95)} | ${t.loadAfter?.[0] ?? '—'} |`,
@@ -332,7 +332,7 @@ function lookupSection(r: Json): string[] {
     '',
   );
   const d = ex.distractors, q = ex.queries;
-  out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (inverted file + keypoint geometry): ${f(ex.invertedFileMB, 1)} MB.`, '');
+  out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (Hamming-embedding postings: image, ORB descriptor and position per catalogue keypoint): ${f(ex.invertedFileMB, 1)} MB.`, '');
   const p50 = t.latency_ms?.p50;
   const at10k = catalogImages >= 10_000;
   out.push(
