@@ -40,6 +40,11 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   }
   const shown = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   io.out(`shoplens listening on ${shown}\n`);
+  // Product lookup's index is built in the background, so the first shopper does not wait for it.
+  shoplens.lookup?.warmUp().then(
+    (ms) => ms !== null && io.err(`product lookup ready in ${ms.toFixed(0)} ms\n`),
+    (err: unknown) => io.err(`product lookup warm-up failed (searches will build it): ${err instanceof Error ? err.message : String(err)}\n`),
+  );
   await new Promise<void>((resolve) => {
     const stop = async () => {
       process.off('SIGINT', stop);

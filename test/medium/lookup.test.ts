@@ -35,6 +35,13 @@ describe('product lookup (medium)', () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
   });
 
+  it('warms up: the index is built before the first search', async () => {
+    const lookup = ctx.shoplens.lookup!;
+    expect(lookup.indexMemoryBytes).toBe(0);
+    expect(await lookup.warmUp()).toBeGreaterThan(0);
+    expect(lookup.indexMemoryBytes).toBeGreaterThan(0);
+  });
+
   it('re-analyses local features stored by an older analysis from the display copy', async () => {
     const store = ctx.shoplens.store;
     let first: { sha256: string; features: Buffer } | undefined;
