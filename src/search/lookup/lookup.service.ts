@@ -10,7 +10,7 @@ import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions
 import { asWords } from './hamming.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
-import { seededRandom } from '../../eval/random.js';
+import { noiseImage } from '../../imaging/noise.js';
 import { ScanWorker } from './scan-worker.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
@@ -401,8 +401,7 @@ export class LookupService {
 
   /**
    * Builds the index and starts the query workers ahead of the first shopper (`shoplens serve` calls
-   * it after listening): otherwise the first search pays for both — at 10,000 catalog images 8.3 s;
-   * after the warm-up (4 s in the background) 1.4 s, the rest being the global features' first use.
+   * it after listening): otherwise the first search pays for both (8.3 s at 10,000 catalog images).
    * Resolves with the milliseconds it took, or null when lookup is not ready (no vocabulary yet).
    */
   async warmUp(): Promise<number | null> {
@@ -410,9 +409,7 @@ export class LookupService {
     const started = performance.now();
     await this.refresh();
     // A small noise image runs every stage (both threads' ORB, the shared postings scan) once.
-    const rand = seededRandom(1);
-    const noise: RgbImage = { data: Buffer.from(Uint8Array.from({ length: 160 * 120 * 3 }, () => Math.floor(rand() * 256))), width: 160, height: 120, channels: 3 };
-    await this.lookup(noise, undefined);
+    await this.lookup(noiseImage(160, 120), undefined);
     return performance.now() - started;
   }
 
