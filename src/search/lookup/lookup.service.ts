@@ -2,17 +2,17 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore } from '../../catalog/catalog-store.js';
 import type { MediaStore } from '../../catalog/media-store.js';
 import { decodeLocalFeatures, DESCRIPTOR_BYTES, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, LOCAL_FEATURES_IDENTITY, localFeaturesVersion, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
+import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
+import { noiseImage } from '../../imaging/noise.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { asWords } from './hamming.js';
-import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
-import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
-import { noiseImage } from '../../imaging/noise.js';
-import { ScanWorker } from './scan-worker.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
+import { ScanWorker } from './scan-worker.js';
+import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
 
@@ -159,8 +159,9 @@ const MIN_TRAINING_DESCRIPTORS = 5_000;
 
 /**
  * Product lookup from local features: ORB descriptors per catalog image (stored by content hash),
- * a vocabulary tree + tf-idf inverted file for candidates, ratio-test matching and RANSAC on the
- * top candidates. The inverted file is derived data, rebuilt from the store when its version moves.
+ * a vocabulary tree + Hamming-embedding inverted file for candidates, re-ranked by spatially
+ * consistent matches, then ratio-test matching and RANSAC on the best of them. The index is derived
+ * data, rebuilt from the store when its version moves.
  */
 export class LookupService {
   private vocabulary: Vocabulary | null = null;
