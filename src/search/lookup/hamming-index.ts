@@ -55,8 +55,10 @@ export interface ScanTables {
   slots: Int32Array;
   descriptors: Uint32Array;
   idf2: Float32Array;
-  /** exp(−h²/σ²) for every distance h up to the threshold. */
+  /** exp(−h²/σ²) for every distance h up to `threshold`. */
   weights: Float32Array;
+  /** Largest descriptor distance that counts as a match (HammingOptions.threshold). */
+  threshold: number;
   images: number;
 }
 
@@ -77,7 +79,7 @@ export class HammingIndex {
   /** Per image: (tf-idf norm)^normPower, the score's divisor. */
   private readonly norms: Float32Array;
 
-  constructor(readonly vocabularySize: number, images: readonly IndexedImage[], private readonly options: HammingOptions = DEFAULT_HAMMING_OPTIONS) {
+  constructor(readonly vocabularySize: number, images: readonly IndexedImage[], options: HammingOptions = DEFAULT_HAMMING_OPTIONS) {
     this.keys = images.map((d) => d.key);
     const df = new Uint32Array(vocabularySize);
     const offsets = shared(Uint32Array, vocabularySize + 1);
@@ -108,7 +110,7 @@ export class HammingIndex {
     });
     const weights = shared(Float32Array, options.threshold + 1);
     for (let h = 0; h <= options.threshold; h++) weights[h] = Math.exp(-(h * h) / (options.sigma * options.sigma));
-    this.tables = { offsets, slots, descriptors, idf2, weights, images: images.length };
+    this.tables = { offsets, slots, descriptors, idf2, weights, threshold: options.threshold, images: images.length };
   }
 
   get size(): number {
@@ -134,7 +136,7 @@ export class HammingIndex {
    * made each score.
    */
   query(words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): { candidates: Candidate[]; matches: CandidateMatches } {
-    return this.finish([scanPostings(this.tables, this.options.threshold, words, descriptors, 0, words.length)], limit, accept);
+    return this.finish([scanPostings(this.tables, words, descriptors, 0, words.length)], limit, accept);
   }
 
   /** The candidates and their matches from scans that together cover every query keypoint once. */
@@ -151,16 +153,16 @@ export class HammingIndex {
 
 /**
  * Scans the postings of query keypoints [from, to): a word match counts when the descriptors are
- * within `threshold` bits, weighted by exp(−h²/σ²) and idf², and a query keypoint's matches in one
+ * within `t.threshold` bits, weighted by exp(−h²/σ²) and idf², and a query keypoint's matches in one
  * image count √n times one (burstiness). Scores are not yet divided by the image norms.
  */
-export function scanPostings(t: ScanTables, threshold: number, words: Uint32Array, descriptors: Uint32Array, from: number, to: number): Scan {
+export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uint32Array, from: number, to: number): Scan {
   const scores = new Float32Array(t.images);
   const acc = new Float32Array(t.images);
   const hits = new Uint16Array(t.images);
   const touched = new Int32Array(t.images);
   const pairs = new PairList();
-  const { offsets, slots, descriptors: pd, weights, idf2: idf2s } = t;
+  const { offsets, slots, descriptors: pd, weights, idf2: idf2s, threshold } = t;
   const qd = descriptors;
   for (let i = from; i < to; i++) {
     const w = words[i]!;

@@ -332,7 +332,7 @@ export class LookupService {
       b.spatial.inliers - a.spatial.inliers || b.score - a.score;
     const descriptors = asWords(features.descriptors);
     const { candidates: found, matches } = this.options.parallelQuery
-      ? await this.scan.query(index, this.options.hamming.threshold, query.words, descriptors, this.options.rerankTop, accept)
+      ? await this.scan.query(index, query.words, descriptors, this.options.rerankTop, accept)
       : index.query(query.words, descriptors, this.options.rerankTop, accept);
     const candidates = found
       .map((c, i) => ({ ...c, i, spatial: reranker.score(matches, i, features.xy, side, true) }))
@@ -408,8 +408,8 @@ export class LookupService {
   async warmUp(): Promise<number | null> {
     if (!this.vocabulary) return null;
     const started = performance.now();
-    await this.refresh();
-    // A small noise image runs every stage (both threads' ORB, the shared postings scan) once.
+    // A small noise image runs every stage once: the index build (refresh), both threads' ORB, the
+    // shared postings scan.
     await this.lookup(noiseImage(160, 120), undefined);
     return performance.now() - started;
   }

@@ -49,7 +49,7 @@ describe('candidate generation on two threads', () => {
       const index = new HammingIndex(VOCABULARY, images);
       const q = query(images, seed + 10);
       const one = index.query(q.words, q.descriptors, 20);
-      const two = await worker.query(index, 64, q.words, q.descriptors, 20);
+      const two = await worker.query(index, q.words, q.descriptors, 20);
       expect(one.candidates.length).toBeGreaterThan(5);
       expect(summary(two)).toEqual(summary(one));
       sameScores(two, one);
@@ -62,7 +62,7 @@ describe('candidate generation on two threads', () => {
     const q = query(images, 4);
     const w = new ScanWorker();
     await w.close();
-    const alone = await w.query(index, 64, q.words, q.descriptors, 10);
+    const alone = await w.query(index, q.words, q.descriptors, 10);
     const one = index.query(q.words, q.descriptors, 10);
     expect(summary(alone)).toEqual(summary(one));
     sameScores(alone, one);

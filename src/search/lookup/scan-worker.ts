@@ -4,7 +4,7 @@ import { scanPostings, type Candidate, type CandidateMatches, type HammingIndex,
 /** @internal Messages between ScanWorker and scan.worker.ts. */
 export type ScanRequest =
   | { type: 'tables'; tablesId: number; tables: ScanTables }
-  | { type: 'scan'; id: number; tablesId: number; threshold: number; words: Uint32Array; descriptors: Uint32Array; from: number; to: number };
+  | { type: 'scan'; id: number; tablesId: number; words: Uint32Array; descriptors: Uint32Array; from: number; to: number };
 
 /**
  * Candidate generation on two cores: a worker thread scans the postings of the second half of a
@@ -17,15 +17,15 @@ export class ScanWorker {
   private sent: ScanTables | null = null;
   private tablesId = 0;
 
-  async query(index: HammingIndex, threshold: number, words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): Promise<{ candidates: Candidate[]; matches: CandidateMatches }> {
+  async query(index: HammingIndex, words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): Promise<{ candidates: Candidate[]; matches: CandidateMatches }> {
     const split = halfOfWork(index.work(words));
-    const remote = this.scanInWorker(index.tables, threshold, words, descriptors, split)
-      .catch(() => scanPostings(index.tables, threshold, words, descriptors, split, words.length));
-    const local = scanPostings(index.tables, threshold, words, descriptors, 0, split);
+    const remote = this.scanInWorker(index.tables, words, descriptors, split)
+      .catch(() => scanPostings(index.tables, words, descriptors, split, words.length));
+    const local = scanPostings(index.tables, words, descriptors, 0, split);
     return index.finish([local, await remote], limit, accept);
   }
 
-  private async scanInWorker(tables: ScanTables, threshold: number, words: Uint32Array, descriptors: Uint32Array, from: number): Promise<Scan> {
+  private async scanInWorker(tables: ScanTables, words: Uint32Array, descriptors: Uint32Array, from: number): Promise<Scan> {
     if (this.sent !== tables) {
       const tablesId = this.tablesId + 1;
       const msg: ScanRequest = { type: 'tables', tablesId, tables };
@@ -33,7 +33,7 @@ export class ScanWorker {
       this.sent = tables;
       this.tablesId = tablesId;
     }
-    return (await this.worker.request({ type: 'scan', tablesId: this.tablesId, threshold, words, descriptors, from, to: words.length })).scan;
+    return (await this.worker.request({ type: 'scan', tablesId: this.tablesId, words, descriptors, from, to: words.length })).scan;
   }
 
   close(): Promise<void> {

@@ -16,7 +16,7 @@ port.on('message', (req: ScanRequest) => {
   }
   try {
     if (!tables || tables.id !== req.tablesId) throw new Error(`scan worker has index ${tables?.id ?? 'none'}, asked for ${req.tablesId}`);
-    const scan = scanPostings(tables.tables, req.threshold, req.words, req.descriptors, req.from, req.to);
+    const scan = scanPostings(tables.tables, req.words, req.descriptors, req.from, req.to);
     port.postMessage({ id: req.id, scan }, [scan.scores.buffer as ArrayBuffer, scan.postings.buffer as ArrayBuffer, scan.queries.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
