@@ -111,13 +111,14 @@ export function keypointsPerLevel(total: number): number[] {
  */
 export function detectLevels(cv: Cv, gray: GrayImage, options: LocalFeatureOptions, range: LevelRange): RawKeypoints {
   const total = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
-  if (range.first === 0 && range.count === PYRAMID.levels) return detectOnce(cv, gray, options, total, PYRAMID.levels, 1);
-  const perLevel = keypointsPerLevel(total);
+  const all = range.first === 0 && range.count === PYRAMID.levels;
+  const perLevel = all ? [] : keypointsPerLevel(total);
   const parts: RawKeypoints[] = [];
   let mat = new cv.Mat(gray.height, gray.width, cv.CV_8UC1);
   try {
     mat.data.set(gray.data);
     if (options.blurSigma) cv.GaussianBlur(mat, mat, new cv.Size(0, 0), options.blurSigma, options.blurSigma, cv.BORDER_REPLICATE);
+    if (all) return detectOnce(cv, mat, options, total, PYRAMID.levels, 1);
     for (let l = 0; l < range.first + range.count; l++) {
       if (l > 0) {
         const next = new cv.Mat();
@@ -126,9 +127,7 @@ export function detectLevels(cv: Cv, gray: GrayImage, options: LocalFeatureOptio
         mat.delete();
         mat = next;
       }
-      if (l < range.first || perLevel[l] === 0) continue;
-      const level: GrayImage = { data: new Uint8Array(mat.data as Uint8Array), width: mat.cols as number, height: mat.rows as number, channels: 1 };
-      parts.push(detectOnce(cv, level, { ...options, blurSigma: 0 }, perLevel[l]!, 1, levelScale(l)));
+      if (l >= range.first && perLevel[l]! > 0) parts.push(detectOnce(cv, mat, options, perLevel[l]!, 1, levelScale(l)));
     }
   } finally {
     mat.delete();
@@ -136,17 +135,14 @@ export function detectLevels(cv: Cv, gray: GrayImage, options: LocalFeatureOptio
   return mergeKeypoints(parts);
 }
 
-/** One ORB run of `levels` levels on `gray`; positions multiplied by `toLevel0`. */
-function detectOnce(cv: Cv, gray: GrayImage, options: LocalFeatureOptions, detect: number, levels: number, toLevel0: number): RawKeypoints {
-  const mat = new cv.Mat(gray.height, gray.width, cv.CV_8UC1);
+/** One ORB run of `levels` levels on `mat` (the caller's, left as it is); positions multiplied by `toLevel0`. */
+function detectOnce(cv: Cv, mat: Cv, options: LocalFeatureOptions, detect: number, levels: number, toLevel0: number): RawKeypoints {
   const mask = new cv.Mat();
   const kps = new cv.KeyPointVector();
   const desc = new cv.Mat();
   // ORB(nfeatures, scaleFactor, nlevels, edgeThreshold, firstLevel, WTA_K, scoreType, patchSize, fastThreshold)
   const orb = new cv.ORB(detect, PYRAMID.scaleFactor, levels, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, options.fastThreshold ?? 12);
   try {
-    mat.data.set(gray.data);
-    if (options.blurSigma) cv.GaussianBlur(mat, mat, new cv.Size(0, 0), options.blurSigma, options.blurSigma, cv.BORDER_REPLICATE);
     orb.detectAndCompute(mat, mask, kps, desc);
     const count = desc.rows as number;
     if (count > 0 && (desc.cols !== DESCRIPTOR_BYTES || kps.size() !== count)) {
@@ -166,7 +162,6 @@ function detectOnce(cv: Cv, gray: GrayImage, options: LocalFeatureOptions, detec
     desc.delete();
     kps.delete();
     mask.delete();
-    mat.delete();
   }
 }
 
