@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'shoplens-data/**', '.tmp/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'web/dist/**', 'node_modules/**', 'shoplens-data/**', '.tmp/**', 'bin/**', 'native/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

@@ -1,6 +1,6 @@
 import { AppError } from '../../domain/errors.js';
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
-import { loadOpenCv, type Cv } from './opencv.js';
+import { loadOpenCv, nativeOrb, type Cv } from './opencv.js';
 
 /** Bytes per ORB descriptor (256 bits). */
 export const DESCRIPTOR_BYTES = 32;
@@ -54,9 +54,23 @@ export function toLuma(img: RgbImage | GrayImage): GrayImage {
 
 /** ORB keypoints + descriptors (OpenCV). Images with no corners yield count 0, never an error. */
 export async function extractLocalFeatures(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
-  const { cv } = await loadOpenCv();
   const gray = toLuma(img);
+  const fast = detectNative(gray, options);
+  if (fast) return selectKeypoints(fast, gray, options);
+  const { cv } = await loadOpenCv();
   return selectKeypoints(detectLevels(cv, gray, options, ALL_LEVELS), gray, options);
+}
+
+/**
+ * All levels in one ORB run of the native addon, or null without it. Same ORB parameters and blur
+ * as detectLevels: the keypoints are the WASM build's, and all but ~2% of the descriptors are
+ * bit-identical (the rest differ in a few bits: SIMD rounding in the blurred level images).
+ */
+export function detectNative(gray: GrayImage, options: LocalFeatureOptions): RawKeypoints | null {
+  const orb = nativeOrb();
+  if (!orb) return null;
+  const total = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
+  return orb.orbDetect(gray.data, gray.width, gray.height, total, PYRAMID.scaleFactor, PYRAMID.levels, options.fastThreshold ?? 12, options.blurSigma ?? 0);
 }
 
 /** ORB's image pyramid: scale factor between levels and number of levels. */

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
 import { extractLocalFeatures, keypointsPerLevel, type LocalFeatures } from './local-features.js';
 import { OrbLevelsWorker } from './orb-levels.js';
@@ -10,7 +10,14 @@ function keypoints(f: LocalFeatures): string[] {
 
 describe('ORB on two threads (pyramid levels split)', () => {
   const worker = new OrbLevelsWorker();
-  afterAll(() => worker.close());
+  // The split is the WASM build's path; with the native addon the levels are never split.
+  const before = process.env.SHOPLENS_NATIVE_ORB;
+  beforeAll(() => { process.env.SHOPLENS_NATIVE_ORB = 'off'; });
+  afterAll(async () => {
+    if (before === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
+    else process.env.SHOPLENS_NATIVE_ORB = before;
+    await worker.close();
+  });
   const options = { maxKeypoints: 1500, fastThreshold: 7, spread: { detect: 4000, grid: 8 } };
 
   it('allots keypoints to levels as OpenCV does, summing to the total', () => {

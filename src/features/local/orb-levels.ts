@@ -1,6 +1,6 @@
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
 import { RequestWorker } from '../../workers/request-worker.js';
-import { detectLevels, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
+import { detectLevels, detectNative, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
 import { loadOpenCv } from './opencv.js';
 
 /** @internal Messages between OrbLevelsWorker and orb-levels.worker.ts. */
@@ -26,13 +26,17 @@ const UPPER: LevelRange = { first: 2, count: PYRAMID.levels - 2 };
  * calling thread detects the lower ones, and the merged keypoints go through the same selection as
  * extractLocalFeatures. The worker starts on first use, loads OpenCV once, and does not keep the
  * process alive when idle; if it fails, the levels are detected here (never an error for that).
+ * With the native addon (opencv.ts nativeOrb) all levels are detected here in one run instead.
  */
 export class OrbLevelsWorker {
   private readonly worker = new RequestWorker<Omit<OrbLevelsRequest, 'id'>, { raw: RawKeypoints }>(import.meta.url, 'orb-levels.worker');
 
   async extract(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
-    const { cv } = await loadOpenCv();
     const gray = toLuma(img);
+    // The native build is fast enough alone (~25 ms): a worker round trip would not pay.
+    const fast = detectNative(gray, options);
+    if (fast) return selectKeypoints(fast, gray, options);
+    const { cv } = await loadOpenCv();
     // The pixels are copied to the worker: the caller's stay usable.
     const upper = this.worker.request({ data: gray.data, width: gray.width, height: gray.height, options, range: UPPER })
       .then((r) => r.raw, () => detectLevels(cv, gray, options, UPPER));

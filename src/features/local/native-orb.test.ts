@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { card } from '../../../test/factories/gray-card.js';
+import { detectLevels, detectNative, PYRAMID, type LocalFeatureOptions, type RawKeypoints } from './local-features.js';
+import { loadOpenCv, nativeOrb } from './opencv.js';
+
+/** Keypoint position → descriptor (hex), to compare detections whatever their order. */
+function byPosition(raw: RawKeypoints): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < raw.count; i++) {
+    out.set(`${raw.xy[2 * i]!.toFixed(2)},${raw.xy[2 * i + 1]!.toFixed(2)}`, Buffer.from(raw.descriptors.subarray(i * 32, i * 32 + 32)).toString('hex'));
+  }
+  return out;
+}
+
+function hamming(a: string, b: string): number {
+  const x = Buffer.from(a, 'hex'), y = Buffer.from(b, 'hex');
+  let d = 0;
+  for (let i = 0; i < x.length; i++) for (let v = x[i]! ^ y[i]!; v; v &= v - 1) d++;
+  return d;
+}
+
+describe('native ORB (system OpenCV addon)', () => {
+  // CI installs OpenCV's headers (.ci/run), so there the addon must have been built by `npm ci`.
+  it.runIf(process.env.CI === 'true')('is built when OpenCV headers are installed', () => {
+    expect(nativeOrb()).not.toBeNull();
+  });
+
+  it.runIf(nativeOrb() !== null)('finds the keypoints of the WASM build, with nearly all descriptors bit-identical', async () => {
+    const { cv } = await loadOpenCv();
+    for (const options of [{ maxKeypoints: 4000, fastThreshold: 7 }, { maxKeypoints: 1500, blurSigma: 1 }] as LocalFeatureOptions[]) {
+      const image = card(640, 480, 5, 500);
+      const wasm = byPosition(detectLevels(cv, image, options, { first: 0, count: PYRAMID.levels }));
+      const native = byPosition(detectNative(image, options)!);
+      expect(wasm.size).toBeGreaterThan(1000);
+      expect([...native.keys()].sort()).toEqual([...wasm.keys()].sort());
+      let same = 0;
+      for (const [at, d] of native) {
+        if (d === wasm.get(at)) same++;
+        else expect(hamming(d, wasm.get(at)!)).toBeLessThanOrEqual(64);
+      }
+      expect(same / native.size).toBeGreaterThan(0.9);
+    }
+  }, 30_000);
+
+  it.runIf(nativeOrb() !== null)('rejects pixels that do not fit the size', () => {
+    expect(() => nativeOrb()!.orbDetect(new Uint8Array(10), 4, 4, 100, 1.2, 8, 12, 0)).toThrow(/wrong size/);
+  });
+
+  it('can be turned off (SHOPLENS_NATIVE_ORB=off): the WASM build then detects', () => {
+    const before = process.env.SHOPLENS_NATIVE_ORB;
+    process.env.SHOPLENS_NATIVE_ORB = 'off';
+    try {
+      expect(nativeOrb()).toBeNull();
+      expect(detectNative(card(64, 64), { maxKeypoints: 10 })).toBeNull();
+    } finally {
+      if (before === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
+      else process.env.SHOPLENS_NATIVE_ORB = before;
+    }
+  });
+});
