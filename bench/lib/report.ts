@@ -323,7 +323,7 @@ function lookupSection(r: Json): string[] {
   const catalogImages = Number(s.catalogImages ?? s.products);
   const out = ['## Exact-product lookup from shopper photos (issue 4)', '', machineLine(r['machine'], r['quick']), ''];
   out.push(
-    `Data: ${s.data}. Catalogue: ${s.products} products${s.fillers ? ` + ${s.fillers} filler images never photographed (the rest of Open Clip Art, then Fashion-MNIST)` : ''} (${catalogImages} images), ${s.testPhotos} test photos of catalogue products, ${s.distractors} distractor photos (no catalogue product), ${s.selfQueries} catalogue images queried as themselves.`,
+    `Data: ${s.data}. Catalogue: ${s.products} products${s.fillers ? ` + ${s.fillers} filler images never photographed (the rest of Open Clip Art, then Fashion-MNIST)` : ''} (${catalogImages} images), ${s.testPhotos} test photos of catalogue products, ${s.distractors} distractor photos (no catalogue product), ${s.selfQueries} catalogue images queried as themselves.${s.orbEngine ? ` ORB keypoints: ${s.orbEngine}.` : ''}`,
     `Build: \`${b.generateCommand}\` (${f(b.generateSeconds, 1)} s${b.photosFromCache ? ', photos from the bench cache of the same generator code' : ''}), \`${b.ingestCommand}\` (${f(b.ingestSeconds, 1)} s, vocabulary trained at the end)${b.fromCache ? `; ingested data taken from the bench cache built ${String(b.builtAt).slice(0, 16).replace('T', ' ')} UTC by the same code` : ''}.`, '',
     '| query set | command | recall@1 | recall@5 | recall@10 | mAP | p50 ms | p95 ms | load (1 min) after |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -20,6 +20,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { cachedBuild, codeHash, log, machineInfo, parseArgs, round, runTs, writeResult } from '../lib/common.js';
+import { nativeOrb } from '../../src/features/local/opencv.js';
 
 const args = parseArgs();
 const quick = args.quick;
@@ -38,11 +39,14 @@ const PHOTO_CODE = [
 ];
 /** Code whose changes change what ingest stores (vectors, local features, vocabulary). */
 const DATA_CODE = [
-  ...PHOTO_CODE, 'src/features', 'src/imaging', 'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts',
+  ...PHOTO_CODE, 'src/features', 'src/imaging', 'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts', 'native/opencv-orb/orb.cc',
 ];
 const DATA_VERSION = 1;
+/** Which ORB the catalog was analysed with (the native addon or the WASM build): part of the cache key. */
+const orb = nativeOrb();
+const ORB_ENGINE = orb ? `native OpenCV ${orb.opencvVersion} (native/opencv-orb)` : 'OpenCV WASM (@techstark/opencv-js)';
 
-const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`;
+const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}/${ORB_ENGINE}`;
 const photosKey = (): string => `lookup-photos-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, PHOTO_CODE)}`;
 const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, DATA_CODE)}`;
 
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
         catalogImages: ingest ? Number(ingest['imagesAnalysed'] ?? 0) + Number(ingest['imagesReused'] ?? 0) : null,
         ingestFailedRows: Array.isArray(ingest?.['failed']) ? (ingest['failed'] as unknown[]).length : null,
         data: 'bench/lookup/make-lookup-bench.ts: Open Clip Art products on white; photos with the product at 40-80% of the frame, rotated, cluttered, colour-shifted, blurred, JPEG 30-80 (bench/lookup/README.md); seed 1 = test set, seed 2 = tuning set (not used here)',
-        localFeatures: true,
+        localFeatures: true, orbEngine: ORB_ENGINE,
       },
       build: { ...photos.build, photosFromCache: photos.cached, photosDir: bench, ...build, fromCache: cached, cacheDir: dir },
       test: { command: rel(test.command), seconds: test.seconds, loadBefore, loadAfter: loadAfterTest, ...test.value },
