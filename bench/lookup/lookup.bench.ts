@@ -46,9 +46,9 @@ const DATA_VERSION = 1;
 const orb = nativeOrb();
 const ORB_ENGINE = orb ? `native OpenCV ${orb.opencvVersion} (native/opencv-orb)` : 'OpenCV WASM (@techstark/opencv-js)';
 
-const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}/${ORB_ENGINE}`;
+const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`;
 const photosKey = (): string => `lookup-photos-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, PHOTO_CODE)}`;
-const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, DATA_CODE)}`;
+const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(`${sizesKey}/${ORB_ENGINE}`, DATA_CODE)}`;
 
 const ENV = { ...process.env, SHOPLENS_LOCAL_FEATURES: 'true', SHOPLENS_LOG_LEVEL: 'warn' };
 
