@@ -11,7 +11,7 @@ import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
-import { ScanWorker } from './scan-worker.js';
+import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
@@ -28,8 +28,9 @@ export interface LookupOptions {
   /** How catalog keypoints are detected. */
   catalogDetection: Omit<LocalFeatureOptions, 'maxKeypoints'>;
   /**
-   * Queries on two cores: a worker thread detects the upper ORB pyramid levels (orb-levels.ts) and
-   * scans half of the index postings (scan-worker.ts) while this thread does the rest.
+   * Queries on two cores: a worker thread quantises half of the query's keypoints and scans their
+   * postings (scan-worker.ts), and, without the native ORB addon, detects the upper ORB pyramid
+   * levels (orb-levels.ts), while this thread does the rest.
    */
   parallelQuery: boolean;
   /** Longest side catalog images / query photos are analysed at. */
@@ -326,14 +327,18 @@ export class LookupService {
     const detection = { ...this.options.queryDetection, maxKeypoints: this.options.queryKeypoints };
     const features = this.options.parallelQuery ? await this.orb.extract(region, detection) : await extractLocalFeatures(region, detection);
     if (features.count === 0) return [];
-    const query = quantized(v, features);
     const side = Math.max(features.width, features.height);
     const bySpatial = (a: { spatial: SpatialScore; score: number }, b: { spatial: SpatialScore; score: number }): number =>
       b.spatial.inliers - a.spatial.inliers || b.score - a.score;
     const descriptors = asWords(features.descriptors);
-    const { candidates: found, matches } = this.options.parallelQuery
-      ? await this.scan.query(index, query.words, descriptors, this.options.rerankTop, accept)
-      : index.query(query.words, descriptors, this.options.rerankTop, accept);
+    const quantizeAndQuery = (): QuantizedQuery => {
+      const q = v.quantize(descriptors);
+      return { ...q, ...index.query(q.words, descriptors, this.options.rerankTop, accept) };
+    };
+    const { candidates: found, matches, words, branches } = this.options.parallelQuery
+      ? await this.scan.query(index, v, descriptors, this.options.rerankTop, accept)
+      : quantizeAndQuery();
+    const query: QuantizedFeatures = { features, words, branches };
     const candidates = found
       .map((c, i) => ({ ...c, i, spatial: reranker.score(matches, i, features.xy, side, true) }))
       .sort(bySpatial)
@@ -472,11 +477,6 @@ function branchesOf(v: Vocabulary, words: Uint32Array): Uint8Array {
   const b = new Uint8Array(words.length);
   for (let i = 0; i < words.length; i++) b[i] = v.branchOf(words[i]!);
   return b;
-}
-
-function quantized(v: Vocabulary, features: LocalFeatures): QuantizedFeatures {
-  const { words, branches } = v.quantize(asWords(features.descriptors));
-  return { features, words, branches };
 }
 
 /**

@@ -3,35 +3,38 @@ import { seededRandom } from '../../eval/random.js';
 import { descriptorWords, near, randomDescriptors } from '../../../test/factories/descriptors.js';
 import { HammingIndex, type IndexedImage } from './hamming-index.js';
 import { ScanWorker } from './scan-worker.js';
+import { Vocabulary } from './vocabulary.js';
 
-const VOCABULARY = 256;
-
-function catalog(images: number, seed: number): IndexedImage[] {
+/** Catalog images with random descriptors, and a small vocabulary trained on them. */
+function catalog(images: number, seed: number): { images: IndexedImage[]; vocabulary: Vocabulary } {
   const r = seededRandom(seed);
-  return Array.from({ length: images }, (_, key) => {
-    const n = 200;
-    return {
-      key: 1000 + key, words: Uint32Array.from({ length: n }, () => Math.floor(r() * VOCABULARY)),
-      xy: Float32Array.from({ length: 2 * n }, () => r() * 400), descriptors: randomDescriptors(n, r),
-    };
-  });
+  const n = 200;
+  const descriptors = Array.from({ length: images }, () => randomDescriptors(n, r));
+  const all = new Uint8Array(images * n * 32);
+  descriptors.forEach((d, i) => all.set(d, i * n * 32));
+  const vocabulary = Vocabulary.train(new Uint32Array(all.buffer), 'test', { branching: 8, depth: 2, iterations: 3, seed });
+  return {
+    vocabulary,
+    images: descriptors.map((d, key) => ({
+      key: 1000 + key, words: vocabulary.quantize(new Uint32Array(d.buffer)).words,
+      xy: Float32Array.from({ length: 2 * n }, () => r() * 400), descriptors: d,
+    })),
+  };
 }
 
 /** A query: keypoints near those of a few catalog images. */
-function query(images: IndexedImage[], seed: number): { words: Uint32Array; descriptors: Uint32Array } {
+function query(images: IndexedImage[], seed: number): Uint32Array {
   const r = seededRandom(seed);
-  const words: number[] = [], parts: Uint8Array[] = [];
-  for (let k = 0; k < 900; k++) {
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < 901; k++) {
     const img = images[Math.floor(r() * 6)]!;
-    const j = Math.floor(r() * img.words.length);
-    words.push(img.words[j]!);
-    parts.push(near(img.descriptors, j, Math.floor(r() * 50), r));
+    parts.push(near(img.descriptors, Math.floor(r() * img.words.length), Math.floor(r() * 50), r));
   }
-  return { words: Uint32Array.from(words), descriptors: descriptorWords(parts) };
+  return descriptorWords(parts);
 }
 
 /** Candidates and match counts; scores are float32 sums in another order, so equal to ~1e-6. */
-function summary(r: Awaited<ReturnType<HammingIndex['query']>>) {
+function summary(r: ReturnType<HammingIndex['query']>) {
   return { candidates: r.candidates.map((c) => [c.key, c.slot]), matches: r.candidates.map((_, i) => r.matches.count(i)) };
 }
 
@@ -43,27 +46,31 @@ describe('candidate generation on two threads', () => {
   const worker = new ScanWorker();
   afterAll(() => worker.close());
 
-  it('gives the candidates, scores and matches of one thread, and follows a rebuilt index', async () => {
+  it('gives the words, candidates, scores and matches of one thread, and follows a rebuilt index and vocabulary', async () => {
     for (const seed of [1, 2]) {
-      const images = catalog(60, seed);
-      const index = new HammingIndex(VOCABULARY, images);
+      const { images, vocabulary } = catalog(60, seed);
+      const index = new HammingIndex(vocabulary.words, images);
       const q = query(images, seed + 10);
-      const one = index.query(q.words, q.descriptors, 20);
-      const two = await worker.query(index, q.words, q.descriptors, 20);
+      const words = vocabulary.quantize(q);
+      const one = index.query(words.words, q, 20);
+      const two = await worker.query(index, vocabulary, q, 20);
       expect(one.candidates.length).toBeGreaterThan(5);
+      expect(two.words).toEqual(words.words);
+      expect(two.branches).toEqual(words.branches);
       expect(summary(two)).toEqual(summary(one));
       sameScores(two, one);
     }
   }, 30_000);
 
   it('scans everything on the calling thread once the worker is gone', async () => {
-    const images = catalog(20, 3);
-    const index = new HammingIndex(VOCABULARY, images);
+    const { images, vocabulary } = catalog(20, 3);
+    const index = new HammingIndex(vocabulary.words, images);
     const q = query(images, 4);
     const w = new ScanWorker();
     await w.close();
-    const alone = await w.query(index, q.words, q.descriptors, 10);
-    const one = index.query(q.words, q.descriptors, 10);
+    const alone = await w.query(index, vocabulary, q, 10);
+    const one = index.query(vocabulary.quantize(q).words, q, 10);
+    expect(alone.words).toEqual(vocabulary.quantize(q).words);
     expect(summary(alone)).toEqual(summary(one));
     sameScores(alone, one);
   });

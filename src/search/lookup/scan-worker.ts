@@ -1,54 +1,85 @@
 import { RequestWorker } from '../../workers/request-worker.js';
+import { WORDS } from './hamming.js';
 import { scanPostings, type Candidate, type CandidateMatches, type HammingIndex, type Scan, type ScanTables } from './hamming-index.js';
+import type { Vocabulary } from './vocabulary.js';
 
 /** @internal Messages between ScanWorker and scan.worker.ts. */
 export type ScanRequest =
   | { type: 'tables'; tablesId: number; tables: ScanTables }
-  | { type: 'scan'; id: number; tablesId: number; words: Uint32Array; descriptors: Uint32Array; from: number; to: number };
+  | { type: 'vocabulary'; vocabularyId: number; bytes: Uint8Array }
+  | { type: 'scan'; id: number; tablesId: number; vocabularyId: number; descriptors: Uint32Array; from: number; to: number };
+
+/** @internal The worker's reply: its keypoints' words and first-level branches, and their scan. */
+export interface ScanReply {
+  words: Uint32Array;
+  branches: Uint8Array;
+  scan: Scan;
+}
+
+/** A query's candidates with its keypoints' visual words (and first-level branches, for verification). */
+export interface QuantizedQuery {
+  candidates: Candidate[];
+  matches: CandidateMatches;
+  words: Uint32Array;
+  branches: Uint8Array;
+}
 
 /**
- * Candidate generation on two cores: a worker thread scans the postings of the second half of a
- * query's keypoints (split by postings to read, not by count) while the calling thread scans the
- * first half; the index tables are shared memory, sent to the worker once per index. The results
- * are those of HammingIndex.query, in the same order. If the worker fails, its half is scanned here.
+ * Quantisation and candidate generation on two cores: a worker thread quantises the second half of
+ * a query's keypoints and scans their postings while the calling thread does the first half; the
+ * index tables are shared memory, and the tables and the vocabulary are sent to the worker once
+ * each. The result is that of Vocabulary.quantize + HammingIndex.query on one thread (scores are
+ * float32 sums in another order). If the worker fails, its half is done here.
  */
 export class ScanWorker {
-  private readonly worker = new RequestWorker<Omit<Extract<ScanRequest, { type: 'scan' }>, 'id'>, { scan: Scan }>(import.meta.url, 'scan.worker');
-  private sent: ScanTables | null = null;
+  private readonly worker = new RequestWorker<Omit<Extract<ScanRequest, { type: 'scan' }>, 'id'>, ScanReply>(import.meta.url, 'scan.worker');
+  private sentTables: ScanTables | null = null;
+  private sentVocabulary: Vocabulary | null = null;
   private tablesId = 0;
+  private vocabularyId = 0;
 
-  async query(index: HammingIndex, words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): Promise<{ candidates: Candidate[]; matches: CandidateMatches }> {
-    const split = halfOfWork(index.work(words));
-    const remote = this.scanInWorker(index.tables, words, descriptors, split)
-      .catch(() => scanPostings(index.tables, words, descriptors, split, words.length));
+  async query(index: HammingIndex, vocabulary: Vocabulary, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): Promise<QuantizedQuery> {
+    const n = descriptors.length / WORDS;
+    const split = Math.ceil(n / 2);
+    const words = new Uint32Array(n);
+    const branches = new Uint8Array(n);
+    const remote: Promise<ScanReply | null> = this.inWorker(index.tables, vocabulary, descriptors, split, n).catch(() => null);
+    const first = vocabulary.quantize(descriptors.subarray(0, split * WORDS));
+    words.set(first.words);
+    branches.set(first.branches);
     const local = scanPostings(index.tables, words, descriptors, 0, split);
-    return index.finish([local, await remote], limit, accept);
+    const reply = await remote;
+    let rest: Scan;
+    if (reply) {
+      words.set(reply.words, split);
+      branches.set(reply.branches, split);
+      rest = reply.scan;
+    } else {
+      const second = vocabulary.quantize(descriptors.subarray(split * WORDS));
+      words.set(second.words, split);
+      branches.set(second.branches, split);
+      rest = scanPostings(index.tables, words, descriptors, split, n);
+    }
+    return { ...index.finish([local, rest], limit, accept), words, branches };
   }
 
-  private async scanInWorker(tables: ScanTables, words: Uint32Array, descriptors: Uint32Array, from: number): Promise<Scan> {
-    if (this.sent !== tables) {
+  private async inWorker(tables: ScanTables, vocabulary: Vocabulary, descriptors: Uint32Array, from: number, to: number): Promise<ScanReply> {
+    if (this.sentTables !== tables) {
       const tablesId = this.tablesId + 1;
-      const msg: ScanRequest = { type: 'tables', tablesId, tables };
-      if (!this.worker.post(msg)) throw new Error('scan worker unavailable');
-      this.sent = tables;
+      if (!this.worker.post({ type: 'tables', tablesId, tables } satisfies ScanRequest)) throw new Error('scan worker unavailable');
+      this.sentTables = tables;
       this.tablesId = tablesId;
     }
-    return (await this.worker.request({ type: 'scan', tablesId: this.tablesId, words, descriptors, from, to: words.length })).scan;
+    if (this.sentVocabulary !== vocabulary) {
+      const vocabularyId = this.vocabularyId + 1;
+      if (!this.worker.post({ type: 'vocabulary', vocabularyId, bytes: vocabulary.serialize() } satisfies ScanRequest)) throw new Error('scan worker unavailable');
+      this.sentVocabulary = vocabulary;
+      this.vocabularyId = vocabularyId;
+    }
+    return this.worker.request({ type: 'scan', tablesId: this.tablesId, vocabularyId: this.vocabularyId, descriptors, from, to });
   }
 
   close(): Promise<void> {
     return this.worker.close();
   }
-}
-
-/** The first index from which the remaining work is at most half of the total. */
-function halfOfWork(work: Float64Array): number {
-  let total = 0;
-  for (const w of work) total += w;
-  let done = 0;
-  for (let i = 0; i < work.length; i++) {
-    if (done >= total / 2) return i;
-    done += work[i]!;
-  }
-  return work.length;
 }
