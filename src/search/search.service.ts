@@ -78,12 +78,16 @@ export class SearchService {
   async searchByImage(bytes: Buffer, options: ImageQueryOptions): Promise<LookupSearchResult> {
     const started = performance.now();
     if (options.crop) validateCrop(options.crop);
+    const lookup = this.lookup;
+    // The lookup's larger decode starts at once, beside the global features' (sharp decodes on
+    // libuv's threads); a failure is reported by the global decode below, never unhandled.
+    const photo = lookup?.ready ? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }) : null;
+    photo?.catch(() => undefined);
     // A crop keeps the full analysis size, so the shopper's selection still has the pixels it needs.
     const small = options.crop
       ? await decodeImage(bytes, this.options.limits, { maxSide: ANALYSIS_MAX_SIDE })
       : await this.decodeQuery(bytes);
     const region = options.crop ? cropImage(small, fractionToPixels(options.crop, small.width, small.height)) : small;
-    const lookup = this.lookup;
     if (!lookup?.ready) return this.run([await this.extractor.extract(region)], options, started);
     validateOptions(options);
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
@@ -92,10 +96,10 @@ export class SearchService {
       // Global candidates (more than k, so a locally verified product can displace them).
       this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
       (async () => {
-        const photo = await decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide });
+        const pixels = await (photo ?? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }));
         const excludedKeys = await this.keysOf([...excluded]);
         const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
-        return lookup.lookup(photo, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
+        return lookup.lookup(pixels, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
       })(),
     ]);
     const vector = global.vector;

@@ -116,4 +116,11 @@ describe('product lookup (medium)', () => {
     expect(r.hits[0]?.product.id).toBe('p00005');
     await expect(ctx.shoplens.search.searchByImage(bytes, { k: 3, crop: { x: 0.5, y: 0, width: 0.8, height: 1 } })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
   }, 60_000);
+
+  it('a broken photo gets a clear error (both decodes fail, none unhandled), and search goes on', async () => {
+    const good = await readFile(path.join(benchDir, 'images', 'p00005.jpg'));
+    await expect(ctx.shoplens.search.searchByImage(Buffer.from('not an image at all'), { k: 3 })).rejects.toMatchObject({ code: 'UNSUPPORTED_IMAGE_TYPE' });
+    await expect(ctx.shoplens.search.searchByImage(good.subarray(0, 600), { k: 3 })).rejects.toMatchObject({ code: expect.stringMatching(/CORRUPT_IMAGE|UNSUPPORTED_IMAGE_TYPE/) });
+    expect((await ctx.shoplens.search.searchByImage(good, { k: 3 })).hits[0]?.product.id).toBe('p00005');
+  }, 60_000);
 });
