@@ -6,15 +6,68 @@
 #include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <thread>
+#include <vector>
+
 namespace {
 
-// orbDetect(gray: Uint8Array, width, height, nfeatures, scaleFactor, nlevels, fastThreshold, blurSigma)
+// OpenCV's float arithmetic for pyramid sizes and per-level shares (features2d/src/orb.cpp), so a
+// level detected alone finds exactly the keypoints one ORB run finds on it.
+std::vector<int> KeypointsPerLevel(int total, float scaleFactor, int nlevels) {
+  std::vector<int> out(nlevels);
+  const float factor = 1.0f / scaleFactor;
+  float desired = total * (1 - factor) / (1 - std::pow(factor, static_cast<float>(nlevels)));
+  int sum = 0;
+  for (int l = 0; l < nlevels - 1; l++) {
+    out[l] = cvRound(desired);
+    sum += out[l];
+    desired *= factor;
+  }
+  out[nlevels - 1] = std::max(total - sum, 0);
+  return out;
+}
+
+struct Detected {
+  std::vector<cv::KeyPoint> kps;  // positions in level-0 pixels
+  cv::Mat desc;
+};
+
+// Levels [first, last) of ORB's pyramid over `level0`, each resized from the one below and detected
+// alone with its share of keypoints (the same scheme as detectLevels in local-features.ts).
+Detected DetectLevels(const cv::Mat& level0, const std::vector<int>& perLevel, float scaleFactor, int first, int last, int fastThreshold) {
+  Detected out;
+  cv::Mat mat = level0;
+  std::vector<cv::Mat> descs;
+  for (int l = 0; l < last; l++) {
+    const float scale = std::pow(scaleFactor, static_cast<float>(l));
+    if (l > 0) {
+      cv::Mat next;
+      cv::resize(mat, next, cv::Size(cvRound(level0.cols / scale), cvRound(level0.rows / scale)), 0, 0, cv::INTER_LINEAR_EXACT);
+      mat = next;
+    }
+    if (l < first || perLevel[l] <= 0) continue;
+    std::vector<cv::KeyPoint> kps;
+    cv::Mat desc;
+    cv::ORB::create(perLevel[l], scaleFactor, 1, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, fastThreshold)->detectAndCompute(mat, cv::noArray(), kps, desc);
+    for (auto& k : kps) k.pt *= scale;
+    out.kps.insert(out.kps.end(), kps.begin(), kps.end());
+    if (!desc.empty()) descs.push_back(desc);
+  }
+  if (!descs.empty()) cv::vconcat(descs, out.desc);
+  return out;
+}
+
+// orbDetect(gray: Uint8Array, width, height, nfeatures, scaleFactor, nlevels, fastThreshold, blurSigma, threads?)
 //   -> { count, xy: Float32Array, response: Float32Array, descriptors: Uint8Array }
 // The same ORB(nfeatures, scaleFactor, nlevels, 31, 0, 2, HARRIS, 31, fastThreshold) as the WASM path.
+// threads = 2: levels 2.. on a second thread while this one detects levels 0-1 (same keypoints).
 Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 8 || !info[0].IsTypedArray()) {
-    Napi::TypeError::New(env, "orbDetect(gray, width, height, nfeatures, scaleFactor, nlevels, fastThreshold, blurSigma)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "orbDetect(gray, width, height, nfeatures, scaleFactor, nlevels, fastThreshold, blurSigma, threads?)").ThrowAsJavaScriptException();
     return env.Null();
   }
   Napi::Uint8Array gray = info[0].As<Napi::Uint8Array>();
@@ -25,22 +78,58 @@ Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
   const int nlevels = info[5].As<Napi::Number>().Int32Value();
   const int fastThreshold = info[6].As<Napi::Number>().Int32Value();
   const double blurSigma = info[7].As<Napi::Number>().DoubleValue();
+  const int threads = info.Length() > 8 && info[8].IsNumber() ? info[8].As<Napi::Number>().Int32Value() : 1;
   if (width <= 0 || height <= 0 || static_cast<size_t>(width) * height != gray.ElementLength()) {
     Napi::RangeError::New(env, "gray has the wrong size").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  if (nfeatures <= 0 || nlevels <= 0 || nlevels > 32 || !(scaleFactor > 1)) {
+    Napi::RangeError::New(env, "bad ORB parameters").ThrowAsJavaScriptException();
     return env.Null();
   }
   std::vector<cv::KeyPoint> kps;
   cv::Mat desc;
   try {
-    cv::Mat img(height, width, CV_8UC1, gray.Data());
-    cv::Mat input = img;
-    if (blurSigma > 0) {
-      cv::GaussianBlur(img, input, cv::Size(0, 0), blurSigma, blurSigma, cv::BORDER_REPLICATE);
+    // The caller's pixels are never written: the blur goes to a copy.
+    const cv::Mat img(height, width, CV_8UC1, gray.Data());
+    cv::Mat input;
+    if (blurSigma > 0) cv::GaussianBlur(img, input, cv::Size(0, 0), blurSigma, blurSigma, cv::BORDER_REPLICATE);
+    else input = img;
+    if (threads >= 2 && nlevels > 2) {
+      const std::vector<int> perLevel = KeypointsPerLevel(nfeatures, scaleFactor, nlevels);
+      Detected upper;
+      std::exception_ptr failed;
+      std::thread worker([&] {
+        try {
+          upper = DetectLevels(input, perLevel, scaleFactor, 2, nlevels, fastThreshold);
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      });
+      Detected lower;
+      try {
+        lower = DetectLevels(input, perLevel, scaleFactor, 0, 2, fastThreshold);
+      } catch (...) {
+        worker.join();
+        throw;
+      }
+      worker.join();
+      if (failed) std::rethrow_exception(failed);
+      kps = std::move(lower.kps);
+      kps.insert(kps.end(), upper.kps.begin(), upper.kps.end());
+      std::vector<cv::Mat> parts;
+      if (!lower.desc.empty()) parts.push_back(lower.desc);
+      if (!upper.desc.empty()) parts.push_back(upper.desc);
+      if (!parts.empty()) cv::vconcat(parts, desc);
+    } else {
+      auto orb = cv::ORB::create(nfeatures, scaleFactor, nlevels, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, fastThreshold);
+      orb->detectAndCompute(input, cv::noArray(), kps, desc);
     }
-    auto orb = cv::ORB::create(nfeatures, scaleFactor, nlevels, 31, 0, 2, cv::ORB::HARRIS_SCORE, 31, fastThreshold);
-    orb->detectAndCompute(input, cv::noArray(), kps, desc);
   } catch (const cv::Exception& e) {
     Napi::Error::New(env, std::string("OpenCV: ") + e.what()).ThrowAsJavaScriptException();
+    return env.Null();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, std::string("ORB: ") + e.what()).ThrowAsJavaScriptException();
     return env.Null();
   }
   const size_t count = static_cast<size_t>(desc.rows);

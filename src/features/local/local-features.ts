@@ -62,15 +62,16 @@ export async function extractLocalFeatures(img: RgbImage | GrayImage, options: L
 }
 
 /**
- * All levels in one ORB run of the native addon, or null without it. Same ORB parameters and blur
- * as detectLevels: the keypoints are the WASM build's, and all but ~2% of the descriptors are
- * bit-identical (the rest differ in a few bits: SIMD rounding in the blurred level images).
+ * All levels of ORB from the native addon, or null without it. Same ORB parameters and blur as
+ * detectLevels: the keypoints are the WASM build's, and all but ~3% of the descriptors are
+ * bit-identical (most of the rest differ in 1 bit: rounding in the blurred level images). With
+ * `threads` 2 the addon detects levels 2–7 on a second thread, as orb-levels.ts does for WASM.
  */
-export function detectNative(gray: GrayImage, options: LocalFeatureOptions): RawKeypoints | null {
+export function detectNative(gray: GrayImage, options: LocalFeatureOptions, threads = 2): RawKeypoints | null {
   const orb = nativeOrb();
   if (!orb) return null;
   const total = Math.max(options.maxKeypoints, options.spread?.detect ?? 0);
-  return orb.orbDetect(gray.data, gray.width, gray.height, total, PYRAMID.scaleFactor, PYRAMID.levels, options.fastThreshold ?? 12, options.blurSigma ?? 0);
+  return orb.orbDetect(gray.data, gray.width, gray.height, total, PYRAMID.scaleFactor, PYRAMID.levels, options.fastThreshold ?? 12, options.blurSigma ?? 0, threads);
 }
 
 /** ORB's image pyramid: scale factor between levels and number of levels. */

@@ -42,8 +42,23 @@ describe('native ORB (system OpenCV addon)', () => {
     }
   }, 30_000);
 
-  it.runIf(nativeOrb() !== null)('rejects pixels that do not fit the size', () => {
+  it.runIf(nativeOrb() !== null)('on two threads finds exactly the keypoints and descriptors of one, and leaves the pixels alone', () => {
+    for (const options of [{ maxKeypoints: 4000, fastThreshold: 7 }, { maxKeypoints: 1500, blurSigma: 1 }] as LocalFeatureOptions[]) {
+      const image = card(640, 480, 9, 500);
+      const before = Buffer.from(image.data);
+      const one = detectNative(image, options, 1)!;
+      const two = detectNative(image, options, 2)!;
+      expect(one.count).toBeGreaterThan(1000);
+      expect(two.count).toBe(one.count);
+      expect([...byPosition(two)].sort()).toEqual([...byPosition(one)].sort());
+      expect(Buffer.from(image.data).equals(before)).toBe(true);
+    }
+  });
+
+  it.runIf(nativeOrb() !== null)('rejects pixels that do not fit the size, and bad parameters', () => {
     expect(() => nativeOrb()!.orbDetect(new Uint8Array(10), 4, 4, 100, 1.2, 8, 12, 0)).toThrow(/wrong size/);
+    expect(() => nativeOrb()!.orbDetect(new Uint8Array(16), 4, 4, 100, 1, 8, 12, 0)).toThrow(/bad ORB parameters/);
+    expect(() => nativeOrb()!.orbDetect(new Uint8Array(16), 4, 4, 0, 1.2, 8, 12, 0)).toThrow(/bad ORB parameters/);
   });
 
   it('can be turned off (SHOPLENS_NATIVE_ORB=off): the WASM build then detects', () => {

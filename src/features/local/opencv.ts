@@ -42,7 +42,8 @@ export function openCvIfReady(): Cv | null {
 
 /** Keypoints of one ORB run from the native addon (native/opencv-orb), as detectOnce returns them. */
 export interface NativeOrb {
-  orbDetect(gray: Uint8Array, width: number, height: number, nfeatures: number, scaleFactor: number, nlevels: number, fastThreshold: number, blurSigma: number): {
+  /** `threads` 2: the upper pyramid levels on a second thread (the same keypoints as one run). */
+  orbDetect(gray: Uint8Array, width: number, height: number, nfeatures: number, scaleFactor: number, nlevels: number, fastThreshold: number, blurSigma: number, threads?: number): {
     count: number;
     xy: Float32Array;
     response: Float32Array;

@@ -26,14 +26,14 @@ const UPPER: LevelRange = { first: 2, count: PYRAMID.levels - 2 };
  * calling thread detects the lower ones, and the merged keypoints go through the same selection as
  * extractLocalFeatures. The worker starts on first use, loads OpenCV once, and does not keep the
  * process alive when idle; if it fails, the levels are detected here (never an error for that).
- * With the native addon (opencv.ts nativeOrb) all levels are detected here in one run instead.
+ * With the native addon (opencv.ts nativeOrb) the addon splits the levels over two threads itself.
  */
 export class OrbLevelsWorker {
   private readonly worker = new RequestWorker<Omit<OrbLevelsRequest, 'id'>, { raw: RawKeypoints }>(import.meta.url, 'orb-levels.worker');
 
   async extract(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
     const gray = toLuma(img);
-    // The native build is fast enough alone (~25 ms): a worker round trip would not pay.
+    // The native build splits the pyramid over two threads itself, with no message round trip.
     const fast = detectNative(gray, options);
     if (fast) return selectKeypoints(fast, gray, options);
     const { cv } = await loadOpenCv();
