@@ -20,7 +20,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { cachedBuild, codeHash, log, machineInfo, parseArgs, round, runTs, writeResult } from '../lib/common.js';
-import { nativeOrb } from '../../src/features/local/opencv.js';
+import { orbEngine } from '../../src/features/local/opencv.js';
 
 const args = parseArgs();
 const quick = args.quick;
@@ -43,8 +43,7 @@ const DATA_CODE = [
 ];
 const DATA_VERSION = 1;
 /** Which ORB the catalog was analysed with (the native addon or the WASM build): part of the cache key. */
-const orb = nativeOrb();
-const ORB_ENGINE = orb ? `native OpenCV ${orb.opencvVersion} (native/opencv-orb)` : 'OpenCV WASM (@techstark/opencv-js)';
+const ORB_ENGINE = orbEngine();
 
 const sizesKey = `${DATA_VERSION}/${JSON.stringify(SIZES)}/${SEED}`;
 const photosKey = (): string => `lookup-photos-${SIZES.products + SIZES.fillers}-${SIZES.queries}-${codeHash(sizesKey, PHOTO_CODE)}`;

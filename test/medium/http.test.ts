@@ -64,7 +64,7 @@ describe('HTTP API', () => {
   it('health and facets', async () => {
     const h = await app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(h.statusCode).toBe(200);
-    expect(h.json()).toMatchObject({ status: 'ok', products: 24, extractor: { name: 'default' } });
+    expect(h.json()).toMatchObject({ status: 'ok', products: 24, extractor: { name: 'default' }, lookup: null });
     const f = await app.inject({ method: 'GET', url: '/api/v1/facets' });
     expect(f.json().categories.length).toBeGreaterThan(0);
   });

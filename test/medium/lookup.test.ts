@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
 import { FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
+import { orbEngine } from '../../src/features/local/opencv.js';
+import { buildServer } from '../../src/http/server.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
 /**
@@ -31,8 +33,17 @@ describe('product lookup (medium)', () => {
     if (benchDir) await rm(benchDir, { recursive: true, force: true });
   });
 
-  it('trains a vocabulary during ingest', () => {
+  it('trains a vocabulary during ingest, and the health endpoint says lookup is ready and on which ORB', async () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
+    const app = await buildServer(ctx.shoplens);
+    try {
+      const health = (await app.inject({ method: 'GET', url: '/api/v1/health' })).json();
+      expect(health.lookup).toEqual({ ready: true, keypoints: orbEngine() });
+      // CI builds the native addon (.ci/run installs OpenCV's headers).
+      if (process.env.CI === 'true') expect(health.lookup.keypoints).toMatch(/^native OpenCV/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('warms up: the index is built before the first search', async () => {

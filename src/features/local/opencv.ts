@@ -71,3 +71,9 @@ export function nativeOrb(): NativeOrb | null {
   }
   return addon;
 }
+
+/** Which ORB serves local features, for reports and the health endpoint. */
+export function orbEngine(): string {
+  const orb = nativeOrb();
+  return orb ? `native OpenCV ${orb.opencvVersion} (native/opencv-orb)` : 'OpenCV WASM (@techstark/opencv-js)';
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CatalogStats } from '../../catalog/catalog-store.js';
+import { orbEngine } from '../../features/local/opencv.js';
 import type { Shoplens } from '../../main.js';
 
 export function healthRoutes(app: FastifyInstance, shoplens: Shoplens): void {
@@ -19,10 +20,12 @@ export function healthRoutes(app: FastifyInstance, shoplens: Shoplens): void {
     return cached.stats;
   };
 
-  app.get('/api/v1/health', { schema: { summary: 'Liveness and catalog size' } }, async () => {
+  app.get('/api/v1/health', { schema: { summary: 'Liveness, catalog size, extractor and product lookup state' } }, async () => {
     const s = await stats();
     const { name, version, dimensions, metric } = shoplens.extractor.identity;
-    return { status: 'ok', products: s.products, images: s.images, extractor: { name, version, dimensions, metric } };
+    // Product lookup: null when off; `ready` once its vocabulary is trained; which ORB it runs on.
+    const lookup = shoplens.lookup ? { ready: shoplens.lookup.ready, keypoints: orbEngine() } : null;
+    return { status: 'ok', products: s.products, images: s.images, extractor: { name, version, dimensions, metric }, lookup };
   });
 
   app.get('/api/v1/facets', { schema: { summary: 'Categories, brands and price range, for filter controls' } }, async () => {
