@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
+import { orbEngine } from '../features/local/opencv.js';
 import { buildServer } from '../http/server.js';
 import { noiseImage } from '../imaging/noise.js';
 import { openShoplens, type Shoplens } from '../main.js';
@@ -55,7 +56,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   io.out(`shoplens listening on ${shown}\n`);
   // Feature workers and product lookup's index start in the background, so the first shopper does not wait for them.
   warmUp(shoplens).then(
-    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms\n`),
+    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms${shoplens.lookup ? ` (product lookup keypoints: ${orbEngine()})` : ''}\n`),
     (err: unknown) => io.err(`warm-up failed (the first search will do it): ${err instanceof Error ? err.message : String(err)}\n`),
   );
   await new Promise<void>((resolve) => {
