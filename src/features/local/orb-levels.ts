@@ -1,7 +1,7 @@
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
 import { RequestWorker } from '../../workers/request-worker.js';
-import { detectLevels, detectNative, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
-import { loadOpenCv } from './opencv.js';
+import { detectLevels, extractLocalFeatures, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
+import { loadOpenCv, nativeOrb } from './opencv.js';
 
 /** @internal Messages between OrbLevelsWorker and orb-levels.worker.ts. */
 export interface OrbLevelsRequest {
@@ -32,11 +32,10 @@ export class OrbLevelsWorker {
   private readonly worker = new RequestWorker<Omit<OrbLevelsRequest, 'id'>, { raw: RawKeypoints }>(import.meta.url, 'orb-levels.worker');
 
   async extract(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
-    const gray = toLuma(img);
     // The native build splits the pyramid over two threads itself, with no message round trip.
-    const fast = detectNative(gray, options);
-    if (fast) return selectKeypoints(fast, gray, options);
+    if (nativeOrb()) return extractLocalFeatures(img, options);
     const { cv } = await loadOpenCv();
+    const gray = toLuma(img);
     // The pixels are copied to the worker: the caller's stay usable.
     const upper = this.worker.request({ data: gray.data, width: gray.width, height: gray.height, options, range: UPPER })
       .then((r) => r.raw, () => detectLevels(cv, gray, options, UPPER));
