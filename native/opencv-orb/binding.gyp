@@ -10,7 +10,8 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3"],
       "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["-lopencv_features2d", "-lopencv_imgproc", "-lopencv_core"]
+      "libraries": ["-lopencv_features2d", "-lopencv_imgproc", "-lopencv_core"],
+      "conditions": [["target_arch=='x64'", { "cflags_cc": ["-mpopcnt"] }]]
     }
   ]
 }

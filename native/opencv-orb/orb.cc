@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <thread>
@@ -154,10 +155,59 @@ Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Descriptor matching of product lookup's verification (src/search/lookup/verify.ts, which has the
+// same loop in JS for when this addon is not built): for each query descriptor the nearest catalog
+// descriptor in the same first-level branch (all of them when `bucketed` is false), kept when within
+// `maxDistance` bits and either below `ratio` × the second nearest or within `accept` bits; each
+// catalog descriptor is claimed by its nearest query descriptor. Returns catalog, query index pairs
+// in the order the catalog descriptors were first claimed (the JS Map's order).
+Napi::Value MatchDescriptors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() || !info[3].IsTypedArray()) {
+    Napi::TypeError::New(env, "matchDescriptors(queryDescriptors, queryBranches, catalogDescriptors, catalogBranches, maxDistance, ratio, accept, bucketed)").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array qd = info[0].As<Napi::Uint8Array>(), qb = info[1].As<Napi::Uint8Array>();
+  Napi::Uint8Array cd = info[2].As<Napi::Uint8Array>(), cb = info[3].As<Napi::Uint8Array>();
+  const int maxDistance = info[4].As<Napi::Number>().Int32Value();
+  const double ratio = info[5].As<Napi::Number>().DoubleValue();
+  const int accept = info[6].As<Napi::Number>().Int32Value();
+  const bool bucketed = info[7].As<Napi::Boolean>().Value();
+  const size_t nq = qb.ElementLength(), nc = cb.ElementLength();
+  if (qd.ElementLength() != nq * 32 || cd.ElementLength() != nc * 32) {
+    Napi::RangeError::New(env, "descriptors must be 32 bytes per branch entry").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<uint64_t> q(nq * 4), c(nc * 4);
+  if (nq) std::memcpy(q.data(), qd.Data(), nq * 32);
+  if (nc) std::memcpy(c.data(), cd.Data(), nc * 32);
+  // Catalog descriptors grouped by branch (all in one group when not bucketed).
+  std::vector<std::vector<uint32_t>> buckets(bucketed ? 256 : 1);
+  for (size_t j = 0; j < nc; j++) buckets[bucketed ? cb[j] : 0].push_back(static_cast<uint32_t>(j));
+  std::vector<int32_t> claimQ(nc, -1), claimD(nc, 257), order;
+  for (size_t i = 0; i < nq; i++) {
+    const auto& bucket = buckets[bucketed ? qb[i] : 0];
+    const uint64_t* a = &q[i * 4];
+    int best = -1, d1 = 257, d2 = 257;
+    for (uint32_t j : bucket) {
+      const uint64_t* b = &c[j * 4];
+      const int d = __builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1]) + __builtin_popcountll(a[2] ^ b[2]) + __builtin_popcountll(a[3] ^ b[3]);
+      if (d < d1) { d2 = d1; d1 = d; best = static_cast<int>(j); } else if (d < d2) d2 = d;
+    }
+    if (best < 0 || d1 > maxDistance || (d1 >= ratio * d2 && !(d1 <= accept))) continue;
+    if (claimQ[best] < 0) order.push_back(best);
+    if (claimQ[best] < 0 || d1 < claimD[best]) { claimQ[best] = static_cast<int32_t>(i); claimD[best] = d1; }
+  }
+  Napi::Int32Array out = Napi::Int32Array::New(env, order.size() * 2);
+  for (size_t k = 0; k < order.size(); k++) { out[2 * k] = order[k]; out[2 * k + 1] = claimQ[order[k]]; }
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // One thread per call: shoplens runs its own workers, and OpenCV's pool would compete with them.
   cv::setNumThreads(1);
   exports.Set("orbDetect", Napi::Function::New(env, OrbDetect));
+  exports.Set("matchDescriptors", Napi::Function::New(env, MatchDescriptors));
   exports.Set("opencvVersion", Napi::String::New(env, CV_VERSION));
   return exports;
 }

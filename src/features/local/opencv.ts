@@ -49,6 +49,11 @@ export interface NativeOrb {
     response: Float32Array;
     descriptors: Uint8Array;
   };
+  /**
+   * Product lookup's descriptor matching (src/search/lookup/verify.ts, `matchDescriptors`, has the
+   * same loop in JS): catalog, query index pairs.
+   */
+  matchDescriptors(queryDescriptors: Uint8Array, queryBranches: Uint8Array, catalogDescriptors: Uint8Array, catalogBranches: Uint8Array, maxDistance: number, ratio: number, accept: number, bucketed: boolean): Int32Array;
   opencvVersion: string;
 }
 

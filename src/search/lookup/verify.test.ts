@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../eval/random.js';
+import { nativeOrb } from '../../features/local/opencv.js';
+import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, type QuantizedFeatures, type VerifyOptions } from './verify.js';
+
+/** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
+function features(n: number, seed: number, base?: Uint8Array, flips = 0, branches = 4): QuantizedFeatures {
+  const r = seededRandom(seed);
+  const descriptors = new Uint8Array(n * 32);
+  for (let i = 0; i < n * 32; i++) descriptors[i] = base ? base[i % base.length]! : Math.floor(r() * 256);
+  for (let i = 0; i < n; i++) for (let f = 0; f < flips; f++) { const bit = Math.floor(r() * 256); descriptors[i * 32 + (bit >> 3)]! ^= 1 << (bit & 7); }
+  const xy = Float32Array.from({ length: 2 * n }, () => r() * 300);
+  const branchOf = Uint8Array.from({ length: n }, (_, i) => (base ? i % (base.length / 32) : Math.floor(r() * 256)) % branches);
+  return { features: { width: 300, height: 300, count: n, xy, descriptors }, words: new Uint32Array(n), branches: branchOf };
+}
+
+function pairs(a: Int32Array): string[] {
+  return Array.from({ length: a.length / 2 }, (_, k) => `${a[2 * k]}:${a[2 * k + 1]}`);
+}
+
+const original = process.env.SHOPLENS_NATIVE_ORB;
+afterEach(() => {
+  if (original === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
+  else process.env.SHOPLENS_NATIVE_ORB = original;
+});
+
+function inJs<T>(f: () => T): T {
+  process.env.SHOPLENS_NATIVE_ORB = 'off';
+  try {
+    return f();
+  } finally {
+    if (original === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
+    else process.env.SHOPLENS_NATIVE_ORB = original;
+  }
+}
+
+describe('matchDescriptors', () => {
+  const catalog = features(200, 1);
+  // The query: noisy copies of the catalog's descriptors (some far, beyond maxDistance) plus noise.
+  const query: QuantizedFeatures = (() => {
+    const near = features(200, 2, catalog.features.descriptors, 20);
+    const far = features(100, 3, catalog.features.descriptors, 90);
+    const noise = features(300, 4);
+    const parts = [near, far, noise];
+    const n = parts.reduce((s, p) => s + p.features.count, 0);
+    const out = features(n, 5);
+    let o = 0;
+    for (const p of parts) {
+      out.features.descriptors.set(p.features.descriptors, o * 32);
+      out.branches.set(p === noise ? p.branches : catalog.branches.subarray(0, p.features.count), o);
+      o += p.features.count;
+    }
+    return out;
+  })();
+
+  it('pairs noisy copies with their originals, each catalog descriptor once', () => {
+    const found = pairs(matchDescriptors(query, catalog, DEFAULT_VERIFY_OPTIONS));
+    const right = found.filter((p) => { const [j, q] = p.split(':').map(Number); return q! < 200 && j === q; });
+    expect(right.length).toBeGreaterThan(190);
+    expect(new Set(found.map((p) => p.split(':')[0])).size).toBe(found.length);
+    // 90 flipped bits are beyond maxDistance (64): none of those copies is paired.
+    expect(found.some((p) => { const q = Number(p.split(':')[1]); return q >= 200 && q < 300; })).toBe(false);
+  });
+
+  it.runIf(nativeOrb() !== null)('native addon and JS fallback give the same pairs in the same order', () => {
+    const options: VerifyOptions[] = [DEFAULT_VERIFY_OPTIONS, { ...DEFAULT_VERIFY_OPTIONS, bucketed: false }, { ...DEFAULT_VERIFY_OPTIONS, accept: undefined, ratio: 0.7 }];
+    for (const o of options) {
+      const native = pairs(matchDescriptors(query, catalog, o));
+      const js = inJs(() => pairs(matchDescriptors(query, catalog, o)));
+      expect(native.length).toBeGreaterThan(150);
+      expect(native).toEqual(js);
+    }
+  });
+
+  it('keeps close matches of repeated parts that the ratio test drops (accept)', () => {
+    // A drawing with four identical corners: every photo corner has four equally close matches.
+    const corner = features(1, 6).features.descriptors;
+    const repeated = features(4, 7, corner, 0, 1);
+    const photo = features(4, 8, corner, 6, 1);
+    for (const run of [(f: () => Int32Array) => f(), inJs]) {
+      expect(run(() => matchDescriptors(photo, repeated, { ...DEFAULT_VERIFY_OPTIONS, accept: undefined })).length).toBe(0);
+      expect(run(() => matchDescriptors(photo, repeated, { ...DEFAULT_VERIFY_OPTIONS, accept: 40 })).length).toBeGreaterThan(0);
+    }
+  });
+});
