@@ -5,6 +5,8 @@ import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
 import { FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
+import { decodeImage } from '../../src/imaging/index.js';
+import { LookupService } from '../../src/search/lookup/lookup.service.js';
 import { buildServer } from '../../src/http/server.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
@@ -118,6 +120,32 @@ describe('product lookup (medium)', () => {
       const r = await ctx.shoplens.search.searchByImage(await readFile(path.join(benchDir, line)), { k: 5 });
       expect(r.hits.length).toBeGreaterThan(0); // still "similar items"
       expect(r.hits.some((h) => h.match?.exact)).toBe(false);
+    }
+  }, 60_000);
+
+  it('when nothing is exact, a second look verifies more candidates on the whole photo; an exact match needs none', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    const single = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), indexTop: 0 }, s.media);
+    await single.open();
+    try {
+      const photo = async (file: string) => decodeImage(await readFile(path.join(benchDir, file)), limits, { maxSide: 640 });
+      const distractors = (await readFile(files.distractorsCsv, 'utf8')).trim().split('\n').slice(1);
+      for (const file of distractors) {
+        const image = await photo(file);
+        const twice = await s.lookup!.lookup(image, undefined);
+        const once = await single.lookup(image, undefined);
+        expect(twice.every((m) => m.evidence < s.lookup!.exactInliers)).toBe(true);
+        expect(twice.length).toBeGreaterThan(once.length);
+        const keys = new Set(twice.map((m) => m.key));
+        expect(once.every((m) => keys.has(m.key))).toBe(true);
+      }
+      const itself = await photo('images/p00017.jpg');
+      const exact = await s.lookup!.lookup(itself, undefined);
+      expect(exact[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
+      expect(exact.map((m) => m.key)).toEqual((await single.lookup(itself, undefined)).map((m) => m.key));
+    } finally {
+      await single.close();
     }
   }, 60_000);
 

@@ -129,12 +129,25 @@ export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx:
     const i = Math.floor(rand() * n);
     let j = Math.floor(rand() * (n - 1));
     if (j >= i) j++;
-    const h = similarityFrom(src, dst, [i, j]);
-    if (!h) continue;
-    const c = countInliers(h, src, dst, t2);
+    // The similarity through the two pairs (closed form), then its inliers, without allocations.
+    const sx = src[2 * j]! - src[2 * i]!, sy = src[2 * j + 1]! - src[2 * i + 1]!;
+    const dx = dst[2 * j]! - dst[2 * i]!, dy = dst[2 * j + 1]! - dst[2 * i + 1]!;
+    const den = sx * sx + sy * sy;
+    if (den < 1e-6) continue;
+    const a = (sx * dx + sy * dy) / den, b = (sx * dy - sy * dx) / den;
+    // isPlausible refuses area ratios (scale²) outside 0.02–50: do not count such a model's inliers.
+    const s2 = a * a + b * b;
+    if (!(s2 > 0.02 && s2 < 50)) continue;
+    const tx = dst[2 * i]! - (a * src[2 * i]! - b * src[2 * i + 1]!), ty = dst[2 * i + 1]! - (b * src[2 * i]! + a * src[2 * i + 1]!);
+    let c = 0;
+    for (let k = 0; k < n; k++) {
+      const x = src[2 * k]!, y = src[2 * k + 1]!;
+      const ex = a * x - b * y + tx - dst[2 * k]!, ey = b * x + a * y + ty - dst[2 * k + 1]!;
+      if (ex * ex + ey * ey <= t2) c++;
+    }
     if (c > bestCount) {
       bestCount = c;
-      best = h;
+      best = Float64Array.from([a, -b, tx, b, a, ty, 0, 0, 1]);
       // Adaptive stop: enough samples for 99% confidence at the observed inlier ratio.
       const w = c / n;
       iterations = Math.min(maxIterations, Math.ceil(Math.log(0.01) / Math.log(Math.max(1e-9, 1 - w * w))));

@@ -368,7 +368,8 @@ export class LookupService {
       const box = res.box
         ? { x: (res.box.x + offsetX) / image.width, y: (res.box.y + offsetY) / image.height, width: res.box.width / image.width, height: res.box.height / image.height }
         : undefined;
-      let evidence = res.inliers * Math.min(1, res.coverage / FULL_COVERAGE);
+      // Rounded now: the exact claim is made on the rounded evidence, so the pixel check must see it too.
+      let evidence = Math.round(res.inliers * Math.min(1, res.coverage / FULL_COVERAGE));
       let agreement: number | undefined;
       let correlations: number[] | undefined;
       // Only where the claim is at stake: a match with enough inliers to be exact must also look like
