@@ -19,6 +19,7 @@ import { createIndexPersistence } from './index/index-persistence.js';
 import { IndexSync, type IndexSyncEvents } from './index/index-sync.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { SearchService } from './search/search.service.js';
+import { useNativeOrb } from './features/local/opencv.js';
 import { LookupService } from './search/lookup/lookup.service.js';
 
 /** Everything a command or the HTTP server needs, built from one validated config. */
@@ -73,6 +74,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
       ...(mapped ? {} : { rerankSource: (keys: readonly number[]) => store.vectorsByKeysSync(keys), rerank: { minCandidates: config.rerankCandidates } }),
     });
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, mapped ? (vs) => mapped.projectAll(vs) : undefined);
+    useNativeOrb(config.nativeOrb);
     const lookup = config.localFeatures
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') }, media)
       : null;

@@ -16,6 +16,9 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
     expect(loadConfig({}, {}).localFeatures).toBe(false);
     expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'on' }).localFeatures).toBe(true);
+    expect(loadConfig({}, {}).nativeOrb).toBe(true);
+    for (const off of ['off', 'false', 'skip']) expect(loadConfig({}, { SHOPLENS_NATIVE_ORB: off }).nativeOrb).toBe(false);
+    expect(() => loadConfig({}, { SHOPLENS_NATIVE_ORB: 'maybe' })).toThrow(/nativeOrb/);
   });
 
   it('reports every bad value in one error', () => {

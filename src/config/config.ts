@@ -42,10 +42,17 @@ const ConfigSchema = z.object({
   searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
   /**
    * Product lookup by local features (ORB + verification): finds the exact product in shopper
-   * photos. Off by default until it scales: measured ~100 ms per search on 300 products, ~400 ms on
-   * 10k, and 3–4× slower ingest (BENCHMARKS.md, bench/lookup/README.md).
+   * photos. Off by default: it finds the product first in 0.71–0.77 of cluttered shopper photos, far
+   * from the 0.95 aimed at, at 90 / 135 ms p50 per search on 1,000 / 10,000 catalog images, and
+   * ingest with local features is ~3× slower (BENCHMARKS.md, bench/lookup/README.md).
    */
   localFeatures: z.preprocess(toBool, z.boolean()),
+  /**
+   * Use the native ORB addon (native/opencv-orb, built by `npm install` when OpenCV's headers are
+   * installed) when it is there; false forces OpenCV's WASM build (same keypoints, ~4× slower), to
+   * diagnose the addon. "skip" (the install-time switch that skips building it) also means false.
+   */
+  nativeOrb: z.preprocess((v) => (v === 'skip' ? false : toBool(v)), z.boolean()),
   /**
    * Feature extractor: "default" (classic, built in), "nsfwjs-mobilenet-v2" (a CNN bundled with npm),
    * "onnx:<model>" (an installed model, see `shoplens models`), or a hybrid of several joined by "+",
@@ -92,6 +99,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   logLevel: 'SHOPLENS_LOG_LEVEL',
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
   localFeatures: 'SHOPLENS_LOCAL_FEATURES',
+  nativeOrb: 'SHOPLENS_NATIVE_ORB',
   extractor: 'SHOPLENS_EXTRACTOR',
   modelsDir: 'SHOPLENS_MODELS',
   hubEndpoint: 'SHOPLENS_HUB_ENDPOINT',
@@ -118,6 +126,7 @@ export const DEFAULTS: Config = {
   logLevel: 'warn',
   searchLogRetentionDays: 90,
   localFeatures: false,
+  nativeOrb: true,
   extractor: 'default',
   modelsDir: '',
   hubEndpoint: 'https://huggingface.co',

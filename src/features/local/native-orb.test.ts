@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
 import { detectLevels, detectNative, PYRAMID, type LocalFeatureOptions, type RawKeypoints } from './local-features.js';
-import { loadOpenCv, nativeOrb } from './opencv.js';
+import { loadOpenCv, nativeOrb, useNativeOrb } from './opencv.js';
 
 /** Keypoint position → descriptor (hex), to compare detections whatever their order. */
 function byPosition(raw: RawKeypoints): Map<string, string> {
@@ -61,15 +61,13 @@ describe('native ORB (system OpenCV addon)', () => {
     expect(() => nativeOrb()!.orbDetect(new Uint8Array(16), 4, 4, 0, 1.2, 8, 12, 0)).toThrow(/bad ORB parameters/);
   });
 
-  it('can be turned off (SHOPLENS_NATIVE_ORB=off): the WASM build then detects', () => {
-    const before = process.env.SHOPLENS_NATIVE_ORB;
-    process.env.SHOPLENS_NATIVE_ORB = 'off';
+  it('can be turned off (configuration nativeOrb, SHOPLENS_NATIVE_ORB=off): the WASM build then detects', () => {
+    useNativeOrb(false);
     try {
       expect(nativeOrb()).toBeNull();
       expect(detectNative(card(64, 64), { maxKeypoints: 10 })).toBeNull();
     } finally {
-      if (before === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
-      else process.env.SHOPLENS_NATIVE_ORB = before;
+      useNativeOrb(true);
     }
   });
 });

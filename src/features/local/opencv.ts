@@ -58,14 +58,23 @@ export interface NativeOrb {
 }
 
 let addon: NativeOrb | null | undefined;
+let allowed = true;
+
+/**
+ * Whether the native addon may be used (configuration `nativeOrb`, SHOPLENS_NATIVE_ORB; openShoplens
+ * applies it). Off: OpenCV's WASM build serves everything, for diagnosing the addon and in tests.
+ */
+export function useNativeOrb(on: boolean): void {
+  allowed = on;
+}
 
 /**
  * The native ORB addon built at install time against the system's OpenCV, or null when it was not
- * built (no OpenCV headers then) or SHOPLENS_NATIVE_ORB=off. It finds the keypoints of the WASM
+ * built (no OpenCV headers then) or turned off (useNativeOrb). It finds the keypoints of the WASM
  * build about 4× faster (640×480 photo: 23 against 95 ms); the WASM build stays the fallback.
  */
 export function nativeOrb(): NativeOrb | null {
-  if (process.env.SHOPLENS_NATIVE_ORB === 'off') return null;
+  if (!allowed) return null;
   if (addon === undefined) {
     try {
       // src/features/local or dist/features/local → <package>/native/opencv-orb.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
 import { extractLocalFeatures, keypointsPerLevel, type LocalFeatures } from './local-features.js';
+import { useNativeOrb } from './opencv.js';
 import { OrbLevelsWorker } from './orb-levels.js';
 
 /** Keypoints as sorted "x,y,descriptor" strings (the order of merged levels may differ). */
@@ -11,11 +12,9 @@ function keypoints(f: LocalFeatures): string[] {
 describe('ORB on two threads (pyramid levels split)', () => {
   const worker = new OrbLevelsWorker();
   // The split is the WASM build's path; with the native addon the levels are never split.
-  const before = process.env.SHOPLENS_NATIVE_ORB;
-  beforeAll(() => { process.env.SHOPLENS_NATIVE_ORB = 'off'; });
+  beforeAll(() => useNativeOrb(false));
   afterAll(async () => {
-    if (before === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
-    else process.env.SHOPLENS_NATIVE_ORB = before;
+    useNativeOrb(true);
     await worker.close();
   });
   const options = { maxKeypoints: 1500, fastThreshold: 7, spread: { detect: 4000, grid: 8 } };

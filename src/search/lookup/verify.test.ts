@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
-import { nativeOrb } from '../../features/local/opencv.js';
+import { nativeOrb, useNativeOrb } from '../../features/local/opencv.js';
 import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 
 /** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
@@ -18,19 +18,14 @@ function pairs(a: Int32Array): string[] {
   return Array.from({ length: a.length / 2 }, (_, k) => `${a[2 * k]}:${a[2 * k + 1]}`);
 }
 
-const original = process.env.SHOPLENS_NATIVE_ORB;
-afterEach(() => {
-  if (original === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
-  else process.env.SHOPLENS_NATIVE_ORB = original;
-});
+afterEach(() => useNativeOrb(true));
 
 function inJs<T>(f: () => T): T {
-  process.env.SHOPLENS_NATIVE_ORB = 'off';
+  useNativeOrb(false);
   try {
     return f();
   } finally {
-    if (original === undefined) delete process.env.SHOPLENS_NATIVE_ORB;
-    else process.env.SHOPLENS_NATIVE_ORB = original;
+    useNativeOrb(true);
   }
 }
 
