@@ -104,6 +104,46 @@ function countInliers(h: Homography, src: Float32Array, dst: Float32Array, t2: n
   return c;
 }
 
+/** A similarity (rotation, uniform scale, translation): x' = a·x − b·y + tx, y' = b·x + a·y + ty. */
+export interface Similarity {
+  a: number;
+  b: number;
+  tx: number;
+  ty: number;
+}
+
+/**
+ * The similarity that maps src pair i onto dst pair i and src j onto dst j (closed form), written
+ * into `out`; false when the two source points are closer than √minDen2 (no scale or rotation).
+ * RANSAC's 2-point sample: no allocation, so it can run hundreds of times per candidate.
+ */
+export function similarityThrough(src: Float32Array, dst: Float32Array, i: number, j: number, minDen2: number, out: Similarity): boolean {
+  const sx = src[2 * j]! - src[2 * i]!, sy = src[2 * j + 1]! - src[2 * i + 1]!;
+  const dx = dst[2 * j]! - dst[2 * i]!, dy = dst[2 * j + 1]! - dst[2 * i + 1]!;
+  const den = sx * sx + sy * sy;
+  if (den < minDen2) return false;
+  const a = (sx * dx + sy * dy) / den, b = (sx * dy - sy * dx) / den;
+  out.a = a;
+  out.b = b;
+  out.tx = dst[2 * i]! - (a * src[2 * i]! - b * src[2 * i + 1]!);
+  out.ty = dst[2 * i + 1]! - (b * src[2 * i]! + a * src[2 * i + 1]!);
+  return true;
+}
+
+/** How many of the first n pairs `s` maps within √t2 pixels of their destination; marks them in `inliers` when given. */
+export function countSimilar(s: Similarity, src: Float32Array, dst: Float32Array, n: number, t2: number, inliers?: Uint8Array): number {
+  const { a, b, tx, ty } = s;
+  let c = 0;
+  for (let k = 0; k < n; k++) {
+    const x = src[2 * k]!, y = src[2 * k + 1]!;
+    const ex = a * x - b * y + tx - dst[2 * k]!, ey = b * x + a * y + ty - dst[2 * k + 1]!;
+    const ok = ex * ex + ey * ey <= t2;
+    if (inliers) inliers[k] = ok ? 1 : 0;
+    if (ok) c++;
+  }
+  return c;
+}
+
 /**
  * RANSAC over similarity transforms (2-point samples), refined by least squares on the inliers.
  * A product photographed from the front is close to a similarity of its catalog image; the 2-point
@@ -125,29 +165,19 @@ export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx:
   let best: Homography | null = null;
   let bestCount = 0;
   let iterations = maxIterations;
+  const sample: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
   for (let it = 0; it < iterations; it++) {
     const i = Math.floor(rand() * n);
     let j = Math.floor(rand() * (n - 1));
     if (j >= i) j++;
-    // The similarity through the two pairs (closed form), then its inliers, without allocations.
-    const sx = src[2 * j]! - src[2 * i]!, sy = src[2 * j + 1]! - src[2 * i + 1]!;
-    const dx = dst[2 * j]! - dst[2 * i]!, dy = dst[2 * j + 1]! - dst[2 * i + 1]!;
-    const den = sx * sx + sy * sy;
-    if (den < 1e-6) continue;
-    const a = (sx * dx + sy * dy) / den, b = (sx * dy - sy * dx) / den;
+    if (!similarityThrough(src, dst, i, j, 1e-6, sample)) continue;
     // isPlausible refuses area ratios (scale²) outside 0.02–50: do not count such a model's inliers.
-    const s2 = a * a + b * b;
+    const s2 = sample.a * sample.a + sample.b * sample.b;
     if (!(s2 > 0.02 && s2 < 50)) continue;
-    const tx = dst[2 * i]! - (a * src[2 * i]! - b * src[2 * i + 1]!), ty = dst[2 * i + 1]! - (b * src[2 * i]! + a * src[2 * i + 1]!);
-    let c = 0;
-    for (let k = 0; k < n; k++) {
-      const x = src[2 * k]!, y = src[2 * k + 1]!;
-      const ex = a * x - b * y + tx - dst[2 * k]!, ey = b * x + a * y + ty - dst[2 * k + 1]!;
-      if (ex * ex + ey * ey <= t2) c++;
-    }
+    const c = countSimilar(sample, src, dst, n, t2);
     if (c > bestCount) {
       bestCount = c;
-      best = Float64Array.from([a, -b, tx, b, a, ty, 0, 0, 1]);
+      best = Float64Array.from([sample.a, -sample.b, sample.tx, sample.b, sample.a, sample.ty, 0, 0, 1]);
       // Adaptive stop: enough samples for 99% confidence at the observed inlier ratio.
       const w = c / n;
       iterations = Math.min(maxIterations, Math.ceil(Math.log(0.01) / Math.log(Math.max(1e-9, 1 - w * w))));

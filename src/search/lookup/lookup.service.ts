@@ -360,11 +360,21 @@ export class LookupService {
       .sort(bySpatial)
       .slice(0, this.options.verifyTop);
     const verifyOptions = this.options.verify;
+    // A candidate's stored features, decoded once (the second look may verify it again).
+    const decoded = new Map<number, QuantizedFeatures>();
+    const catalogFeatures = (key: number, row: LocalFeatureRow): QuantizedFeatures => {
+      let f = decoded.get(key);
+      if (!f) {
+        const words = wordsOf(row.words!);
+        decoded.set(key, (f = { features: decodeLocalFeatures(row.features), words, branches: branchesOf(v, words) }));
+      }
+      return f;
+    };
     const verifyOne = async (c: (typeof candidates)[number], row: LocalFeatureRow, footprint: boolean): Promise<LocalMatch & { restricted: boolean }> => {
-      const cf = decodeLocalFeatures(row.features);
-      const cw = wordsOf(row.words!);
+      const candidate = catalogFeatures(c.key, row);
+      const cf = candidate.features;
       const q = footprint ? withinFootprint(query, cf, c.spatial) : query;
-      const res = await verifyCandidate(q, { features: cf, words: cw, branches: branchesOf(v, cw) }, verifyOptions);
+      const res = await verifyCandidate(q, candidate, verifyOptions);
       const box = res.box
         ? { x: (res.box.x + offsetX) / image.width, y: (res.box.y + offsetY) / image.height, width: res.box.width / image.width, height: res.box.height / image.height }
         : undefined;

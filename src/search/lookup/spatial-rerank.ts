@@ -10,6 +10,7 @@
  */
 
 import { seededRandom } from '../../eval/random.js';
+import { countSimilar, similarityThrough, type Similarity } from '../../features/local/geometry.js';
 import type { CandidateMatches } from './hamming-index.js';
 
 export interface SpatialOptions {
@@ -37,7 +38,7 @@ export interface SpatialScore {
   /** Distinct query positions whose word correspondences agree with the best similarity. */
   inliers: number;
   /** That similarity, catalog pixels → query pixels: x' = a·x − b·y + tx, y' = b·x + a·y + ty. */
-  similarity?: { a: number; b: number; tx: number; ty: number };
+  similarity?: Similarity;
 }
 
 /**
@@ -73,44 +74,30 @@ export class SpatialReranker {
  * Largest number of correspondences a 2-point similarity explains within `threshold` pixels
  * (seeded RANSAC, deterministic); marks them in `inlier`.
  */
-function consistentCount(src: Float32Array, dst: Float32Array, n: number, threshold: number, o: SpatialOptions, inlier: Uint8Array): { count: number; similarity: NonNullable<SpatialScore['similarity']> } {
+function consistentCount(src: Float32Array, dst: Float32Array, n: number, threshold: number, o: SpatialOptions, inlier: Uint8Array): { count: number; similarity: Similarity } {
   const t2 = threshold * threshold;
   const min2 = o.minScale * o.minScale, max2 = o.maxScale * o.maxScale;
   const rand = seededRandom(0x2545f491 ^ n);
   let bestCount = 0;
-  let ba = 1, bb = 0, btx = 0, bty = 0;
+  const best: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
+  const sample: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
   let iterations = o.iterations;
   for (let it = 0; it < iterations; it++) {
     const i = Math.floor(rand() * n);
     let j = Math.floor(rand() * (n - 1));
     if (j >= i) j++;
-    const sx = src[2 * j]! - src[2 * i]!, sy = src[2 * j + 1]! - src[2 * i + 1]!;
-    const dx = dst[2 * j]! - dst[2 * i]!, dy = dst[2 * j + 1]! - dst[2 * i + 1]!;
-    const den = sx * sx + sy * sy;
-    if (den < 4) continue;
-    // dst = [a −b; b a]·src + t
-    const a = (sx * dx + sy * dy) / den, b = (sx * dy - sy * dx) / den;
-    const s2 = a * a + b * b;
+    if (!similarityThrough(src, dst, i, j, 4, sample)) continue;
+    const s2 = sample.a * sample.a + sample.b * sample.b;
     if (s2 < min2 || s2 > max2) continue;
-    const tx = dst[2 * i]! - (a * src[2 * i]! - b * src[2 * i + 1]!);
-    const ty = dst[2 * i + 1]! - (b * src[2 * i]! + a * src[2 * i + 1]!);
-    let c = 0;
-    for (let k = 0; k < n; k++) {
-      const x = src[2 * k]!, y = src[2 * k + 1]!;
-      const ex = a * x - b * y + tx - dst[2 * k]!, ey = b * x + a * y + ty - dst[2 * k + 1]!;
-      if (ex * ex + ey * ey <= t2) c++;
-    }
+    const c = countSimilar(sample, src, dst, n, t2);
     if (c > bestCount) {
       bestCount = c;
-      ba = a; bb = b; btx = tx; bty = ty;
+      Object.assign(best, sample);
       const w = c / n;
       iterations = Math.min(o.iterations, Math.ceil(Math.log(0.01) / Math.log(Math.max(1e-9, 1 - w * w))));
     }
   }
-  for (let k = 0; k < n; k++) {
-    const x = src[2 * k]!, y = src[2 * k + 1]!;
-    const ex = ba * x - bb * y + btx - dst[2 * k]!, ey = bb * x + ba * y + bty - dst[2 * k + 1]!;
-    inlier[k] = bestCount > 0 && ex * ex + ey * ey <= t2 ? 1 : 0;
-  }
-  return { count: bestCount, similarity: { a: ba, b: bb, tx: btx, ty: bty } };
+  if (bestCount > 0) countSimilar(best, src, dst, n, t2, inlier);
+  else inlier.fill(0, 0, n);
+  return { count: bestCount, similarity: { ...best } };
 }
