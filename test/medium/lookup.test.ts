@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
-import { FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
+import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { LookupService } from '../../src/search/lookup/lookup.service.js';
@@ -62,12 +62,31 @@ describe('product lookup (medium)', () => {
       first = batch[0];
       break;
     }
-    const old = Buffer.from(first!.features);
-    old.writeUInt16LE(1, 2); // as written by analysis version 1
-    await store.putLocalFeatures([{ sha256: first!.sha256, features: old }]);
+    let second: { sha256: string; features: Buffer } | undefined;
+    for await (const batch of store.iterateLocalFeatures()) {
+      second = batch[1];
+      break;
+    }
+    // As written by analysis versions 1 and 2: no colour copy after the descriptors.
+    const asVersion = (features: Buffer, version: number): Buffer => {
+      const f = decodeLocalFeatures(features);
+      const old = Buffer.from(encodeLocalFeatures({ ...f, colours: undefined }).subarray(0, 10 + 36 * f.count));
+      old.writeUInt16LE(version, 2);
+      return old;
+    };
+    const v2 = asVersion(second!.features, 2);
+    await store.putLocalFeatures([{ sha256: first!.sha256, features: asVersion(first!.features, 1) }, { sha256: second!.sha256, features: v2 }]);
     const r = await ctx.shoplens.lookup!.update();
-    expect(r.reanalysed).toBe(1);
-    expect(r.quantised).toBe(1);
+    expect(r.reanalysed).toBe(2);
+    expect(r.quantised).toBe(2);
+    // Version 2 keeps its keypoints and gains the colour copy.
+    for await (const batch of store.iterateLocalFeatures()) {
+      for (const row of batch) {
+        const f = decodeLocalFeatures(row.features);
+        expect(f.colours?.width, row.sha256).toBeGreaterThan(0);
+        if (row.sha256 === second!.sha256) expect(Buffer.from(f.descriptors).equals(Buffer.from(decodeLocalFeatures(v2).descriptors))).toBe(true);
+      }
+    }
     const versions: number[] = [];
     for await (const batch of store.iterateLocalFeatures()) for (const row of batch) versions.push(localFeaturesVersion(row.features)!);
     expect(new Set(versions)).toEqual(new Set([FORMAT_VERSION]));

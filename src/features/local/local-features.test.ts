@@ -28,21 +28,29 @@ describe('local features (ORB via OpenCV)', () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 50 });
     const blob = encodeLocalFeatures(f);
     expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
-    const old = Buffer.from(blob);
-    old.writeUInt16LE(1, 2);
-    expect(localFeaturesVersion(old)).toBe(1);
-    expect(decodeLocalFeatures(old).count).toBe(f.count);
+    // Versions 1 and 2 end after the descriptors (no colour copy).
+    for (const version of [1, 2]) {
+      const old = Buffer.from(blob.subarray(0, blob.length - 2));
+      old.writeUInt16LE(version, 2);
+      expect(localFeaturesVersion(old)).toBe(version);
+      expect(decodeLocalFeatures(old).count).toBe(f.count);
+      expect(decodeLocalFeatures(old).colours).toBeUndefined();
+    }
     const future = Buffer.from(blob);
     future.writeUInt16LE(FORMAT_VERSION + 1, 2);
     expect(() => decodeLocalFeatures(future)).toThrow(/unknown format/);
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (36 bytes per keypoint, quarter-pixel coordinates)', async () => {
+  it('round-trips through the compact binary format (36 bytes per keypoint, quarter-pixel coordinates, the colour copy)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    const blob = encodeLocalFeatures(f);
-    expect(blob.length).toBe(10 + 36 * f.count);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 36 * f.count + 2);
+    const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
+    const blob = encodeLocalFeatures({ ...f, colours });
+    expect(blob.length).toBe(10 + 36 * f.count + 2 + 48 * 36 * 3);
     const g = decodeLocalFeatures(blob);
+    expect([g.colours?.width, g.colours?.height]).toEqual([48, 36]);
+    expect(g.colours!.data.equals(colours.data)).toBe(true);
     expect(g.count).toBe(f.count);
     expect([g.width, g.height]).toEqual([320, 240]);
     expect(Buffer.from(g.descriptors).equals(Buffer.from(f.descriptors))).toBe(true);

@@ -17,7 +17,15 @@ export interface LocalFeatures {
   xy: Float32Array;
   /** count × DESCRIPTOR_BYTES, row-major. */
   descriptors: Uint8Array;
+  /**
+   * A small colour copy of the analysed image (catalog images: longest side COLOUR_SIDE), for the
+   * colour check of a match (search/lookup/colour.ts). Absent in features of older analyses.
+   */
+  colours?: RgbImage;
 }
+
+/** Longest side of the colour copy stored with a catalog image's features. */
+export const COLOUR_SIDE = 48;
 
 export interface LocalFeatureOptions {
   /** Most keypoints kept (strongest first). */
@@ -234,12 +242,13 @@ export function spreadOut(xy: Float32Array, response: Float32Array, width: numbe
 
 const MAGIC = 0x4c46; // "LF"
 /**
- * Same layout in every version; the version says how the catalog image was analysed. 1: sharp;
- * 2: softened by σ = 1 px (LookupOptions.catalogDetection). Features of an older analysis still
- * decode, and LookupService.update() re-analyses them from the display copy.
+ * The version says how the catalog image was analysed. 1: sharp; 2: softened by σ = 1 px
+ * (LookupOptions.catalogDetection); 3: as 2, plus the colour copy (LocalFeatures.colours) after the
+ * descriptors. Features of an older analysis still decode, and LookupService.update() re-analyses
+ * them from the display copy.
  */
-export const FORMAT_VERSION = 2;
-const READABLE_VERSIONS = new Set([1, 2]);
+export const FORMAT_VERSION = 3;
+const READABLE_VERSIONS = new Set([1, 2, 3]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;
@@ -247,11 +256,15 @@ const XY_SCALE = 4;
 /**
  * Compact binary form for the catalog store: 10-byte header (magic, version, count, width, height),
  * then per keypoint x, y as uint16 quarter-pixels, then the descriptors — 36 bytes per keypoint
- * instead of ~60 for float coordinates plus size/angle, which verification does not need.
- * Little-endian whatever the host.
+ * instead of ~60 for float coordinates plus size/angle, which verification does not need — then
+ * the colour copy's width and height (one byte each, 0 without one) and its RGB bytes (≤ 6.9 KB at
+ * 48 px). Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES + f.count * 4 + f.count * DESCRIPTOR_BYTES);
+  const c = f.colours;
+  if (c && (c.width > 255 || c.height > 255)) throw new AppError('INVALID_PARAMETER', 'the colour copy of local features is at most 255 px per side');
+  const colourBytes = 2 + (c ? c.width * c.height * 3 : 0);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * 4 + f.count * DESCRIPTOR_BYTES + colourBytes);
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -260,6 +273,10 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   let o = HEADER_BYTES;
   for (let i = 0; i < f.count * 2; i++, o += 2) out.writeUInt16LE(Math.min(65535, Math.max(0, Math.round(f.xy[i]! * XY_SCALE))), o);
   out.set(f.descriptors.subarray(0, f.count * DESCRIPTOR_BYTES), o);
+  o += f.count * DESCRIPTOR_BYTES;
+  out[o] = c?.width ?? 0;
+  out[o + 1] = c?.height ?? 0;
+  if (c) out.set(c.data.subarray(0, c.width * c.height * 3), o + 2);
   return out;
 }
 
@@ -275,13 +292,19 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
     throw new AppError('STORE_ERROR', 'local features blob has an unknown format');
   }
   const count = b.readUInt16LE(4);
-  if (b.length !== HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES)) {
-    throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES)}`);
+  const body = HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES);
+  const withColours = b.readUInt16LE(2) >= 3;
+  const cw = withColours && b.length >= body + 2 ? b[body]! : 0, ch = withColours && b.length >= body + 2 ? b[body + 1]! : 0;
+  const expected = body + (withColours ? 2 + cw * ch * 3 : 0);
+  if (b.length !== expected) {
+    throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
   const xy = new Float32Array(count * 2);
   let o = HEADER_BYTES;
   for (let i = 0; i < count * 2; i++, o += 2) xy[i] = b.readUInt16LE(o) / XY_SCALE;
   const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
   descriptors.set(b.subarray(o, o + count * DESCRIPTOR_BYTES));
-  return { width: b.readUInt16LE(6), height: b.readUInt16LE(8), count, xy, descriptors };
+  const features: LocalFeatures = { width: b.readUInt16LE(6), height: b.readUInt16LE(8), count, xy, descriptors };
+  if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, expected)), width: cw, height: ch, channels: 3 };
+  return features;
 }
