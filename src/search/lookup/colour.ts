@@ -39,8 +39,11 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
   const sx = frame.width / colours.width, sy = frame.height / colours.height;
   const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = model as unknown as number[];
   const cd = colours.data, pd = photo.data, pw = photo.width;
-  const n0 = colours.width * colours.height;
-  const cat = new Float64Array(3 * n0), pho = new Float64Array(3 * n0);
+  // One pass: the sums the least squares need (catalog colour moments, their products with each
+  // photo channel, the photo channels' squares), no per-sample arrays.
+  const ata = new Float64Array(16);
+  const atb = [new Float64Array(4), new Float64Array(4), new Float64Array(4)];
+  const sum = [0, 0, 0], sq = [0, 0, 0];
   let n = 0;
   for (let y = 0; y < colours.height; y++) {
     for (let x = 0; x < colours.width; x++) {
@@ -56,41 +59,35 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
       const ix = Math.floor(px), iy = Math.floor(py), ax = px - ix, ay = py - iy;
       const p00 = 3 * (iy * pw + ix), p10 = p00 + 3, p01 = p00 + 3 * pw, p11 = p01 + 3;
       const w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
-      const k = 3 * n;
-      cat[k] = r; cat[k + 1] = g; cat[k + 2] = b;
-      for (let c = 0; c < 3; c++) pho[k + c] = w00 * pd[p00 + c]! + w10 * pd[p10 + c]! + w01 * pd[p01 + c]! + w11 * pd[p11 + c]!;
+      ata[0]! += r * r; ata[1]! += r * g; ata[2]! += r * b; ata[3]! += r;
+      ata[5]! += g * g; ata[6]! += g * b; ata[7]! += g;
+      ata[10]! += b * b; ata[11]! += b;
+      for (let c = 0; c < 3; c++) {
+        const v = w00 * pd[p00 + c]! + w10 * pd[p10 + c]! + w01 * pd[p01 + c]! + w11 * pd[p11 + c]!;
+        const t = atb[c]!;
+        t[0]! += r * v; t[1]! += g * v; t[2]! += b * v; t[3]! += v;
+        sum[c]! += v; sq[c]! += v * v;
+      }
       n++;
     }
   }
   if (n < options.minSamples) return null;
-  // Least squares of each photo channel on [r, g, b, 1]: one 4×4 system, three right-hand sides.
-  const ata = new Float64Array(16);
-  const atb = [new Float64Array(4), new Float64Array(4), new Float64Array(4)];
-  const mean = [0, 0, 0];
-  const row = [0, 0, 0, 1];
-  for (let i = 0; i < n; i++) {
-    row[0] = cat[3 * i]!; row[1] = cat[3 * i + 1]!; row[2] = cat[3 * i + 2]!;
-    for (let a = 0; a < 4; a++) {
-      for (let b = 0; b < 4; b++) ata[4 * a + b]! += row[a]! * row[b]!;
-      for (let c = 0; c < 3; c++) atb[c]![a]! += row[a]! * pho[3 * i + c]!;
-    }
-    for (let c = 0; c < 3; c++) mean[c]! += pho[3 * i + c]!;
-  }
-  for (let c = 0; c < 3; c++) mean[c]! /= n;
+  ata[15] = n;
+  ata[4] = ata[1]!; ata[8] = ata[2]!; ata[12] = ata[3]!; ata[9] = ata[6]!; ata[13] = ata[7]!; ata[14] = ata[11]!;
   // A little ridge keeps the map of a single-colour product defined (its colour columns are collinear).
-  for (let a = 0; a < 3; a++) ata[5 * a]! += n;
-  const coef = atb.map((b) => solve4(ata, b));
+  const ridged = Float64Array.from(ata);
+  for (let a = 0; a < 3; a++) ridged[5 * a]! += n;
   let res = 0, tot = 0;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      const w = coef[c]!;
-      const y = pho[3 * i + c]!;
-      const pred = w[0]! * cat[3 * i]! + w[1]! * cat[3 * i + 1]! + w[2]! * cat[3 * i + 2]! + w[3]!;
-      res += (y - pred) ** 2;
-      tot += (y - mean[c]!) ** 2;
-    }
+  for (let c = 0; c < 3; c++) {
+    const t = atb[c]!;
+    const coef = solve4(ridged, t);
+    // Residual Σ(y − w·x)² = Σy² − 2 w·Aᵀy + wᵀ AᵀA w, exact for any w.
+    let quad = 0;
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) quad += coef[a]! * ata[4 * a + b]! * coef[b]!;
+    res += sq[c]! - 2 * (coef[0]! * t[0]! + coef[1]! * t[1]! + coef[2]! * t[2]! + coef[3]! * t[3]!) + quad;
+    tot += sq[c]! - (sum[c]! * sum[c]!) / n;
   }
-  return { explained: tot > 0 ? Math.max(0, 1 - res / tot) : 0, samples: n };
+  return { explained: tot > 0 ? Math.max(0, Math.min(1, 1 - res / tot)) : 0, samples: n };
 }
 
 /** Solves the 4×4 system a·x = b (Gauss–Jordan with partial pivoting); a singular column gives 0. */
