@@ -2,7 +2,6 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore, LocalFeatureRow } from '../../catalog/catalog-store.js';
 import type { MediaStore } from '../../catalog/media-store.js';
 import { COLOUR_SIDE, decodeLocalFeatures, DESCRIPTOR_BYTES, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, LOCAL_FEATURES_IDENTITY, localFeaturesVersion, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
-import type { Homography } from '../../features/local/geometry.js';
 import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage, resample } from '../../imaging/index.js';
@@ -139,8 +138,6 @@ export interface LocalMatch {
   bovw: number;
   /** Matched region in the query photo, as fractions (0..1) of the full query image. */
   box?: FractionBox;
-  /** The verified model, catalog feature frame → query region pixels (diagnostics). */
-  homography?: Homography;
 }
 
 const VOCAB_META = 'lookup.vocabulary';
@@ -264,20 +261,19 @@ export class LookupService {
     let trained = false;
     // One pass: the descriptor count (vocabulary training) and the rows of an older analysis.
     let total = 0;
-    const stale: { sha256: string; count: number; features: Buffer }[] = [];
+    let reanalysed = 0;
     for await (const batch of this.store.iterateLocalFeatures()) {
       for (const r of batch) {
         const count = decodeLocalFeatures(r.features).count;
         total += count;
-        if (localFeaturesVersion(r.features) !== FORMAT_VERSION) stale.push({ sha256: r.sha256, count, features: r.features });
+        if (localFeaturesVersion(r.features) === FORMAT_VERSION) continue;
+        // Rewritten in place: the iteration pages by content hash, which a rewrite keeps, and only
+        // one batch of stored features is held at a time.
+        const fresh = await this.reanalyse(r.sha256, r.features);
+        if (fresh === null) continue;
+        total += fresh - count;
+        reanalysed++;
       }
-    }
-    let reanalysed = 0;
-    for (const row of stale) {
-      const count = await this.reanalyse(row.sha256, row.features);
-      if (count === null) continue;
-      total += count - row.count;
-      reanalysed++;
     }
     const trainedOn = Number((await this.store.getMeta(`${VOCAB_META}.descriptors`)) ?? 0);
     if ((!this.vocabulary || total >= 2 * trainedOn) && total >= MIN_TRAINING_DESCRIPTORS) {
@@ -443,7 +439,6 @@ export class LookupService {
       if (colour) evidence = colourEvidence(evidence, colour.explained, this.options.exactInliers);
       return {
         key: c.key, inliers: res.inliers, coverage: res.coverage, evidence, bovw: c.score, restricted: q !== query,
-        ...(res.homography ? { homography: res.homography } : {}),
         ...(agreement !== undefined ? { agreement, correlations } : {}), ...(colour ? { colour: colour.explained } : {}), ...(box ? { box } : {}),
       };
     };
