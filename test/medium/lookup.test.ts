@@ -6,7 +6,7 @@ import { readQuerySet } from '../../src/eval/query-set.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
 import { decodeImage } from '../../src/imaging/index.js';
-import { LookupService } from '../../src/search/lookup/lookup.service.js';
+import { DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
 import { buildServer } from '../../src/http/server.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
@@ -142,31 +142,46 @@ describe('product lookup (medium)', () => {
     }
   }, 60_000);
 
-  it('when nothing is exact, a second look verifies more candidates on the whole photo; an exact match needs none', async () => {
+  it('when nothing is exact, a second look verifies more candidates on the whole photo, then parts of it; an exact match needs neither', async () => {
     const s = ctx.shoplens;
     const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
-    const single = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), indexTop: 0 }, s.media);
-    await single.open();
+    const service = (options: Partial<LookupOptions>) =>
+      new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), ...options }, s.media);
+    const noWindows = { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 };
+    const single = service({ indexTop: 0, windows: noWindows });
+    const whole = service({ windows: noWindows });
+    await Promise.all([single.open(), whole.open()]);
     try {
       const photo = async (file: string) => decodeImage(await readFile(path.join(benchDir, file)), limits, { maxSide: 640 });
       const distractors = (await readFile(files.distractorsCsv, 'utf8')).trim().split('\n').slice(1);
       for (const file of distractors) {
         const image = await photo(file);
-        const twice = await s.lookup!.lookup(image, undefined);
         const once = await single.lookup(image, undefined);
-        expect(twice.every((m) => m.evidence < s.lookup!.exactInliers)).toBe(true);
+        const twice = await whole.lookup(image, undefined);
+        const windowed = await s.lookup!.lookup(image, undefined);
+        // Each look keeps what the one before found, and finds more: other candidates, or more
+        // evidence for one (a 46-image catalog is verified whole by the second look).
         expect(twice.length).toBeGreaterThan(once.length);
-        const keys = new Set(twice.map((m) => m.key));
-        expect(once.every((m) => keys.has(m.key))).toBe(true);
+        for (const [more, fewer] of [[twice, once], [windowed, twice]] as const) {
+          expect(more.every((m) => m.evidence < s.lookup!.exactInliers)).toBe(true);
+          const before = new Map(more.map((m) => [m.key, -1]));
+          for (const m of fewer) before.set(m.key, m.evidence);
+          expect(before.size).toBe(more.length);
+          expect(more.every((m) => m.evidence >= before.get(m.key)!)).toBe(true);
+          expect(more.some((m) => m.evidence > before.get(m.key)!)).toBe(true);
+        }
+        // With the shopper's box, only the box is looked at.
+        const box = { x: 0.1, y: 0.1, width: 0.8, height: 0.8 };
+        expect((await s.lookup!.lookup(image, box)).map((m) => m.key)).toEqual((await whole.lookup(image, box)).map((m) => m.key));
       }
       const itself = await photo('images/p00017.jpg');
       const exact = await s.lookup!.lookup(itself, undefined);
       expect(exact[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
       expect(exact.map((m) => m.key)).toEqual((await single.lookup(itself, undefined)).map((m) => m.key));
     } finally {
-      await single.close();
+      await Promise.all([single.close(), whole.close()]);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('a crop box restricts the query, and a bad one is refused', async () => {
     const bytes = await readFile(path.join(benchDir, 'images', 'p00005.jpg'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { calibratedScore } from './lookup.service.js';
+import { calibratedScore, photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -77,5 +77,25 @@ describe('calibrated score', () => {
     expect(calibratedScore(15, 0, 20)).toBeGreaterThan(calibratedScore(9, 0, 20));
     // At chance level the global cosine decides, as in a search without lookup.
     expect(calibratedScore(3, 0.8, 20)).toBeGreaterThan(calibratedScore(4, 0.5, 20));
+  });
+});
+
+describe('parts of the photo looked at again', () => {
+  it('are boxes of the given side at the centre and the four corners, inside the photo', () => {
+    const boxes = photoWindows(0.6);
+    expect(boxes).toHaveLength(5);
+    expect(boxes[0]!.x).toBeCloseTo(0.2);
+    expect(boxes[0]!.y).toBeCloseTo(0.2);
+    for (const b of boxes) {
+      expect(b.width).toBe(0.6);
+      expect(b.height).toBe(0.6);
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width).toBeLessThanOrEqual(1 + 1e-9);
+      expect(b.y + b.height).toBeLessThanOrEqual(1 + 1e-9);
+    }
+    // Together they cover the photo.
+    for (const [x, y] of [[0.01, 0.01], [0.99, 0.01], [0.5, 0.5], [0.01, 0.99], [0.99, 0.99], [0.3, 0.7]] as const) {
+      expect(boxes.some((b) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height)).toBe(true);
+    }
   });
 });

@@ -53,12 +53,15 @@ describe('candidate generation on two threads', () => {
       const q = query(images, seed + 10);
       const words = vocabulary.quantize(q);
       const one = index.query(words.words, q, 20);
-      const two = await worker.query(index, vocabulary, q, 20);
       expect(one.candidates.length).toBeGreaterThan(5);
-      expect(two.words).toEqual(words.words);
-      expect(two.branches).toEqual(words.branches);
-      expect(summary(two)).toEqual(summary(one));
-      sameScores(two, one);
+      // Half on each thread (the default), all in the worker, or a third here.
+      for (const share of [undefined, 0, 1 / 3]) {
+        const two = await worker.query(index, vocabulary, q, 20, undefined, share);
+        expect(two.words).toEqual(words.words);
+        expect(two.branches).toEqual(words.branches);
+        expect(summary(two)).toEqual(summary(one));
+        sameScores(two, one);
+      }
     }
   }, 30_000);
 

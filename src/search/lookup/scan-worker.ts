@@ -26,7 +26,7 @@ export interface QuantizedQuery {
 
 /**
  * Quantisation and candidate generation on two cores: a worker thread quantises the second half of
- * a query's keypoints and scans their postings while the calling thread does the first half; the
+ * a query's keypoints (or another share) and scans their postings while the calling thread does the first; the
  * index tables are shared memory, and the tables and the vocabulary are sent to the worker once
  * each. The result is that of Vocabulary.quantize + HammingIndex.query on one thread (scores are
  * float32 sums in another order). If the worker fails, its half is done here.
@@ -38,9 +38,13 @@ export class ScanWorker {
   private tablesId = 0;
   private vocabularyId = 0;
 
-  async query(index: HammingIndex, vocabulary: Vocabulary, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): Promise<QuantizedQuery> {
+  /**
+   * `localShare` of the keypoints are done on the calling thread (half by default; 0 leaves the
+   * calling thread free for other work while the worker does all of it).
+   */
+  async query(index: HammingIndex, vocabulary: Vocabulary, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean, localShare = 0.5): Promise<QuantizedQuery> {
     const n = descriptors.length / WORDS;
-    const split = Math.ceil(n / 2);
+    const split = Math.ceil(n * Math.max(0, Math.min(1, localShare)));
     const words = new Uint32Array(n);
     const branches = new Uint8Array(n);
     const remote: Promise<ScanReply | null> = this.inWorker(index.tables, vocabulary, descriptors, split, n).catch(() => null);
