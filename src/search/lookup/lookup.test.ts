@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { calibratedScore, photoWindows } from './lookup.service.js';
+import { belowExact, calibratedScore, photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -96,6 +96,18 @@ describe('parts of the photo looked at again', () => {
     // Together they cover the photo.
     for (const [x, y] of [[0.01, 0.01], [0.99, 0.01], [0.5, 0.5], [0.01, 0.99], [0.99, 0.99], [0.3, 0.7]] as const) {
       expect(boxes.some((b) => x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height)).toBe(true);
+    }
+  });
+});
+
+describe('evidence that ranks but does not claim', () => {
+  it('stays below the exact threshold and keeps its order', () => {
+    const values = [0, 5, 18.5, 19, 19.5, 20, 25, 40, 80];
+    const squashed = values.map((v) => belowExact(v, 20));
+    for (const [i, v] of squashed.entries()) {
+      expect(v).toBeLessThan(20);
+      if (values[i]! <= 19) expect(v).toBe(values[i]);
+      if (i > 0) expect(v).toBeGreaterThan(squashed[i - 1]!);
     }
   });
 });
