@@ -55,8 +55,8 @@ export interface LookupOptions {
    * are looked at again, one after the other until one holds an exact match; side 0 turns this off.
    * Their matches re-rank but never claim an exact match. A small product among clutter
    * gets the query's keypoints to itself, and other objects' correspondences no longer crowd its
-   * own out of the ranking. Each box has its own (smaller) budget of keypoints, index candidates
-   * for the spatial check, and index candidates for the second look.
+   * own out of the ranking. Each box has its own, smaller budget (keypoints, index candidates for
+   * the spatial check, verified candidates, and the second look's).
    */
   windows: PassBudget & { side: number; belowEvidence: number };
   /** Inliers from which a verified candidate counts as the exact product (see calibrate()). */
@@ -394,9 +394,9 @@ export class LookupService {
   /**
    * Local-feature lookup of a query photo: candidates from the inverted file, verified by
    * homography. `crop` (fractions of the image) restricts the analysis to the shopper's box.
-   * Without a box, and when the whole photo gave no exact match, parts of the photo are looked at
-   * again (see LookupOptions.windows). Returns matches for verified candidates, best first; empty when lookup
-   * is not ready.
+   * Without a box, and when the whole photo's best match is weak, parts of the photo are looked at
+   * again (LookupOptions.windows). Returns matches for verified candidates, best first; empty when
+   * lookup is not ready.
    */
   async lookup(image: RgbImage, crop: FractionBox | undefined, accept?: (key: number) => boolean): Promise<LocalMatch[]> {
     const v = this.vocabulary;
@@ -414,19 +414,25 @@ export class LookupService {
       // candidates of the current one.
       const windows = photoWindows(o.windows.side);
       let next: Promise<StartedPass | null> | null = this.startPass(pass, windows[0], o.windows, 0);
-      for (let w = 0; next; w++) {
-        const current = await next;
-        next = w + 1 < windows.length ? this.startPass(pass, windows[w + 1], o.windows, 0) : null;
-        const more = await this.finishPass(pass, current, o.windows);
-        // A part of the photo ranks, it does not claim: five more looks are five more chances for a
-        // clutter object sharing a part with a catalog product (a test-set distractor photo's
-        // barber sign: 64 inliers in a box, pixels agreeing 0.70, where right matches agreed 0.71–0.91).
-        for (const m of more.values()) {
-          const ranked = { ...m, evidence: belowExact(m.evidence, o.exactInliers) };
-          if (ranked.evidence > (found.get(m.key)?.evidence ?? -1)) found.set(m.key, ranked);
+      try {
+        for (let w = 0; next; w++) {
+          const current = await next;
+          next = w + 1 < windows.length ? this.startPass(pass, windows[w + 1], o.windows, 0) : null;
+          const more = await this.finishPass(pass, current, o.windows);
+          // A part of the photo ranks, it does not claim: five more looks are five more chances for
+          // a clutter object sharing a part with a catalog product (a test-set distractor photo's
+          // barber sign: 64 inliers in a box, pixels agreeing 0.70, where right matches agreed 0.71–0.91).
+          for (const m of more.values()) {
+            const ranked = { ...m, evidence: belowExact(m.evidence, o.exactInliers) };
+            if (ranked.evidence > (found.get(m.key)?.evidence ?? -1)) found.set(m.key, ranked);
+          }
+          // A part of the photo that holds an exact match has found the product.
+          if (best(more) >= o.exactInliers) break;
         }
-        // A part of the photo that holds an exact match has found the product.
-        if (best(more) >= o.exactInliers) break;
+      } finally {
+        // A box started ahead and no longer needed finishes unread; its failure must not surface as
+        // an unhandled rejection.
+        void next?.then((p) => p?.scan.catch(() => undefined), () => undefined);
       }
     }
     return [...found.values()].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw);

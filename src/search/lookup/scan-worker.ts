@@ -26,9 +26,9 @@ export interface QuantizedQuery {
 
 /**
  * Quantisation and candidate generation on two cores: a worker thread quantises the second half of
- * a query's keypoints (or another share) and scans their postings while the calling thread does the first; the
- * index tables are shared memory, and the tables and the vocabulary are sent to the worker once
- * each. The result is that of Vocabulary.quantize + HammingIndex.query on one thread (scores are
+ * a query's keypoints (or another share) and scans their postings while the calling thread does
+ * the first; the index tables are shared memory, and the tables and the vocabulary are sent to the
+ * worker once each. The result is that of Vocabulary.quantize + HammingIndex.query on one thread (scores are
  * float32 sums in another order). If the worker fails, its half is done here.
  */
 export class ScanWorker {
