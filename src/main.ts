@@ -76,7 +76,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, mapped ? (vs) => mapped.projectAll(vs) : undefined);
     useNativeOrb(config.nativeOrb);
     const lookup = config.localFeatures
-      ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin') }, media)
+      ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin'), maxRotation: config.lookupMaxRotation }, media)
       : null;
     await lookup?.open();
     const ingest = new IngestService(store, media, analysis, indexSync, {

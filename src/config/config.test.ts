@@ -21,6 +21,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { SHOPLENS_NATIVE_ORB: 'maybe' })).toThrow(/nativeOrb/);
   });
 
+  it('reads the rotation product lookup expects, within 0–180 degrees', () => {
+    expect(loadConfig({}, {}).lookupMaxRotation).toBe(45);
+    expect(loadConfig({}, { SHOPLENS_LOOKUP_MAX_ROTATION: '180' }).lookupMaxRotation).toBe(180);
+    expect(() => loadConfig({}, { SHOPLENS_LOOKUP_MAX_ROTATION: '270' })).toThrow(/lookupMaxRotation/);
+  });
+
   it('reports every bad value in one error', () => {
     let err: unknown;
     try {

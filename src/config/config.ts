@@ -54,6 +54,12 @@ const ConfigSchema = z.object({
    */
   nativeOrb: z.preprocess((v) => (v === 'skip' ? false : toBool(v)), z.boolean()),
   /**
+   * Largest in-plane rotation (degrees) at which product lookup expects the product in a shopper's
+   * photo: a placement turned further is not considered, or ranks low. 180 accepts any rotation
+   * (shops whose shoppers photograph products lying at any angle).
+   */
+  lookupMaxRotation: z.coerce.number().min(0).max(180),
+  /**
    * Feature extractor: "default" (classic, built in), "nsfwjs-mobilenet-v2" (a CNN bundled with npm),
    * "onnx:<model>" (an installed model, see `shoplens models`), or a hybrid of several joined by "+",
    * each with an optional weight: "onnx:clip-vit-b32*2+default" (see features/hybrid).
@@ -100,6 +106,7 @@ const ENV_KEYS: Record<keyof Config, string> = {
   searchLogRetentionDays: 'SHOPLENS_SEARCH_LOG_RETENTION_DAYS',
   localFeatures: 'SHOPLENS_LOCAL_FEATURES',
   nativeOrb: 'SHOPLENS_NATIVE_ORB',
+  lookupMaxRotation: 'SHOPLENS_LOOKUP_MAX_ROTATION',
   extractor: 'SHOPLENS_EXTRACTOR',
   modelsDir: 'SHOPLENS_MODELS',
   hubEndpoint: 'SHOPLENS_HUB_ENDPOINT',
@@ -127,6 +134,7 @@ export const DEFAULTS: Config = {
   searchLogRetentionDays: 90,
   localFeatures: false,
   nativeOrb: true,
+  lookupMaxRotation: 45,
   extractor: 'default',
   modelsDir: '',
   hubEndpoint: 'https://huggingface.co',

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
@@ -130,6 +131,28 @@ describe('product lookup (medium)', () => {
       expect(r.hits[0]?.product.id).toBe(id);
       expect(r.hits[0]?.match?.exact).toBe(true);
       expect(r.hits[0]?.score).toBeGreaterThanOrEqual(0.5);
+    }
+  }, 60_000);
+
+  it('a product turned beyond the rotation lookup expects is no exact match, unless any rotation is allowed', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    const anyTurn = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), maxRotation: 180 }, s.media);
+    await anyTurn.open();
+    try {
+      const key = (await s.store.getProductVectors('p00017'))[0]!.key;
+      const turned = async (angle: number) =>
+        decodeImage(await sharp(path.join(benchDir, 'images', 'p00017.jpg')).rotate(angle, { background: '#ffffff' }).jpeg().toBuffer(), limits, { maxSide: 640 });
+      const slight = await s.lookup!.lookup(await turned(20), undefined);
+      expect(slight[0]?.key).toBe(key);
+      expect(slight[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
+      const sideways = await turned(90);
+      expect((await s.lookup!.lookup(sideways, undefined)).every((m) => m.evidence < s.lookup!.exactInliers)).toBe(true);
+      const allowed = await anyTurn.lookup(sideways, undefined);
+      expect(allowed[0]?.key).toBe(key);
+      expect(allowed[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
+    } finally {
+      await anyTurn.close();
     }
   }, 60_000);
 

@@ -151,8 +151,10 @@ export function countSimilar(s: Similarity, src: Float32Array, dst: Float32Array
  * ratios, and runs in plain JS in well under a millisecond (OpenCV's findHomography took 70–140 ms
  * per candidate here). Deterministic: samples come from a fixed-seed generator.
  */
-export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx: number, maxIterations = 400): HomographyFit | null {
+export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx: number, maxIterations = 400, maxRotation = 180): HomographyFit | null {
   const n = src.length / 2;
+  // a / scale is the cosine of the rotation.
+  const minCos = maxRotation >= 180 ? -2 : Math.cos((maxRotation * Math.PI) / 180);
   if (n < 3) return null;
   const t2 = thresholdPx * thresholdPx;
   let seed = 0x9e3779b9 ^ n;
@@ -173,7 +175,7 @@ export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx:
     if (!similarityThrough(src, dst, i, j, 1e-6, sample)) continue;
     // isPlausible refuses area ratios (scale²) outside 0.02–50: do not count such a model's inliers.
     const s2 = sample.a * sample.a + sample.b * sample.b;
-    if (!(s2 > 0.02 && s2 < 50)) continue;
+    if (!(s2 > 0.02 && s2 < 50) || sample.a < minCos * Math.sqrt(s2)) continue;
     const c = countSimilar(sample, src, dst, n, t2);
     if (c > bestCount) {
       bestCount = c;

@@ -107,6 +107,9 @@ describe('similarity RANSAC', () => {
     const p = project(fit.homography, 100, 100)!;
     expect(p[0]).toBeCloseTo(a * 100 - b * 100 + 50, 1);
     expect(isPlausible(fit.homography, 400, 400)).toBe(true);
+    // The model turns by 0.4 rad (23°): a 30° limit keeps it, a 15° one leaves only chance fits.
+    expect(fitSimilarity(src, dst, 3, 400, 30)!.inlierCount).toBe(fit.inlierCount);
+    expect(fitSimilarity(src, dst, 3, 400, 15)?.inlierCount ?? 0).toBeLessThan(8);
     for (let i = 0; i < 2 * n; i++) dst[i] = r() * 640;
     expect(fitSimilarity(src, dst, 3)?.inlierCount ?? 0).toBeLessThan(8);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { belowExact, calibratedScore, photoWindows } from './lookup.service.js';
+import { belowExact, calibratedScore, photoWindows, rotationOf } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -109,5 +109,20 @@ describe('evidence that ranks but does not claim', () => {
       if (values[i]! <= 19) expect(v).toBe(values[i]);
       if (i > 0) expect(v).toBeGreaterThan(squashed[i - 1]!);
     }
+  });
+});
+
+describe('rotationOf', () => {
+  const similarity = (deg: number, scale: number) => {
+    const t = (deg * Math.PI) / 180;
+    return Float64Array.from([scale * Math.cos(t), -scale * Math.sin(t), 40, scale * Math.sin(t), scale * Math.cos(t), 10, 0, 0, 1]);
+  };
+  it('reads the turn of a placement in degrees, either way, whatever its scale', () => {
+    expect(rotationOf(similarity(0, 1))).toBeCloseTo(0, 6);
+    expect(rotationOf(similarity(30, 0.5))).toBeCloseTo(30, 6);
+    expect(rotationOf(similarity(-30, 2))).toBeCloseTo(30, 6);
+    expect(rotationOf(similarity(170, 1))).toBeCloseTo(170, 6);
+    // An upside-down placement is 180°, not 0°.
+    expect(rotationOf(similarity(180, 1))).toBeCloseTo(180, 6);
   });
 });

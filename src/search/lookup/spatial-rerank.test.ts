@@ -68,6 +68,17 @@ describe('spatial re-ranking', () => {
     expect(worst).toBeLessThan(DEFAULT_SPATIAL_OPTIONS.threshold * 640 * 1.5);
   });
 
+  it('places the product only within the rotation it is told to expect', () => {
+    // The photo turns the product by 25°.
+    const q = photo(images, 1, 60, 600, 7);
+    const { candidates, matches } = index.query(q.words, q.descriptors, 3);
+    const c = candidates.findIndex((x) => x.key === 2);
+    const within = new SpatialReranker({ ...DEFAULT_SPATIAL_OPTIONS, maxRotation: 30 }).score(matches, c, q.xy, 640);
+    expect(within.inliers).toBeGreaterThanOrEqual(40);
+    expect(Math.atan2(within.similarity!.b, within.similarity!.a)).toBeCloseTo((25 * Math.PI) / 180, 1);
+    expect(new SpatialReranker({ ...DEFAULT_SPATIAL_OPTIONS, maxRotation: 10 }).score(matches, c, q.xy, 640).inliers).toBeLessThan(12);
+  });
+
   it('is deterministic and scores a candidate with no matches 0', () => {
     const q = photo(images, 0, 40, 300, 9);
     const { candidates, matches } = index.query(q.words, q.descriptors, 3);

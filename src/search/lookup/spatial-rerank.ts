@@ -25,11 +25,13 @@ export interface SpatialOptions {
   /** Plausible scale of catalog → query pixels (a similarity outside it is a chance fit). */
   minScale: number;
   maxScale: number;
+  /** Largest plausible in-plane rotation of the product, in degrees (180: any). */
+  maxRotation: number;
 }
 
 // maxPairs: with descriptor-filtered matches 16 keeps more of a product's repeated parts (tuning
 // set at 10k: recall@10 0.76 → 0.79) than the 4 that word-only matches needed.
-export const DEFAULT_SPATIAL_OPTIONS: SpatialOptions = { maxPairs: 16, threshold: 0.02, iterations: 100, coarseIterations: 50, minScale: 0.05, maxScale: 8 };
+export const DEFAULT_SPATIAL_OPTIONS: SpatialOptions = { maxPairs: 16, threshold: 0.02, iterations: 100, coarseIterations: 50, minScale: 0.05, maxScale: 8, maxRotation: 180 };
 
 /** Most correspondences considered per candidate. */
 const MAX_CORRESPONDENCES = 2048;
@@ -77,6 +79,8 @@ export class SpatialReranker {
 function consistentCount(src: Float32Array, dst: Float32Array, n: number, threshold: number, o: SpatialOptions, inlier: Uint8Array): { count: number; similarity: Similarity } {
   const t2 = threshold * threshold;
   const min2 = o.minScale * o.minScale, max2 = o.maxScale * o.maxScale;
+  // a / scale is the cosine of the rotation.
+  const minCos = o.maxRotation >= 180 ? -2 : Math.cos((o.maxRotation * Math.PI) / 180);
   const rand = seededRandom(0x2545f491 ^ n);
   let bestCount = 0;
   const best: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
@@ -88,7 +92,7 @@ function consistentCount(src: Float32Array, dst: Float32Array, n: number, thresh
     if (j >= i) j++;
     if (!similarityThrough(src, dst, i, j, 4, sample)) continue;
     const s2 = sample.a * sample.a + sample.b * sample.b;
-    if (s2 < min2 || s2 > max2) continue;
+    if (s2 < min2 || s2 > max2 || sample.a < minCos * Math.sqrt(s2)) continue;
     const c = countSimilar(sample, src, dst, n, t2);
     if (c > bestCount) {
       bestCount = c;

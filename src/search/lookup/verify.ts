@@ -26,6 +26,8 @@ export interface VerifyOptions {
    * all of them.
    */
   accept?: number;
+  /** Largest in-plane rotation (degrees) of a model RANSAC considers; 180 (the default) is any. */
+  maxRotation?: number;
 }
 
 // accept 40 and a 5 px (0.008 × 640) RANSAC threshold instead of 7.7 px (tuning set seed 3, 1k, with
@@ -118,7 +120,7 @@ export async function verifyCandidate(query: QuantizedFeatures, candidate: Quant
   const matches = pairs.length / 2;
   if (matches < 6) return { inliers: 0, coverage: 0, matches };
   const side = Math.max(query.features.width, query.features.height);
-  const fit = fitSimilarity(Float32Array.from(src), Float32Array.from(dst), Math.max(2, options.ransacThreshold * side));
+  const fit = fitSimilarity(Float32Array.from(src), Float32Array.from(dst), Math.max(2, options.ransacThreshold * side), 400, options.maxRotation ?? 180);
   if (!fit || !isPlausible(fit.homography, candidate.features.width, candidate.features.height)) return { inliers: 0, coverage: 0, matches };
   // Inliers must not sit on top of each other: count distinct query positions (3 px grid).
   const seen = new Set<number>();
