@@ -42,8 +42,8 @@ const ConfigSchema = z.object({
   searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
   /**
    * Product lookup by local features (ORB + verification): finds the exact product in shopper
-   * photos. Off by default: it finds the product first in 0.71–0.77 of cluttered shopper photos, far
-   * from the 0.95 aimed at, at 90 / 135 ms p50 per search on 1,000 / 10,000 catalog images, and
+   * photos. Off by default: it finds the product first in 0.84 / 0.80 of cluttered shopper photos,
+   * short of the 0.95 aimed at, at 92 / 143 ms p50 per search on 1,000 / 10,000 catalog images, and
    * ingest with local features is ~3× slower (BENCHMARKS.md, bench/lookup/README.md).
    */
   localFeatures: z.preprocess(toBool, z.boolean()),
