@@ -145,16 +145,29 @@ export function countSimilar(s: Similarity, src: Float32Array, dst: Float32Array
 }
 
 /**
+ * Smallest cos θ of a similarity (a = scale·cos θ) turned by at most `maxRotation` degrees: a model
+ * is within it when a ≥ minRotationCosine · scale. Below −1 for 180 (any turn).
+ */
+export function minRotationCosine(maxRotation: number): number {
+  return maxRotation >= 180 ? -2 : Math.cos((maxRotation * Math.PI) / 180);
+}
+
+/** In-plane rotation (degrees, 0–180) of a homography's linear part (that of its nearest similarity). */
+export function rotationOf(h: Homography): number {
+  return Math.abs((Math.atan2(h[3]! - h[1]!, h[0]! + h[4]!) * 180) / Math.PI);
+}
+
+/**
  * RANSAC over similarity transforms (2-point samples), refined by least squares on the inliers.
  * A product photographed from the front is close to a similarity of its catalog image; the 2-point
  * model needs ~100 samples where a homography's 4-point model needs thousands at low inlier
  * ratios, and runs in plain JS in well under a millisecond (OpenCV's findHomography took 70–140 ms
- * per candidate here). Deterministic: samples come from a fixed-seed generator.
+ * per candidate here). Deterministic: samples come from a fixed-seed generator. Samples turned
+ * beyond `maxRotation` degrees are not considered (the refined model may drift a little past it).
  */
 export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx: number, maxIterations = 400, maxRotation = 180): HomographyFit | null {
   const n = src.length / 2;
-  // a / scale is the cosine of the rotation.
-  const minCos = maxRotation >= 180 ? -2 : Math.cos((maxRotation * Math.PI) / 180);
+  const minCos = minRotationCosine(maxRotation);
   if (n < 3) return null;
   const t2 = thresholdPx * thresholdPx;
   let seed = 0x9e3779b9 ^ n;

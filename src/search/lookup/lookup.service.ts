@@ -8,7 +8,7 @@ import { decodeImage, resample } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
-import type { Homography } from '../../features/local/geometry.js';
+import { rotationOf } from '../../features/local/geometry.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { asWords } from './hamming.js';
@@ -62,8 +62,9 @@ export interface LookupOptions {
   windows: PassBudget & { side: number; belowEvidence: number };
   /**
    * Largest in-plane rotation (degrees) of the product in a shopper's photo that counts as
-   * plausible; 180 accepts any. The spatial check places products within it only, and a verified
-   * match turned further keeps ROTATED_SHARE of its evidence.
+   * plausible; 180 accepts any. The spatial check and the verification's RANSAC place products
+   * within it only, and a verified match whose refined placement turns further keeps
+   * ROTATED_SHARE of its evidence.
    */
   maxRotation: number;
   /** Inliers from which a verified candidate counts as the exact product (see calibrate()). */
@@ -130,8 +131,6 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // only those are looked at again (0.18 of photos instead of 0.39 at 10k): recall@1 0.837, @10
   // 0.890 at 10k, lookup p50 105 → 109 ms, p95 175 → 385; at 1k 0.870 / 0.907, p95 128 → 306.
   windows: { side: 0.65, belowEvidence: 12, keypoints: 2000, rerankTop: 150, refineTop: 50, verifyTop: 15, indexTop: 10 },
-  // Tuning set: distractor photos and wrong candidates mostly stay ≤ 11 inliers; a few near-duplicate
-  // drawings among the clip art reach more (see bench/lookup/README.md).
   // The issue's shopper photo turns the product by up to ±30°; a wrong candidate's placement is
   // turned anywhere (0.66 of verified wrong matches beyond 60°, 0.98 of right ones within 30°).
   // Tuning set (seed 3, 300 photos): recall@1 0.867 → 0.897, recall@10 0.907 → 0.923 at 1k; 0.837 →
@@ -139,6 +138,8 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // placements to count). 35–50° within 0.003 of each other at 1k; the discount alone (without
   // restricting the placements) 0.897 / 0.923, the restriction alone 0.873 / 0.913.
   maxRotation: 45,
+  // Tuning set: distractor photos and wrong candidates mostly stay ≤ 11 inliers; a few near-duplicate
+  // drawings among the clip art reach more (see bench/lookup/README.md).
   exactInliers: 20,
   confidentEvidence: 40,
   vocabulary: {},
@@ -240,15 +241,10 @@ export function belowExact(evidence: number, exactInliers: number): number {
   return evidence <= top ? evidence : top + 0.99 * (1 - Math.exp(-(evidence - top) / 5));
 }
 const COLOUR_WEIGHT = 20;
+const COLOUR_CHANCE = 0.3;
 
 /** Share of its evidence a verified match keeps when it turns the product beyond maxRotation. */
 const ROTATED_SHARE = 0.25;
-
-/** In-plane rotation (degrees, 0–180) of a homography's linear part. */
-export function rotationOf(h: Homography): number {
-  return Math.abs((Math.atan2(h[3]! - h[1]!, h[0]! + h[4]!) * 180) / Math.PI);
-}
-const COLOUR_CHANCE = 0.3;
 
 /** Fewer descriptors than this make a vocabulary of noise: lookup stays off until the catalog grows. */
 const MIN_TRAINING_DESCRIPTORS = 5_000;
@@ -263,6 +259,7 @@ export class LookupService {
   private vocabulary: Vocabulary | null = null;
   private index: HammingIndex | null = null;
   private readonly reranker: SpatialReranker;
+  private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
   private readonly scan = new ScanWorker();
   private indexVersion = -1;
@@ -272,6 +269,7 @@ export class LookupService {
   constructor(private readonly store: CatalogStore, options: Partial<LookupOptions> & Pick<LookupOptions, 'limits' | 'vocabularyPath'>, private readonly media?: MediaStore) {
     this.options = { ...DEFAULT_LOOKUP_OPTIONS, ...options };
     this.reranker = new SpatialReranker({ ...this.options.spatial, maxRotation: this.options.maxRotation });
+    this.verifyOptions = { ...this.options.verify, maxRotation: this.options.maxRotation };
   }
 
   /**
@@ -501,7 +499,7 @@ export class LookupService {
       .map((c) => ({ ...c, spatial: reranker.score(matches, c.i, features.xy, side) }))
       .sort(bySpatial)
       .slice(0, budget.verifyTop);
-    const verifyOptions = { ...this.options.verify, maxRotation: this.options.maxRotation };
+    const verifyOptions = this.verifyOptions;
     // A candidate's stored features, decoded once per query (the second look and the photo's parts
     // may verify it again).
     const decoded = pass.decoded;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { belowExact, calibratedScore, photoWindows, rotationOf } from './lookup.service.js';
+import { rotationOf } from '../../features/local/geometry.js';
+import { belowExact, calibratedScore, photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {

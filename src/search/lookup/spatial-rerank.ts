@@ -10,7 +10,7 @@
  */
 
 import { seededRandom } from '../../eval/random.js';
-import { countSimilar, similarityThrough, type Similarity } from '../../features/local/geometry.js';
+import { countSimilar, minRotationCosine, similarityThrough, type Similarity } from '../../features/local/geometry.js';
 import type { CandidateMatches } from './hamming-index.js';
 
 export interface SpatialOptions {
@@ -79,8 +79,7 @@ export class SpatialReranker {
 function consistentCount(src: Float32Array, dst: Float32Array, n: number, threshold: number, o: SpatialOptions, inlier: Uint8Array): { count: number; similarity: Similarity } {
   const t2 = threshold * threshold;
   const min2 = o.minScale * o.minScale, max2 = o.maxScale * o.maxScale;
-  // a / scale is the cosine of the rotation.
-  const minCos = o.maxRotation >= 180 ? -2 : Math.cos((o.maxRotation * Math.PI) / 180);
+  const minCos = minRotationCosine(o.maxRotation);
   const rand = seededRandom(0x2545f491 ^ n);
   let bestCount = 0;
   const best: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
