@@ -30,6 +30,13 @@ describe('product lookup (medium)', () => {
     expect(report.created).toBe(46);
   }, 240_000);
 
+  /** Another lookup service over the same store, with some options changed. */
+  const lookupWith = (options: Partial<LookupOptions>) => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    return new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), ...options }, s.media);
+  };
+
   afterAll(async () => {
     await ctx?.cleanup();
     const { rm } = await import('node:fs/promises');
@@ -137,7 +144,7 @@ describe('product lookup (medium)', () => {
   it('a product turned beyond the rotation lookup expects is no exact match, unless any rotation is allowed', async () => {
     const s = ctx.shoplens;
     const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
-    const anyTurn = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), maxRotation: 180 }, s.media);
+    const anyTurn = lookupWith({ maxRotation: 180 });
     await anyTurn.open();
     try {
       const key = (await s.store.getProductVectors('p00017'))[0]!.key;
@@ -168,11 +175,9 @@ describe('product lookup (medium)', () => {
   it('when nothing is exact, a second look verifies more candidates on the whole photo, then parts of it; an exact match needs neither', async () => {
     const s = ctx.shoplens;
     const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
-    const service = (options: Partial<LookupOptions>) =>
-      new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), ...options }, s.media);
     const noWindows = { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 };
-    const single = service({ indexTop: 0, windows: noWindows });
-    const whole = service({ windows: noWindows });
+    const single = lookupWith({ indexTop: 0, windows: noWindows });
+    const whole = lookupWith({ windows: noWindows });
     await Promise.all([single.open(), whole.open()]);
     try {
       const photo = async (file: string) => decodeImage(await readFile(path.join(benchDir, file)), limits, { maxSide: 640 });

@@ -165,7 +165,7 @@ export function rotationOf(h: Homography): number {
  * per candidate here). Deterministic: samples come from a fixed-seed generator. Samples turned
  * beyond `maxRotation` degrees are not considered (the refined model may drift a little past it).
  */
-export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx: number, maxIterations = 400, maxRotation = 180): HomographyFit | null {
+export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx: number, { maxIterations = 400, maxRotation = 180 }: { maxIterations?: number; maxRotation?: number } = {}): HomographyFit | null {
   const n = src.length / 2;
   const minCos = minRotationCosine(maxRotation);
   if (n < 3) return null;

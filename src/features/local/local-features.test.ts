@@ -108,8 +108,8 @@ describe('similarity RANSAC', () => {
     expect(p[0]).toBeCloseTo(a * 100 - b * 100 + 50, 1);
     expect(isPlausible(fit.homography, 400, 400)).toBe(true);
     // The model turns by 0.4 rad (23°): a 30° limit keeps it, a 15° one leaves only chance fits.
-    expect(fitSimilarity(src, dst, 3, 400, 30)!.inlierCount).toBe(fit.inlierCount);
-    expect(fitSimilarity(src, dst, 3, 400, 15)?.inlierCount ?? 0).toBeLessThan(8);
+    expect(fitSimilarity(src, dst, 3, { maxRotation: 30 })!.inlierCount).toBe(fit.inlierCount);
+    expect(fitSimilarity(src, dst, 3, { maxRotation: 15 })?.inlierCount ?? 0).toBeLessThan(8);
     for (let i = 0; i < 2 * n; i++) dst[i] = r() * 640;
     expect(fitSimilarity(src, dst, 3)?.inlierCount ?? 0).toBeLessThan(8);
   });

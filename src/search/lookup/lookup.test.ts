@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
-import { WORDS, hamming, popcount32 } from './hamming.js';
 import { rotationOf } from '../../features/local/geometry.js';
+import { WORDS, hamming, popcount32 } from './hamming.js';
 import { belowExact, calibratedScore, photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 

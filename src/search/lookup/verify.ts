@@ -120,7 +120,7 @@ export async function verifyCandidate(query: QuantizedFeatures, candidate: Quant
   const matches = pairs.length / 2;
   if (matches < 6) return { inliers: 0, coverage: 0, matches };
   const side = Math.max(query.features.width, query.features.height);
-  const fit = fitSimilarity(Float32Array.from(src), Float32Array.from(dst), Math.max(2, options.ransacThreshold * side), 400, options.maxRotation ?? 180);
+  const fit = fitSimilarity(Float32Array.from(src), Float32Array.from(dst), Math.max(2, options.ransacThreshold * side), { maxRotation: options.maxRotation });
   if (!fit || !isPlausible(fit.homography, candidate.features.width, candidate.features.height)) return { inliers: 0, coverage: 0, matches };
   // Inliers must not sit on top of each other: count distinct query positions (3 px grid).
   const seen = new Set<number>();
