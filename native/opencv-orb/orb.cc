@@ -62,7 +62,8 @@ Detected DetectLevels(const cv::Mat& level0, const std::vector<int>& perLevel, f
 }
 
 // orbDetect(gray: Uint8Array, width, height, nfeatures, scaleFactor, nlevels, fastThreshold, blurSigma, threads?)
-//   -> { count, xy: Float32Array, response: Float32Array, descriptors: Uint8Array }
+//   -> { count, xy: Float32Array, response: Float32Array, angle: Float32Array, descriptors: Uint8Array }
+// angle: ORB's orientation of each keypoint (intensity centroid), degrees in [0, 360).
 // The same ORB(nfeatures, scaleFactor, nlevels, 31, 0, 2, HARRIS, 31, fastThreshold) as the WASM path.
 // threads = 2: levels 2.. on a second thread while this one detects levels 0-1 (same keypoints).
 Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
@@ -140,17 +141,20 @@ Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
   }
   Napi::Float32Array xy = Napi::Float32Array::New(env, count * 2);
   Napi::Float32Array response = Napi::Float32Array::New(env, count);
+  Napi::Float32Array angle = Napi::Float32Array::New(env, count);
   Napi::Uint8Array descriptors = Napi::Uint8Array::New(env, count * 32);
   for (size_t i = 0; i < count; i++) {
     xy[2 * i] = kps[i].pt.x;
     xy[2 * i + 1] = kps[i].pt.y;
     response[i] = kps[i].response;
+    angle[i] = kps[i].angle;
     std::memcpy(descriptors.Data() + i * 32, desc.ptr(static_cast<int>(i)), 32);
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
   out.Set("xy", xy);
   out.Set("response", response);
+  out.Set("angle", angle);
   out.Set("descriptors", descriptors);
   return out;
 }
@@ -159,12 +163,14 @@ Napi::Value OrbDetect(const Napi::CallbackInfo& info) {
 // same loop in JS for when this addon is not built): for each query descriptor the nearest catalog
 // descriptor in the same first-level branch (all of them when `bucketed` is false), kept when within
 // `maxDistance` bits and either below `ratio` × the second nearest or within `accept` bits; each
-// catalog descriptor is claimed by its nearest query descriptor. Returns catalog, query index pairs
-// in the order the catalog descriptors were first claimed (the JS Map's order).
+// catalog descriptor is claimed by its nearest query descriptor. With angles (one byte per
+// descriptor, 256 steps a turn) and maxTurn >= 0, only catalog descriptors whose angle differs from
+// the query descriptor's by at most maxTurn steps compete. Returns catalog, query index pairs in
+// the order the catalog descriptors were first claimed (the JS Map's order).
 Napi::Value MatchDescriptors(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 8 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() || !info[3].IsTypedArray()) {
-    Napi::TypeError::New(env, "matchDescriptors(queryDescriptors, queryBranches, catalogDescriptors, catalogBranches, maxDistance, ratio, accept, bucketed)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "matchDescriptors(queryDescriptors, queryBranches, catalogDescriptors, catalogBranches, maxDistance, ratio, accept, bucketed, queryAngles?, catalogAngles?, maxTurn?)").ThrowAsJavaScriptException();
     return env.Null();
   }
   Napi::Uint8Array qd = info[0].As<Napi::Uint8Array>(), qb = info[1].As<Napi::Uint8Array>();
@@ -178,6 +184,19 @@ Napi::Value MatchDescriptors(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "descriptors must be 32 bytes per branch entry").ThrowAsJavaScriptException();
     return env.Null();
   }
+  const bool turns = info.Length() > 10 && info[8].IsTypedArray() && info[9].IsTypedArray() && info[10].IsNumber() && info[10].As<Napi::Number>().Int32Value() >= 0;
+  const int maxTurn = turns ? info[10].As<Napi::Number>().Int32Value() : -1;
+  const uint8_t* qa = nullptr;
+  const uint8_t* ca = nullptr;
+  if (turns) {
+    Napi::Uint8Array qan = info[8].As<Napi::Uint8Array>(), can = info[9].As<Napi::Uint8Array>();
+    if (qan.ElementLength() < nq || can.ElementLength() < nc) {
+      Napi::RangeError::New(env, "angles must have one byte per descriptor").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    qa = qan.Data();
+    ca = can.Data();
+  }
   std::vector<uint64_t> q(nq * 4), c(nc * 4);
   if (nq) std::memcpy(q.data(), qd.Data(), nq * 32);
   if (nc) std::memcpy(c.data(), cd.Data(), nc * 32);
@@ -190,6 +209,10 @@ Napi::Value MatchDescriptors(const Napi::CallbackInfo& info) {
     const uint64_t* a = &q[i * 4];
     int best = -1, d1 = 257, d2 = 257;
     for (uint32_t j : bucket) {
+      if (turns) {
+        const int t = (qa[i] - ca[j]) & 255;
+        if (t > maxTurn && t < 256 - maxTurn) continue;
+      }
       const uint64_t* b = &c[j * 4];
       const int d = __builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1]) + __builtin_popcountll(a[2] ^ b[2]) + __builtin_popcountll(a[3] ^ b[3]);
       if (d < d1) { d2 = d1; d1 = d; best = static_cast<int>(j); } else if (d < d2) d2 = d;

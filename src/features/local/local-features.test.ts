@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
-import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
+import { ANGLE_STEPS, angleStep, decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
 import { fitSimilarity, isPlausible, project } from './geometry.js';
 
 describe('local features (ORB via OpenCV)', () => {
@@ -28,13 +28,16 @@ describe('local features (ORB via OpenCV)', () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 50 });
     const blob = encodeLocalFeatures(f);
     expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
-    // Versions 1 and 2 end after the descriptors (no colour copy).
-    for (const version of [1, 2]) {
-      const old = Buffer.from(blob.subarray(0, blob.length - 2));
+    // Versions 1 and 2 end after the descriptors (no angles, no colour copy); version 3 has the
+    // colour copy but no angles.
+    const descriptorsEnd = 10 + 36 * f.count;
+    for (const version of [1, 2, 3]) {
+      const old = Buffer.concat([blob.subarray(0, descriptorsEnd), version === 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
       expect(localFeaturesVersion(old)).toBe(version);
       expect(decodeLocalFeatures(old).count).toBe(f.count);
       expect(decodeLocalFeatures(old).colours).toBeUndefined();
+      expect(decodeLocalFeatures(old).angles).toBeUndefined();
     }
     const future = Buffer.from(blob);
     future.writeUInt16LE(FORMAT_VERSION + 1, 2);
@@ -42,20 +45,47 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (36 bytes per keypoint, quarter-pixel coordinates, the colour copy)', async () => {
+  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    expect(encodeLocalFeatures(f).length).toBe(10 + 36 * f.count + 2);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2);
     const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
     const blob = encodeLocalFeatures({ ...f, colours });
-    expect(blob.length).toBe(10 + 36 * f.count + 2 + 48 * 36 * 3);
+    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3);
     const g = decodeLocalFeatures(blob);
     expect([g.colours?.width, g.colours?.height]).toEqual([48, 36]);
     expect(g.colours!.data.equals(colours.data)).toBe(true);
     expect(g.count).toBe(f.count);
     expect([g.width, g.height]).toEqual([320, 240]);
     expect(Buffer.from(g.descriptors).equals(Buffer.from(f.descriptors))).toBe(true);
+    expect(g.angles).toEqual(f.angles);
+    const { angles: _, ...noAngles } = f;
+    expect(() => encodeLocalFeatures(noAngles)).toThrow(/angle per keypoint/);
     for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
     expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
+  }, 20_000);
+
+  it('gives each keypoint its orientation, which turns with the image', async () => {
+    // The card turned by 90° (clockwise on screen): a keypoint at (x, y) moves to (h − 1 − y, x),
+    // and its ORB angle (degrees, clockwise in image coordinates) grows by 90°, a quarter of ANGLE_STEPS.
+    const img = card(320, 240);
+    const turned = { data: new Uint8Array(img.data.length), width: img.height, height: img.width, channels: 1 as const };
+    for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) turned.data[x * img.height + (img.height - 1 - y)] = img.data[y * img.width + x]!;
+    const a = await extractLocalFeatures(img, { maxKeypoints: 300 });
+    const b = await extractLocalFeatures(turned, { maxKeypoints: 300 });
+    expect(a.angles).toHaveLength(a.count);
+    const diffs: number[] = [];
+    for (let i = 0; i < a.count; i++) {
+      const tx = img.height - 1 - a.xy[2 * i + 1]!, ty = a.xy[2 * i]!;
+      for (let j = 0; j < b.count; j++) {
+        if (Math.hypot(b.xy[2 * j]! - tx, b.xy[2 * j + 1]! - ty) < 1) diffs.push((b.angles![j]! - a.angles![i]! + ANGLE_STEPS) % ANGLE_STEPS);
+      }
+    }
+    expect(diffs.length).toBeGreaterThan(30);
+    const quarter = ANGLE_STEPS / 4;
+    // Within 15° (11 steps) of a quarter turn for nearly all of them; a random angle would be 0.12 of the time.
+    expect(diffs.filter((d) => Math.abs(d - quarter) <= 11).length / diffs.length).toBeGreaterThan(0.8);
+    expect(angleStep(90)).toBe(quarter);
+    expect(angleStep(-90)).toBe(3 * quarter);
   }, 20_000);
 });
 

@@ -18,10 +18,24 @@ export interface LocalFeatures {
   /** count × DESCRIPTOR_BYTES, row-major. */
   descriptors: Uint8Array;
   /**
+   * ORB's orientation per keypoint in 256ths of a turn (ANGLE_STEPS), for the weak geometric
+   * consistency of lookup: a correspondence between a query and a catalog keypoint turns the
+   * product by the difference of their angles. Absent in features of older analyses.
+   */
+  angles?: Uint8Array;
+  /**
    * A small colour copy of the analysed image (catalog images: longest side COLOUR_SIDE), for the
    * colour check of a match (search/lookup/colour.ts). Absent in features of older analyses.
    */
   colours?: RgbImage;
+}
+
+/** Steps of a full turn in LocalFeatures.angles (one byte per keypoint). */
+export const ANGLE_STEPS = 256;
+
+/** Degrees → LocalFeatures.angles steps (wrapped into one turn). */
+export function angleStep(degrees: number): number {
+  return Math.round((degrees / 360) * ANGLE_STEPS) & (ANGLE_STEPS - 1);
 }
 
 /** Longest side of the colour copy stored with a catalog image's features. */
@@ -96,6 +110,8 @@ export interface RawKeypoints {
   count: number;
   xy: Float32Array;
   response: Float32Array;
+  /** ORB orientation in degrees (absent from a native addon built before it was returned). */
+  angle?: Float32Array;
   descriptors: Uint8Array;
 }
 
@@ -173,13 +189,15 @@ function detectOnce(cv: Cv, mat: Cv, options: LocalFeatureOptions, detect: numbe
     }
     const xy = new Float32Array(count * 2);
     const response = new Float32Array(count);
+    const angle = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       const kp = kps.get(i);
       xy[2 * i] = kp.pt.x * toLevel0;
       xy[2 * i + 1] = kp.pt.y * toLevel0;
       response[i] = kp.response;
+      angle[i] = kp.angle;
     }
-    return { count, xy, response, descriptors: count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0) };
+    return { count, xy, response, angle, descriptors: count > 0 ? new Uint8Array(desc.data as Uint8Array) : new Uint8Array(0) };
   } finally {
     orb.delete();
     desc.delete();
@@ -192,29 +210,35 @@ function detectOnce(cv: Cv, mat: Cv, options: LocalFeatureOptions, detect: numbe
 export function selectKeypoints(raw: RawKeypoints, gray: { width: number; height: number }, options: LocalFeatureOptions): LocalFeatures {
   const { width, height } = gray;
   // ORB itself keeps at most the number asked for (detectLevels): without a spread, all of them.
-  if (raw.count <= options.maxKeypoints || !options.spread) return { width, height, count: raw.count, xy: raw.xy, descriptors: raw.descriptors };
+  if (raw.count <= options.maxKeypoints || !options.spread) {
+    return { width, height, count: raw.count, xy: raw.xy, descriptors: raw.descriptors, ...(raw.angle ? { angles: Uint8Array.from(raw.angle, angleStep) } : {}) };
+  }
   return pick(raw, spreadOut(raw.xy, raw.response, width, height, options.maxKeypoints, options.spread.grid), width, height);
 }
 
 function pick(raw: RawKeypoints, keep: number[], width: number, height: number): LocalFeatures {
   const xy = new Float32Array(keep.length * 2);
   const descriptors = new Uint8Array(keep.length * DESCRIPTOR_BYTES);
+  const angles = raw.angle ? new Uint8Array(keep.length) : undefined;
   keep.forEach((k, i) => {
     xy[2 * i] = raw.xy[2 * k]!;
     xy[2 * i + 1] = raw.xy[2 * k + 1]!;
     descriptors.set(raw.descriptors.subarray(k * DESCRIPTOR_BYTES, (k + 1) * DESCRIPTOR_BYTES), i * DESCRIPTOR_BYTES);
+    if (angles) angles[i] = angleStep(raw.angle![k]!);
   });
-  return { width, height, count: keep.length, xy, descriptors };
+  return { width, height, count: keep.length, xy, descriptors, ...(angles ? { angles } : {}) };
 }
 
 /** Concatenation of the keypoints of several level ranges of one image. */
 export function mergeKeypoints(parts: readonly RawKeypoints[]): RawKeypoints {
   const count = parts.reduce((n, p) => n + p.count, 0);
-  const out: RawKeypoints = { count, xy: new Float32Array(2 * count), response: new Float32Array(count), descriptors: new Uint8Array(count * DESCRIPTOR_BYTES) };
+  const withAngles = parts.every((p) => p.angle);
+  const out: RawKeypoints = { count, xy: new Float32Array(2 * count), response: new Float32Array(count), descriptors: new Uint8Array(count * DESCRIPTOR_BYTES), ...(withAngles ? { angle: new Float32Array(count) } : {}) };
   let o = 0;
   for (const p of parts) {
     out.xy.set(p.xy, 2 * o);
     out.response.set(p.response, o);
+    if (withAngles) out.angle!.set(p.angle!, o);
     out.descriptors.set(p.descriptors, o * DESCRIPTOR_BYTES);
     o += p.count;
   }
@@ -244,27 +268,29 @@ const MAGIC = 0x4c46; // "LF"
 /**
  * The version says how the catalog image was analysed. 1: sharp; 2: softened by σ = 1 px
  * (LookupOptions.catalogDetection); 3: as 2, plus the colour copy (LocalFeatures.colours) after the
- * descriptors. Features of an older analysis still decode, and LookupService.update() re-analyses
- * them from the display copy.
+ * descriptors; 4: as 3, plus the keypoints' angles (LocalFeatures.angles) between the descriptors
+ * and the colour copy. Features of an older analysis still decode, and LookupService.update()
+ * re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 3;
-const READABLE_VERSIONS = new Set([1, 2, 3]);
+export const FORMAT_VERSION = 4;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;
 
 /**
  * Compact binary form for the catalog store: 10-byte header (magic, version, count, width, height),
- * then per keypoint x, y as uint16 quarter-pixels, then the descriptors — 36 bytes per keypoint
- * instead of ~60 for float coordinates plus size/angle, which verification does not need — then
+ * then per keypoint x, y as uint16 quarter-pixels, then the descriptors, then one byte of angle
+ * per keypoint — 37 bytes per keypoint instead of ~60 for float coordinates plus size/angle — then
  * the colour copy's width and height (one byte each, 0 without one) and its RGB bytes (≤ 6.9 KB at
  * 48 px). Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
   if (c && (c.width > 255 || c.height > 255)) throw new AppError('INVALID_PARAMETER', 'the colour copy of local features is at most 255 px per side');
+  if (!f.angles || f.angles.length < f.count) throw new AppError('INVALID_PARAMETER', 'local features to store need an angle per keypoint');
   const colourBytes = 2 + (c ? c.width * c.height * 3 : 0);
-  const out = Buffer.alloc(HEADER_BYTES + f.count * 4 + f.count * DESCRIPTOR_BYTES + colourBytes);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes);
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -274,6 +300,8 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   for (let i = 0; i < f.count * 2; i++, o += 2) out.writeUInt16LE(Math.min(65535, Math.max(0, Math.round(f.xy[i]! * XY_SCALE))), o);
   out.set(f.descriptors.subarray(0, f.count * DESCRIPTOR_BYTES), o);
   o += f.count * DESCRIPTOR_BYTES;
+  out.set(f.angles.subarray(0, f.count), o);
+  o += f.count;
   out[o] = c?.width ?? 0;
   out[o + 1] = c?.height ?? 0;
   if (c) out.set(c.data.subarray(0, c.width * c.height * 3), o + 2);
@@ -292,8 +320,10 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
     throw new AppError('STORE_ERROR', 'local features blob has an unknown format');
   }
   const count = b.readUInt16LE(4);
-  const body = HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES);
-  const withColours = b.readUInt16LE(2) >= 3;
+  const version = b.readUInt16LE(2);
+  const withAngles = version >= 4;
+  const body = HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES + (withAngles ? 1 : 0));
+  const withColours = version >= 3;
   const cw = withColours && b.length >= body + 2 ? b[body]! : 0, ch = withColours && b.length >= body + 2 ? b[body + 1]! : 0;
   const expected = body + (withColours ? 2 + cw * ch * 3 : 0);
   if (b.length !== expected) {
@@ -304,7 +334,9 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   for (let i = 0; i < count * 2; i++, o += 2) xy[i] = b.readUInt16LE(o) / XY_SCALE;
   const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
   descriptors.set(b.subarray(o, o + count * DESCRIPTOR_BYTES));
+  o += count * DESCRIPTOR_BYTES;
   const features: LocalFeatures = { width: b.readUInt16LE(6), height: b.readUInt16LE(8), count, xy, descriptors };
+  if (withAngles) features.angles = Uint8Array.from(b.subarray(o, o + count));
   if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, expected)), width: cw, height: ch, channels: 3 };
   return features;
 }

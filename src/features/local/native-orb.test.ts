@@ -12,6 +12,13 @@ function byPosition(raw: RawKeypoints): Map<string, string> {
   return out;
 }
 
+/** Keypoint position → ORB orientation (degrees). */
+function anglesByPosition(raw: RawKeypoints): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < raw.count; i++) out.set(`${raw.xy[2 * i]!.toFixed(2)},${raw.xy[2 * i + 1]!.toFixed(2)}`, raw.angle![i]!);
+  return out;
+}
+
 function hamming(a: string, b: string): number {
   const x = Buffer.from(a, 'hex'), y = Buffer.from(b, 'hex');
   let d = 0;
@@ -25,12 +32,17 @@ describe('native ORB (system OpenCV addon)', () => {
     expect(nativeOrb()).not.toBeNull();
   });
 
-  it.runIf(nativeOrb() !== null)('finds the keypoints of the WASM build, with nearly all descriptors bit-identical', async () => {
+  it.runIf(nativeOrb() !== null)('finds the keypoints of the WASM build, with nearly all descriptors bit-identical and the same orientations', async () => {
     const { cv } = await loadOpenCv();
     for (const options of [{ maxKeypoints: 4000, fastThreshold: 7 }, { maxKeypoints: 1500, blurSigma: 1 }] as LocalFeatureOptions[]) {
       const image = card(640, 480, 5, 500);
-      const wasm = byPosition(detectLevels(cv, image, options, { first: 0, count: PYRAMID.levels }));
-      const native = byPosition(detectNative(image, options)!);
+      const wasmRaw = detectLevels(cv, image, options, { first: 0, count: PYRAMID.levels });
+      const nativeRaw = detectNative(image, options)!;
+      const wasm = byPosition(wasmRaw);
+      const native = byPosition(nativeRaw);
+      const wasmAngles = anglesByPosition(wasmRaw);
+      const turns = [...anglesByPosition(nativeRaw)].map(([at, a]) => Math.abs(((a - wasmAngles.get(at)! + 540) % 360) - 180));
+      expect(turns.filter((t) => t < 1).length / turns.length).toBeGreaterThan(0.95);
       expect(wasm.size).toBeGreaterThan(1000);
       expect([...native.keys()].sort()).toEqual([...wasm.keys()].sort());
       let same = 0;

@@ -47,13 +47,16 @@ export interface NativeOrb {
     count: number;
     xy: Float32Array;
     response: Float32Array;
+    /** ORB orientation per keypoint, degrees in [0, 360) (absent from addons built before it was added). */
+    angle?: Float32Array;
     descriptors: Uint8Array;
   };
   /**
    * Product lookup's descriptor matching (src/search/lookup/verify.ts, `matchDescriptors`, has the
    * same loop in JS): catalog, query index pairs.
    */
-  matchDescriptors(queryDescriptors: Uint8Array, queryBranches: Uint8Array, catalogDescriptors: Uint8Array, catalogBranches: Uint8Array, maxDistance: number, ratio: number, accept: number, bucketed: boolean): Int32Array;
+  matchDescriptors(queryDescriptors: Uint8Array, queryBranches: Uint8Array, catalogDescriptors: Uint8Array, catalogBranches: Uint8Array, maxDistance: number, ratio: number, accept: number, bucketed: boolean,
+    queryAngles?: Uint8Array, catalogAngles?: Uint8Array, maxTurn?: number): Int32Array;
   opencvVersion: string;
 }
 

@@ -11,7 +11,7 @@ const port = parentPort!;
 port.on('message', (req: OrbLevelsRequest) => {
   loadOpenCv().then(({ cv }) => {
     const raw = detectLevels(cv, { data: req.data, width: req.width, height: req.height, channels: 1 }, req.options, req.range);
-    port.postMessage({ id: req.id, raw }, [raw.xy.buffer as ArrayBuffer, raw.response.buffer as ArrayBuffer, raw.descriptors.buffer as ArrayBuffer]);
+    port.postMessage({ id: req.id, raw }, [raw.xy.buffer as ArrayBuffer, raw.response.buffer as ArrayBuffer, raw.descriptors.buffer as ArrayBuffer, ...(raw.angle ? [raw.angle.buffer as ArrayBuffer] : [])]);
   }).catch((err: unknown) => {
     port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
   });

@@ -6,11 +6,15 @@
  * matches are chance. Here every posting keeps its keypoint's ORB descriptor, and a word match
  * counts only when the two descriptors are within `threshold` bits, weighted by a Gaussian of the
  * distance. A query keypoint matching several keypoints of one image counts once (÷ √matches:
- * burstiness, Jégou et al. CVPR 2009).
+ * burstiness, Jégou et al. CVPR 2009). Weak geometric consistency (the same ECCV paper): a word
+ * match counts only when the two keypoints' ORB orientations differ by at most `maxTurn`, since a
+ * product photographed roughly upright turns all of its keypoints by about the same small angle,
+ * while chance matches differ by any angle.
  *
  * The matches found while scoring are kept for the best candidates: they are the tentative
  * correspondences of the spatial re-ranking (spatial-rerank.ts), already filtered by descriptor.
  */
+import { ANGLE_STEPS } from '../../features/local/local-features.js';
 import { asWords, popcount32, WORDS } from './hamming.js';
 
 export interface IndexedImage {
@@ -21,6 +25,8 @@ export interface IndexedImage {
   xy: Float32Array;
   /** 32-byte ORB descriptor per keypoint. */
   descriptors: Uint8Array;
+  /** ORB orientation per keypoint (LocalFeatures.angles); without it, the index checks no angles. */
+  angles?: Uint8Array;
 }
 
 export interface HammingOptions {
@@ -30,6 +36,11 @@ export interface HammingOptions {
   sigma: number;
   /** Image scores are divided by (tf-idf norm)^normPower: 1 favours small images, 0 large ones. */
   normPower: number;
+  /**
+   * Largest difference (degrees) between a query keypoint's and a catalog keypoint's ORB
+   * orientation for a word match to count; 180 (the default) counts every angle.
+   */
+  maxTurn?: number;
 }
 
 // Tuning set (seed 3, 100 photos, 10,000-image catalog): the true image among the first 300
@@ -57,6 +68,10 @@ export interface ScanTables {
   idf2: Float32Array;
   /** exp(−h²/σ²) for every distance h up to `threshold`. */
   weights: Float32Array;
+  /** ORB orientation per posting, in ANGLE_STEPS of a turn. */
+  angles: Uint8Array;
+  /** Largest orientation difference of a match, in ANGLE_STEPS; ANGLE_STEPS / 2 or more: no check. */
+  maxTurn: number;
   /** Largest descriptor distance that counts as a match (HammingOptions.threshold). */
   threshold: number;
   images: number;
@@ -92,6 +107,9 @@ export class HammingIndex {
     for (let w = 0; w < vocabularySize; w++) idf2[w] = df[w]! > 0 ? Math.log(n / df[w]!) ** 2 : 0;
     const slots = shared(Int32Array, total);
     const descriptors = shared(Uint32Array, total * WORDS);
+    const angles = shared(Uint8Array, total);
+    // Orientations are checked only when every image has them (features of an older analysis do not).
+    const maxTurn = images.every((d) => d.angles) ? Math.floor(((options.maxTurn ?? 180) / 360) * ANGLE_STEPS) : ANGLE_STEPS / 2;
     this.xy = new Uint16Array(2 * total);
     this.norms = new Float32Array(images.length);
     const fill = offsets.slice(0, vocabularySize);
@@ -101,6 +119,7 @@ export class HammingIndex {
         const at = fill[d.words[k]!]!++;
         slots[at] = slot;
         descriptors.set(words.subarray(k * WORDS, (k + 1) * WORDS), at * WORDS);
+        angles[at] = d.angles?.[k] ?? 0;
         this.xy[2 * at] = quarter(d.xy[2 * k]!);
         this.xy[2 * at + 1] = quarter(d.xy[2 * k + 1]!);
       }
@@ -110,7 +129,7 @@ export class HammingIndex {
     });
     const weights = shared(Float32Array, options.threshold + 1);
     for (let h = 0; h <= options.threshold; h++) weights[h] = Math.exp(-(h * h) / (options.sigma * options.sigma));
-    this.tables = { offsets, slots, descriptors, idf2, weights, threshold: options.threshold, images: images.length };
+    this.tables = { offsets, slots, descriptors, idf2, weights, angles, maxTurn, threshold: options.threshold, images: images.length };
   }
 
   get size(): number {
@@ -120,7 +139,7 @@ export class HammingIndex {
   /** Bytes held by the postings (slot, descriptor, position) and tables: what the index costs in memory. */
   get memoryBytes(): number {
     const t = this.tables;
-    return t.offsets.byteLength + t.slots.byteLength + t.descriptors.byteLength + t.idf2.byteLength + t.weights.byteLength
+    return t.offsets.byteLength + t.slots.byteLength + t.descriptors.byteLength + t.angles.byteLength + t.idf2.byteLength + t.weights.byteLength
       + this.xy.byteLength + this.norms.byteLength + this.keys.length * 8;
   }
 
@@ -132,11 +151,11 @@ export class HammingIndex {
 
   /**
    * The `limit` images with the highest Hamming-embedding score for the query keypoints (their
-   * words and descriptors, 8 uint32 per descriptor), best first, with the descriptor matches that
-   * made each score.
+   * words, descriptors — 8 uint32 per descriptor — and ORB angles), best first, with the
+   * descriptor matches that made each score.
    */
-  query(words: Uint32Array, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean): { candidates: Candidate[]; matches: CandidateMatches } {
-    return this.finish([scanPostings(this.tables, words, descriptors, 0, words.length)], limit, accept);
+  query(words: Uint32Array, descriptors: Uint32Array, angles: Uint8Array | undefined, limit: number, accept?: (key: number) => boolean): { candidates: Candidate[]; matches: CandidateMatches } {
+    return this.finish([scanPostings(this.tables, words, descriptors, angles, 0, words.length)], limit, accept);
   }
 
   /** The candidates and their matches from scans that together cover every query keypoint once. */
@@ -152,18 +171,20 @@ export class HammingIndex {
 }
 
 /**
- * Scans the postings of query keypoints [from, to): a word match counts when the descriptors are
- * within `t.threshold` bits, weighted by exp(−h²/σ²) and idf², and a query keypoint's matches in one
- * image count √n times one (burstiness). Scores are not yet divided by the image norms.
+ * Scans the postings of query keypoints [from, to): a word match counts when the orientations
+ * differ by at most `t.maxTurn` (unless the query has no angles) and the descriptors are within
+ * `t.threshold` bits, weighted by exp(−h²/σ²) and idf², and a query keypoint's matches in one image
+ * count √n times one (burstiness). Scores are not yet divided by the image norms.
  */
-export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uint32Array, from: number, to: number): Scan {
+export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uint32Array, queryAngles: Uint8Array | undefined, from: number, to: number): Scan {
   const scores = new Float32Array(t.images);
   const acc = new Float32Array(t.images);
   const hits = new Uint16Array(t.images);
   const touched = new Int32Array(t.images);
   const pairs = new PairList();
-  const { offsets, slots, descriptors: pd, weights, idf2: idf2s, threshold } = t;
+  const { offsets, slots, descriptors: pd, weights, idf2: idf2s, threshold, angles: pa } = t;
   const qd = descriptors;
+  const turn = queryAngles && t.maxTurn < ANGLE_STEPS / 2 ? t.maxTurn : -1;
   for (let i = from; i < to; i++) {
     const w = words[i]!;
     const idf2 = idf2s[w] ?? 0;
@@ -172,7 +193,12 @@ export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uin
     const q0 = qd[x]!, q1 = qd[x + 1]!, q2 = qd[x + 2]!, q3 = qd[x + 3]!;
     const q4 = qd[x + 4]!, q5 = qd[x + 5]!, q6 = qd[x + 6]!, q7 = qd[x + 7]!;
     let nTouched = 0;
+    const qa = turn >= 0 ? queryAngles![i]! : 0;
     for (let p = offsets[w]!, end = offsets[w + 1]!; p < end; p++) {
+      if (turn >= 0) {
+        const d = (qa - pa[p]!) & (ANGLE_STEPS - 1);
+        if (d > turn && d < ANGLE_STEPS - turn) continue;
+      }
       const y = p * WORDS;
       let h = popcount32(q0 ^ pd[y]!) + popcount32(q1 ^ pd[y + 1]!) + popcount32(q2 ^ pd[y + 2]!) + popcount32(q3 ^ pd[y + 3]!);
       if (h > threshold) continue;

@@ -52,11 +52,11 @@ describe('candidate generation on two threads', () => {
       const index = new HammingIndex(vocabulary.words, images);
       const q = query(images, seed + 10);
       const words = vocabulary.quantize(q);
-      const one = index.query(words.words, q, 20);
+      const one = index.query(words.words, q, undefined, 20);
       expect(one.candidates.length).toBeGreaterThan(5);
       // Half on each thread (the default), all in the worker, or a third here.
       for (const share of [undefined, 0, 1 / 3]) {
-        const two = await worker.query(index, vocabulary, q, 20, undefined, share);
+        const two = await worker.query(index, vocabulary, q, undefined, 20, undefined, share);
         expect(two.words).toEqual(words.words);
         expect(two.branches).toEqual(words.branches);
         expect(summary(two)).toEqual(summary(one));
@@ -71,8 +71,8 @@ describe('candidate generation on two threads', () => {
     const q = query(images, 4);
     const w = new ScanWorker();
     await w.close();
-    const alone = await w.query(index, vocabulary, q, 10);
-    const one = index.query(vocabulary.quantize(q).words, q, 10);
+    const alone = await w.query(index, vocabulary, q, undefined, 10);
+    const one = index.query(vocabulary.quantize(q).words, q, undefined, 10);
     expect(alone.words).toEqual(vocabulary.quantize(q).words);
     expect(summary(alone)).toEqual(summary(one));
     sameScores(alone, one);

@@ -7,7 +7,7 @@ import type { Vocabulary } from './vocabulary.js';
 export type ScanRequest =
   | { type: 'tables'; tablesId: number; tables: ScanTables }
   | { type: 'vocabulary'; vocabularyId: number; bytes: Uint8Array }
-  | { type: 'scan'; id: number; tablesId: number; vocabularyId: number; descriptors: Uint32Array; from: number; to: number };
+  | { type: 'scan'; id: number; tablesId: number; vocabularyId: number; descriptors: Uint32Array; angles: Uint8Array | undefined; from: number; to: number };
 
 /** @internal The worker's reply: its keypoints' words and first-level branches, and their scan. */
 export interface ScanReply {
@@ -42,16 +42,16 @@ export class ScanWorker {
    * `localShare` of the keypoints are done on the calling thread (half by default; 0 leaves the
    * calling thread free for other work while the worker does all of it).
    */
-  async query(index: HammingIndex, vocabulary: Vocabulary, descriptors: Uint32Array, limit: number, accept?: (key: number) => boolean, localShare = 0.5): Promise<QuantizedQuery> {
+  async query(index: HammingIndex, vocabulary: Vocabulary, descriptors: Uint32Array, angles: Uint8Array | undefined, limit: number, accept?: (key: number) => boolean, localShare = 0.5): Promise<QuantizedQuery> {
     const n = descriptors.length / WORDS;
     const split = Math.ceil(n * Math.max(0, Math.min(1, localShare)));
     const words = new Uint32Array(n);
     const branches = new Uint8Array(n);
-    const remote: Promise<ScanReply | null> = this.inWorker(index.tables, vocabulary, descriptors, split, n).catch(() => null);
+    const remote: Promise<ScanReply | null> = this.inWorker(index.tables, vocabulary, descriptors, angles, split, n).catch(() => null);
     const first = vocabulary.quantize(descriptors.subarray(0, split * WORDS));
     words.set(first.words);
     branches.set(first.branches);
-    const local = scanPostings(index.tables, words, descriptors, 0, split);
+    const local = scanPostings(index.tables, words, descriptors, angles, 0, split);
     const reply = await remote;
     let rest: Scan;
     if (reply) {
@@ -62,12 +62,12 @@ export class ScanWorker {
       const second = vocabulary.quantize(descriptors.subarray(split * WORDS));
       words.set(second.words, split);
       branches.set(second.branches, split);
-      rest = scanPostings(index.tables, words, descriptors, split, n);
+      rest = scanPostings(index.tables, words, descriptors, angles, split, n);
     }
     return { ...index.finish([local, rest], limit, accept), words, branches };
   }
 
-  private async inWorker(tables: ScanTables, vocabulary: Vocabulary, descriptors: Uint32Array, from: number, to: number): Promise<ScanReply> {
+  private async inWorker(tables: ScanTables, vocabulary: Vocabulary, descriptors: Uint32Array, angles: Uint8Array | undefined, from: number, to: number): Promise<ScanReply> {
     if (this.sentTables !== tables) {
       const tablesId = this.tablesId + 1;
       if (!this.worker.post({ type: 'tables', tablesId, tables } satisfies ScanRequest)) throw new Error('scan worker unavailable');
@@ -80,7 +80,7 @@ export class ScanWorker {
       this.sentVocabulary = vocabulary;
       this.vocabularyId = vocabularyId;
     }
-    return this.worker.request({ type: 'scan', tablesId: this.tablesId, vocabularyId: this.vocabularyId, descriptors, from, to });
+    return this.worker.request({ type: 'scan', tablesId: this.tablesId, vocabularyId: this.vocabularyId, descriptors, angles, from, to });
   }
 
   close(): Promise<void> {

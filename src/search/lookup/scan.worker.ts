@@ -29,7 +29,7 @@ port.on('message', (req: ScanRequest) => {
     // scanPostings reads words by keypoint index: this half's words at their places.
     const all = new Uint32Array(req.to);
     all.set(words, req.from);
-    const scan = scanPostings(tables.tables, all, req.descriptors, req.from, req.to);
+    const scan = scanPostings(tables.tables, all, req.descriptors, req.angles, req.from, req.to);
     port.postMessage({ id: req.id, words, branches, scan }, [words.buffer as ArrayBuffer, branches.buffer as ArrayBuffer, scan.scores.buffer as ArrayBuffer, scan.postings.buffer as ArrayBuffer, scan.queries.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });

@@ -50,7 +50,7 @@ describe('spatial re-ranking', () => {
   it('finds the product placed by a similarity among clutter that matches every image as often', () => {
     // 60 of the product's keypoints; 600 clutter keypoints bring ~200 chance matches with every image.
     const q = photo(images, 1, 60, 600, 7);
-    const { candidates, matches } = index.query(q.words, q.descriptors, 3);
+    const { candidates, matches } = index.query(q.words, q.descriptors, undefined, 3);
     const scores = new Map(candidates.map((c, i) => [c.key, reranker.score(matches, i, q.xy, 640)]));
     expect(scores.get(2)!.inliers).toBeGreaterThanOrEqual(40);
     expect(scores.get(1)!.inliers).toBeLessThan(12);
@@ -71,7 +71,7 @@ describe('spatial re-ranking', () => {
   it('places the product only within the rotation it is told to expect', () => {
     // The photo turns the product by 25°.
     const q = photo(images, 1, 60, 600, 7);
-    const { candidates, matches } = index.query(q.words, q.descriptors, 3);
+    const { candidates, matches } = index.query(q.words, q.descriptors, undefined, 3);
     const c = candidates.findIndex((x) => x.key === 2);
     const within = new SpatialReranker({ ...DEFAULT_SPATIAL_OPTIONS, maxRotation: 30 }).score(matches, c, q.xy, 640);
     expect(within.inliers).toBeGreaterThanOrEqual(40);
@@ -81,10 +81,10 @@ describe('spatial re-ranking', () => {
 
   it('is deterministic and scores a candidate with no matches 0', () => {
     const q = photo(images, 0, 40, 300, 9);
-    const { candidates, matches } = index.query(q.words, q.descriptors, 3);
+    const { candidates, matches } = index.query(q.words, q.descriptors, undefined, 3);
     const c = candidates.findIndex((x) => x.key === 1);
     expect(reranker.score(matches, c, q.xy, 640)).toEqual(reranker.score(matches, c, q.xy, 640));
-    const none = index.query(new Uint32Array(0), new Uint32Array(0), 3);
+    const none = index.query(new Uint32Array(0), new Uint32Array(0), undefined, 3);
     expect(none.candidates).toEqual([]);
   });
 
@@ -98,7 +98,7 @@ describe('spatial re-ranking', () => {
       descriptors: joinDescriptors(Array.from({ length: n }, () => near(base, 0, 3, r))),
     };
     const idx = new HammingIndex(VOCABULARY, [texture, randomImage(10, 50, 5)]);
-    const { candidates, matches } = idx.query(texture.words, descriptorWords(Array.from({ length: n }, () => near(base, 0, 3, r))), 2);
+    const { candidates, matches } = idx.query(texture.words, descriptorWords(Array.from({ length: n }, () => near(base, 0, 3, r))), undefined, 2);
     expect(candidates[0]!.key).toBe(9);
     expect(reranker.score(matches, 0, texture.xy, 640).inliers).toBe(0);
     expect(new SpatialReranker({ ...DEFAULT_SPATIAL_OPTIONS, maxPairs: 10_000 }).score(matches, 0, texture.xy, 640).inliers).toBeGreaterThan(20);

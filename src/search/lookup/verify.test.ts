@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { nativeOrb, useNativeOrb } from '../../features/local/opencv.js';
-import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, type QuantizedFeatures, type VerifyOptions } from './verify.js';
+import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, turnSteps, withinTurn, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 
 /** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
 function features(n: number, seed: number, base?: Uint8Array, flips = 0, branches = 4): QuantizedFeatures {
@@ -65,6 +65,29 @@ describe('matchDescriptors', () => {
       expect(native.length).toBeGreaterThan(150);
       expect(native).toEqual(js);
     }
+  });
+
+  it('pairs only keypoints whose orientations agree within maxTurn, natively and in JS', () => {
+    const r = seededRandom(21);
+    const withAngles = (f: QuantizedFeatures, angles: Uint8Array): QuantizedFeatures => ({ ...f, features: { ...f.features, angles } });
+    const catalogAngles = Uint8Array.from({ length: catalog.features.count }, () => Math.floor(r() * 256));
+    // Every query keypoint turned by 20 steps (28°) from its original (the far copies' too).
+    const queryAngles = Uint8Array.from({ length: query.features.count }, (_, i) => (catalogAngles[i % 200]! + 20) & 255);
+    const c = withAngles(catalog, catalogAngles);
+    const within = { ...DEFAULT_VERIFY_OPTIONS, maxTurn: 45 };
+    for (const run of [(f: () => Int32Array) => f(), inJs]) {
+      const found = pairs(run(() => matchDescriptors(withAngles(query, queryAngles), c, within)));
+      expect(found.filter((p) => { const [j, q] = p.split(':').map(Number); return q! < 200 && j === q; }).length).toBeGreaterThan(190);
+      // Upside down, beyond 45°: nothing; with any turn allowed, the same pairs as without angles.
+      const upsideDown = withAngles(query, queryAngles.map((a) => (a + 128) & 255));
+      expect(run(() => matchDescriptors(upsideDown, c, within)).length).toBe(0);
+      expect(pairs(run(() => matchDescriptors(upsideDown, c, DEFAULT_VERIFY_OPTIONS)))).toEqual(pairs(run(() => matchDescriptors(query, catalog, DEFAULT_VERIFY_OPTIONS))));
+    }
+    expect(withinTurn(250, 10, 16)).toBe(true);
+    expect(withinTurn(10, 250, 16)).toBe(true);
+    expect(withinTurn(10, 230, 16)).toBe(false);
+    expect(turnSteps(60)).toBe(42);
+    expect(turnSteps(180)).toBe(-1);
   });
 
   it('keeps close matches of repeated parts that the ratio test drops (accept)', () => {

@@ -1,6 +1,6 @@
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import { fitSimilarity, isPlausible, project, type Homography } from '../../features/local/geometry.js';
-import { DESCRIPTOR_BYTES } from '../../features/local/local-features.js';
+import { ANGLE_STEPS, DESCRIPTOR_BYTES } from '../../features/local/local-features.js';
 import { nativeOrb } from '../../features/local/opencv.js';
 import { asWords, hamming } from './hamming.js';
 
@@ -28,6 +28,12 @@ export interface VerifyOptions {
   accept?: number;
   /** Largest in-plane rotation (degrees) of a model RANSAC considers; 180 (the default) is any. */
   maxRotation?: number;
+  /**
+   * Largest difference (degrees) between the ORB orientations of a query keypoint and the catalog
+   * keypoint it matches; pairs turned further are dropped before RANSAC (weak geometric
+   * consistency, as in hamming-index.ts). 180 (the default), or features without angles: no check.
+   */
+  maxTurn?: number;
 }
 
 // accept 40 and a 5 px (0.008 × 640) RANSAC threshold instead of 7.7 px (tuning set seed 3, 1k, with
@@ -54,6 +60,17 @@ export interface Verification {
   homography?: Homography;
 }
 
+/** maxTurn (degrees) in ANGLE_STEPS, or −1 for no check (180 or more, or none given). */
+export function turnSteps(maxTurn: number | undefined): number {
+  return maxTurn === undefined || maxTurn >= 180 ? -1 : Math.floor((maxTurn / 360) * ANGLE_STEPS);
+}
+
+/** Whether two keypoint angles (ANGLE_STEPS) differ by at most `turn` steps, either way round. */
+export function withinTurn(a: number, b: number, turn: number): boolean {
+  const d = (a - b) & (ANGLE_STEPS - 1);
+  return d <= turn || d >= ANGLE_STEPS - turn;
+}
+
 /** Bucket index: descriptor ids of a candidate grouped by first-level branch. */
 function bucketize(branches: Uint8Array): Map<number, number[]> {
   const m = new Map<number, number[]>();
@@ -75,9 +92,12 @@ function bucketize(branches: Uint8Array): Map<number, number[]> {
 export function matchDescriptors(query: QuantizedFeatures, candidate: QuantizedFeatures, options: VerifyOptions): Int32Array {
   const native = nativeOrb();
   const accept = options.accept ?? -1;
+  const qa = query.features.angles, ca = candidate.features.angles;
+  const turn = qa && ca ? turnSteps(options.maxTurn) : -1;
   if (native) {
     return native.matchDescriptors(query.features.descriptors.subarray(0, query.features.count * DESCRIPTOR_BYTES), query.branches.subarray(0, query.features.count),
-      candidate.features.descriptors.subarray(0, candidate.features.count * DESCRIPTOR_BYTES), candidate.branches.subarray(0, candidate.features.count), options.maxDistance, options.ratio, accept, options.bucketed);
+      candidate.features.descriptors.subarray(0, candidate.features.count * DESCRIPTOR_BYTES), candidate.branches.subarray(0, candidate.features.count), options.maxDistance, options.ratio, accept, options.bucketed,
+      turn >= 0 ? qa : undefined, turn >= 0 ? ca : undefined, turn);
   }
   const qd = asWords(query.features.descriptors);
   const cd = asWords(candidate.features.descriptors);
@@ -89,6 +109,7 @@ export function matchDescriptors(query: QuantizedFeatures, candidate: QuantizedF
     if (!bucket) continue;
     let best = -1, d1 = 257, d2 = 257;
     for (const j of bucket) {
+      if (turn >= 0 && !withinTurn(qa![i]!, ca![j]!, turn)) continue;
       const d = hamming(qd, i, cd, j);
       if (d < d1) { d2 = d1; d1 = d; best = j; } else if (d < d2) d2 = d;
     }
