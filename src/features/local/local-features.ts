@@ -38,6 +38,17 @@ export function angleStep(degrees: number): number {
   return Math.round((degrees / 360) * ANGLE_STEPS) & (ANGLE_STEPS - 1);
 }
 
+/** A largest turn in degrees as ANGLE_STEPS, or −1 for no check (180 or more, or none given). */
+export function turnSteps(degrees: number | undefined): number {
+  return degrees === undefined || degrees >= 180 ? -1 : Math.floor((degrees / 360) * ANGLE_STEPS);
+}
+
+/** Whether two angles (ANGLE_STEPS) differ by at most `turn` steps, either way round. */
+export function withinTurn(a: number, b: number, turn: number): boolean {
+  const d = (a - b) & (ANGLE_STEPS - 1);
+  return d <= turn || d >= ANGLE_STEPS - turn;
+}
+
 /** Longest side of the colour copy stored with a catalog image's features. */
 export const COLOUR_SIDE = 48;
 

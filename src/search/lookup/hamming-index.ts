@@ -14,7 +14,7 @@
  * The matches found while scoring are kept for the best candidates: they are the tentative
  * correspondences of the spatial re-ranking (spatial-rerank.ts), already filtered by descriptor.
  */
-import { ANGLE_STEPS } from '../../features/local/local-features.js';
+import { ANGLE_STEPS, turnSteps } from '../../features/local/local-features.js';
 import { asWords, popcount32, WORDS } from './hamming.js';
 
 export interface IndexedImage {
@@ -109,7 +109,7 @@ export class HammingIndex {
     const descriptors = shared(Uint32Array, total * WORDS);
     const angles = shared(Uint8Array, total);
     // Orientations are checked only when every image has them (features of an older analysis do not).
-    const maxTurn = images.every((d) => d.angles) ? Math.floor(((options.maxTurn ?? 180) / 360) * ANGLE_STEPS) : ANGLE_STEPS / 2;
+    const maxTurn = images.every((d) => d.angles) && turnSteps(options.maxTurn) >= 0 ? turnSteps(options.maxTurn) : ANGLE_STEPS / 2;
     this.xy = new Uint16Array(2 * total);
     this.norms = new Float32Array(images.length);
     const fill = offsets.slice(0, vocabularySize);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { nativeOrb, useNativeOrb } from '../../features/local/opencv.js';
-import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, turnSteps, withinTurn, type QuantizedFeatures, type VerifyOptions } from './verify.js';
+import { turnSteps, withinTurn } from '../../features/local/local-features.js';
+import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 
 /** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
 function features(n: number, seed: number, base?: Uint8Array, flips = 0, branches = 4): QuantizedFeatures {

@@ -1,6 +1,6 @@
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import { fitSimilarity, isPlausible, project, type Homography } from '../../features/local/geometry.js';
-import { ANGLE_STEPS, DESCRIPTOR_BYTES } from '../../features/local/local-features.js';
+import { DESCRIPTOR_BYTES, turnSteps, withinTurn } from '../../features/local/local-features.js';
 import { nativeOrb } from '../../features/local/opencv.js';
 import { asWords, hamming } from './hamming.js';
 
@@ -58,17 +58,6 @@ export interface Verification {
   box?: { x: number; y: number; width: number; height: number };
   /** The RANSAC model (catalog feature frame → query), for the pixel-level check (appearance.ts). */
   homography?: Homography;
-}
-
-/** maxTurn (degrees) in ANGLE_STEPS, or −1 for no check (180 or more, or none given). */
-export function turnSteps(maxTurn: number | undefined): number {
-  return maxTurn === undefined || maxTurn >= 180 ? -1 : Math.floor((maxTurn / 360) * ANGLE_STEPS);
-}
-
-/** Whether two keypoint angles (ANGLE_STEPS) differ by at most `turn` steps, either way round. */
-export function withinTurn(a: number, b: number, turn: number): boolean {
-  const d = (a - b) & (ANGLE_STEPS - 1);
-  return d <= turn || d >= ANGLE_STEPS - turn;
 }
 
 /** Bucket index: descriptor ids of a candidate grouped by first-level branch. */
