@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { belowExact, calibratedScore, photoWindows } from './lookup.service.js';
+import { belowExact, calibratedScore, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -125,5 +125,30 @@ describe('rotationOf', () => {
     expect(rotationOf(similarity(170, 1))).toBeCloseTo(170, 6);
     // An upside-down placement is 180°, not 0°.
     expect(rotationOf(similarity(180, 1))).toBeCloseTo(180, 6);
+  });
+});
+
+describe('withoutAmbiguousClaim', () => {
+  const box = { x: 0.2, y: 0.2, width: 0.5, height: 0.4 };
+  const match = (key: number, evidence: number, inliers: number, agreement: number | undefined, at = box): LocalMatch =>
+    ({ key, evidence, inliers, coverage: 0.5, bovw: 0, box: at, ...(agreement !== undefined ? { agreement } : {}) });
+
+  it('withdraws a claim that another drawing shares at the same place, then judges the next', () => {
+    // Two ensign flags: the Union Jack and the blue field match both, the badges differ.
+    const out = withoutAmbiguousClaim([match(1, 28, 27, 0.81), match(2, 26, 26, 0.77), match(3, 5, 6, undefined)], 20);
+    expect(out.map((m) => m.key)).toEqual([1, 2, 3]);
+    expect(out[0]!.evidence).toBeLessThan(20);
+    expect(out[1]!.evidence).toBeLessThan(20);
+    expect(out[0]!.evidence).toBeGreaterThan(out[1]!.evidence); // the order stays
+  });
+
+  it('keeps a claim confirmed beyond doubt, one without a close rival, and one whose rival lies elsewhere', () => {
+    const clear = [match(1, 30, 20, 0.98), match(2, 18, 19, undefined)];
+    expect(withoutAmbiguousClaim(clear, 20)).toEqual(clear);
+    const alone = [match(1, 30, 30, 0.82), match(2, 19, 20, undefined)];
+    expect(withoutAmbiguousClaim(alone, 20)).toEqual(alone);
+    const elsewhere = [match(1, 22, 21, 0.85), match(2, 19, 74, 0.6, { x: 0.75, y: 0.6, width: 0.2, height: 0.3 })];
+    expect(withoutAmbiguousClaim(elsewhere, 20)).toEqual(elsewhere);
+    expect(withoutAmbiguousClaim([], 20)).toEqual([]);
   });
 });
