@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
-import { ANGLE_STEPS, angleStep, decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
+import { ANGLE_STEPS, angleStep, concatFeatures, decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
 import { fitSimilarity, isPlausible, project } from './geometry.js';
 
 describe('local features (ORB via OpenCV)', () => {
@@ -62,6 +62,18 @@ describe('local features (ORB via OpenCV)', () => {
     expect(() => encodeLocalFeatures(noAngles)).toThrow(/angle per keypoint/);
     for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
     expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
+  }, 20_000);
+
+  it('joins two detections of one image (softened and sharp catalog keypoints)', async () => {
+    const soft = await extractLocalFeatures(card(320, 240), { maxKeypoints: 100, blurSigma: 1 });
+    const sharp = await extractLocalFeatures(card(320, 240), { maxKeypoints: 60 });
+    const both = concatFeatures(soft, sharp);
+    expect(both.count).toBe(soft.count + sharp.count);
+    expect(Array.from(both.xy.subarray(2 * soft.count))).toEqual(Array.from(sharp.xy));
+    expect(Buffer.from(both.descriptors.subarray(0, soft.count * 32)).equals(Buffer.from(soft.descriptors))).toBe(true);
+    expect(Array.from(both.angles!)).toEqual([...soft.angles!, ...sharp.angles!]);
+    expect(decodeLocalFeatures(encodeLocalFeatures(both)).count).toBe(both.count);
+    expect(() => concatFeatures(soft, { ...sharp, width: 100 })).toThrow(/different image sizes/);
   }, 20_000);
 
   it('gives each keypoint its orientation, which turns with the image', async () => {

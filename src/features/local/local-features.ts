@@ -73,7 +73,7 @@ export interface LocalFeatureOptions {
 }
 
 /** Identity of the local features: stored with a vocabulary so features from another setup are never mixed. */
-export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1';
+export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1+sharp';
 
 /** Converts RGB to luma (BT.601), the input ORB expects. */
 export function toLuma(img: RgbImage | GrayImage): GrayImage {
@@ -240,6 +240,25 @@ function pick(raw: RawKeypoints, keep: number[], width: number, height: number):
   return { width, height, count: keep.length, xy, descriptors, ...(angles ? { angles } : {}) };
 }
 
+/** The keypoints of two detections on the same image (`a`'s first), e.g. at two blur levels. */
+export function concatFeatures(a: LocalFeatures, b: LocalFeatures): LocalFeatures {
+  if (a.width !== b.width || a.height !== b.height) throw new AppError('INVALID_PARAMETER', 'local features of different image sizes cannot be joined');
+  const count = a.count + b.count;
+  const xy = new Float32Array(2 * count);
+  xy.set(a.xy.subarray(0, 2 * a.count));
+  xy.set(b.xy.subarray(0, 2 * b.count), 2 * a.count);
+  const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
+  descriptors.set(a.descriptors.subarray(0, a.count * DESCRIPTOR_BYTES));
+  descriptors.set(b.descriptors.subarray(0, b.count * DESCRIPTOR_BYTES), a.count * DESCRIPTOR_BYTES);
+  const out: LocalFeatures = { width: a.width, height: a.height, count, xy, descriptors };
+  if (a.angles && b.angles) {
+    out.angles = new Uint8Array(count);
+    out.angles.set(a.angles.subarray(0, a.count));
+    out.angles.set(b.angles.subarray(0, b.count), a.count);
+  }
+  return out;
+}
+
 /** Concatenation of the keypoints of several level ranges of one image. */
 export function mergeKeypoints(parts: readonly RawKeypoints[]): RawKeypoints {
   const count = parts.reduce((n, p) => n + p.count, 0);
@@ -280,7 +299,8 @@ const MAGIC = 0x4c46; // "LF"
  * The version says how the catalog image was analysed. 1: sharp; 2: softened by σ = 1 px
  * (LookupOptions.catalogDetection); 3: as 2, plus the colour copy (LocalFeatures.colours) after the
  * descriptors; 4: as 3, plus the keypoints' angles (LocalFeatures.angles) between the descriptors
- * and the colour copy. Features of an older analysis still decode, and LookupService.update()
+ * and the colour copy, and the unsoftened image's keypoints after the softened one's
+ * (LookupOptions.sharpKeypoints). Features of an older analysis still decode, and LookupService.update()
  * re-analyses them from the display copy.
  */
 export const FORMAT_VERSION = 4;
