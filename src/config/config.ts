@@ -42,8 +42,8 @@ const ConfigSchema = z.object({
   searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
   /**
    * Product lookup by local features (ORB + verification): finds the exact product in shopper
-   * photos. Off by default: it finds the product first in 0.84 / 0.80 of cluttered shopper photos,
-   * short of the 0.95 aimed at, at 92 / 143 ms p50 per search on 1,000 / 10,000 catalog images, and
+   * photos. Off by default: it finds the product first in 0.87 / 0.84 of cluttered shopper photos,
+   * short of the 0.95 aimed at, at 46 / 68 ms p50 per search on 1,000 / 10,000 catalog images, and
    * ingest with local features is ~3× slower (BENCHMARKS.md, bench/lookup/README.md).
    */
   localFeatures: z.preprocess(toBool, z.boolean()),
@@ -55,7 +55,8 @@ const ConfigSchema = z.object({
   nativeOrb: z.preprocess((v) => (v === 'skip' ? false : toBool(v)), z.boolean()),
   /**
    * Largest in-plane rotation (degrees) at which product lookup expects the product in a shopper's
-   * photo: a placement turned further is not considered, or ranks low. 180 accepts any rotation
+   * photo: a placement turned further is not considered, or ranks low, and a keypoint correspondence
+   * whose ORB orientations differ by more than this plus 15° does not count. 180 accepts any rotation
    * (shops whose shoppers photograph products lying at any angle).
    */
   lookupMaxRotation: z.coerce.number().min(0).max(180),
