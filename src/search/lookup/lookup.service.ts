@@ -447,7 +447,7 @@ export class LookupService {
    * kinds of descriptors, and every image gains its keypoints' angles (version 4), which the stored
    * positions alone cannot give back (ORB measures them at the keypoint's pyramid level). The
    * display copy's keypoints are a little worse than the ingest's (tuning set seed 3 at 1k, recall@1
-   * 0.790 against 0.813, session 9): re-ingesting the catalog gives the ingest's back. Returns the
+   * 0.790 against 0.813, session 9); only a new data directory analyses the originals again. Returns the
    * new keypoint count, or null when the image has no readable display copy (it keeps its old
    * features, and the index then checks no angles).
    */
