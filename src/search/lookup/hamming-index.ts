@@ -14,7 +14,7 @@
  * The matches found while scoring are kept for the best candidates: they are the tentative
  * correspondences of the spatial re-ranking (spatial-rerank.ts), already filtered by descriptor.
  */
-import { ANGLE_STEPS, turnSteps } from '../../features/local/local-features.js';
+import { turnSteps, withinTurn } from '../../features/local/local-features.js';
 import { asWords, popcount32, WORDS } from './hamming.js';
 
 export interface IndexedImage {
@@ -70,7 +70,7 @@ export interface ScanTables {
   weights: Float32Array;
   /** ORB orientation per posting, in ANGLE_STEPS of a turn. */
   angles: Uint8Array;
-  /** Largest orientation difference of a match, in ANGLE_STEPS; ANGLE_STEPS / 2 or more: no check. */
+  /** Largest orientation difference of a match, in ANGLE_STEPS (turnSteps); −1: no check. */
   maxTurn: number;
   /** Largest descriptor distance that counts as a match (HammingOptions.threshold). */
   threshold: number;
@@ -109,7 +109,7 @@ export class HammingIndex {
     const descriptors = shared(Uint32Array, total * WORDS);
     const angles = shared(Uint8Array, total);
     // Orientations are checked only when every image has them (features of an older analysis do not).
-    const maxTurn = images.every((d) => d.angles) && turnSteps(options.maxTurn) >= 0 ? turnSteps(options.maxTurn) : ANGLE_STEPS / 2;
+    const maxTurn = images.every((d) => d.angles) ? turnSteps(options.maxTurn) : -1;
     this.xy = new Uint16Array(2 * total);
     this.norms = new Float32Array(images.length);
     const fill = offsets.slice(0, vocabularySize);
@@ -184,7 +184,7 @@ export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uin
   const pairs = new PairList();
   const { offsets, slots, descriptors: pd, weights, idf2: idf2s, threshold, angles: pa } = t;
   const qd = descriptors;
-  const turn = queryAngles && t.maxTurn < ANGLE_STEPS / 2 ? t.maxTurn : -1;
+  const turn = queryAngles ? t.maxTurn : -1;
   for (let i = from; i < to; i++) {
     const w = words[i]!;
     const idf2 = idf2s[w] ?? 0;
@@ -195,10 +195,7 @@ export function scanPostings(t: ScanTables, words: Uint32Array, descriptors: Uin
     let nTouched = 0;
     const qa = turn >= 0 ? queryAngles![i]! : 0;
     for (let p = offsets[w]!, end = offsets[w + 1]!; p < end; p++) {
-      if (turn >= 0) {
-        const d = (qa - pa[p]!) & (ANGLE_STEPS - 1);
-        if (d > turn && d < ANGLE_STEPS - turn) continue;
-      }
+      if (turn >= 0 && !withinTurn(qa, pa[p]!, turn)) continue;
       const y = p * WORDS;
       let h = popcount32(q0 ^ pd[y]!) + popcount32(q1 ^ pd[y + 1]!) + popcount32(q2 ^ pd[y + 2]!) + popcount32(q3 ^ pd[y + 3]!);
       if (h > threshold) continue;

@@ -288,8 +288,8 @@ const SAME_PLACE = 0.5;
 /** Pixel agreement that confirms a match beyond doubt (right matches: most at 0.9–1.0). */
 const CLEAR_AGREEMENT = 0.9;
 
-/** Inliers discounted by coverage (LocalMatch.evidence before the pixel and colour checks). */
-function geometricEvidence(m: LocalMatch): number {
+/** Inliers discounted by coverage (LocalMatch.evidence before its rounding and the pixel and colour checks). */
+function geometricEvidence(m: { inliers: number; coverage: number }): number {
   return m.inliers * Math.min(1, m.coverage / FULL_COVERAGE);
 }
 
@@ -594,7 +594,7 @@ export class LookupService {
         ? { x: (res.box.x + offsetX) / image.width, y: (res.box.y + offsetY) / image.height, width: res.box.width / image.width, height: res.box.height / image.height }
         : undefined;
       // Rounded now: the exact claim is made on the rounded evidence, so the pixel check must see it too.
-      let evidence = Math.round(res.inliers * Math.min(1, res.coverage / FULL_COVERAGE));
+      let evidence = Math.round(geometricEvidence(res));
       let agreement: number | undefined;
       let correlations: number[] | undefined;
       // Only where the claim is at stake: a match with enough inliers to be exact must also look like

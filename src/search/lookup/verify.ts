@@ -30,8 +30,9 @@ export interface VerifyOptions {
   maxRotation?: number;
   /**
    * Largest difference (degrees) between the ORB orientations of a query keypoint and the catalog
-   * keypoint it matches; pairs turned further are dropped before RANSAC (weak geometric
-   * consistency, as in hamming-index.ts). 180 (the default), or features without angles: no check.
+   * keypoint it matches: only catalog keypoints turned by at most this compete for a query
+   * keypoint, ratio test included (weak geometric consistency, as in hamming-index.ts). 180 (the
+   * default), or features without angles: no check.
    */
   maxTurn?: number;
 }
