@@ -65,32 +65,30 @@ describe('product lookup (medium)', () => {
 
   it('re-analyses local features stored by an older analysis from the display copy', async () => {
     const store = ctx.shoplens.store;
-    let first: { sha256: string; features: Buffer } | undefined;
+    let rows: { sha256: string; features: Buffer }[] = [];
     for await (const batch of store.iterateLocalFeatures()) {
-      first = batch[0];
+      rows = batch.slice(0, 3);
       break;
     }
-    let second: { sha256: string; features: Buffer } | undefined;
-    for await (const batch of store.iterateLocalFeatures()) {
-      second = batch[1];
-      break;
-    }
-    // As written by analysis versions 1 and 2 (no angles, no colour copy after the descriptors) and 3
-    // (the colour copy, no angles).
+    const [first, second, third] = rows;
+    // As written by analysis versions 1 and 2 (no angles, no colour copy after the descriptors), 3
+    // (the colour copy, no angles) and 4 (today's layout, without the backdrop keypoints).
     const asVersion = (features: Buffer, version: number): Buffer => {
       const f = decodeLocalFeatures(features);
       const blob = encodeLocalFeatures({ ...f, colours: version >= 3 ? f.colours : undefined });
       const descriptorsEnd = 10 + 36 * f.count;
-      const old = Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
+      const old = version >= 4 ? blob : Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
       return old;
     };
     const v3 = asVersion(second!.features, 3);
     expect(decodeLocalFeatures(v3).colours?.width).toBeGreaterThan(0);
-    await store.putLocalFeatures([{ sha256: first!.sha256, features: asVersion(first!.features, 1) }, { sha256: second!.sha256, features: v3 }]);
+    const v4 = asVersion(third!.features, 4);
+    expect(decodeLocalFeatures(v4).count).toBe(decodeLocalFeatures(third!.features).count);
+    await store.putLocalFeatures([{ sha256: first!.sha256, features: asVersion(first!.features, 1) }, { sha256: second!.sha256, features: v3 }, { sha256: third!.sha256, features: v4 }]);
     const r = await ctx.shoplens.lookup!.update();
-    expect(r.reanalysed).toBe(2);
-    expect(r.quantised).toBe(2);
+    expect(r.reanalysed).toBe(3);
+    expect(r.quantised).toBe(3);
     // Every image has its colour copy and its keypoints' angles again.
     for await (const batch of store.iterateLocalFeatures()) {
       for (const row of batch) {

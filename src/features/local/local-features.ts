@@ -73,7 +73,7 @@ export interface LocalFeatureOptions {
 }
 
 /** Identity of the local features: stored with a vocabulary so features from another setup are never mixed. */
-export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1+sharp';
+export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1+sharp+backdrop';
 
 /** Converts RGB to luma (BT.601), the input ORB expects. */
 export function toLuma(img: RgbImage | GrayImage): GrayImage {
@@ -300,11 +300,12 @@ const MAGIC = 0x4c46; // "LF"
  * (LookupOptions.catalogDetection); 3: as 2, plus the colour copy (LocalFeatures.colours) after the
  * descriptors; 4: as 3, plus the keypoints' angles (LocalFeatures.angles) between the descriptors
  * and the colour copy, and the unsoftened image's keypoints after the softened one's
- * (LookupOptions.sharpKeypoints). Features of an older analysis still decode, and LookupService.update()
+ * (LookupOptions.sharpKeypoints); 5: as 4, plus the keypoints of the image on grey backdrops
+ * (LookupOptions.backdropKeypoints), same layout. Features of an older analysis still decode, and LookupService.update()
  * re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 4;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4]);
+export const FORMAT_VERSION = 5;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;

@@ -1,0 +1,41 @@
+import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
+import { backdropMask, maskShare, onBackdrop } from '../../imaging/backdrop.js';
+import { resample } from '../../imaging/index.js';
+import type { RgbImage } from '../../imaging/types.js';
+
+/** How a catalog image is analysed (the LookupOptions of the same names). */
+export interface CatalogAnalysis {
+  catalogDetection: Omit<LocalFeatureOptions, 'maxKeypoints'>;
+  catalogKeypoints: number;
+  sharpKeypoints: number;
+  backdropKeypoints: number;
+  backdropLevels: readonly number[];
+}
+
+/** Least share of an image's pixels in its backdrop for the backdrop keypoints: a photo that fills its frame gets none. */
+export const MIN_BACKDROP_SHARE = 0.02;
+
+/**
+ * The local features stored for a catalog image: the keypoints of its softened copy, then those of
+ * the image as it is, then those of the softened image on each grey backdrop (when it has a plain
+ * light backdrop), and the colour copy.
+ */
+export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
+  let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
+  if (o.sharpKeypoints > 0) features = concatFeatures(features, await extractLocalFeatures(image, { ...o.catalogDetection, blurSigma: 0, maxKeypoints: o.sharpKeypoints }));
+  if (o.backdropKeypoints > 0 && o.backdropLevels.length > 0) {
+    const mask = backdropMask(image);
+    if (maskShare(mask) >= MIN_BACKDROP_SHARE) {
+      for (const level of o.backdropLevels) {
+        features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
+      }
+    }
+  }
+  return { ...features, colours: colourCopy(image) };
+}
+
+/** The colour copy stored with a catalog image's features (longest side COLOUR_SIDE). */
+function colourCopy(image: RgbImage): RgbImage {
+  const s = COLOUR_SIDE / Math.max(image.width, image.height);
+  return s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image;
+}
