@@ -130,8 +130,8 @@ describe('rotationOf', () => {
 
 describe('withoutAmbiguousClaim', () => {
   const box = { x: 0.2, y: 0.2, width: 0.5, height: 0.4 };
-  const match = (key: number, evidence: number, inliers: number, agreement: number | undefined, at = box): LocalMatch =>
-    ({ key, evidence, inliers, coverage: 0.5, bovw: 0, box: at, ...(agreement !== undefined ? { agreement } : {}) });
+  const match = (key: number, evidence: number, inliers: number, agreement: number | undefined, at = box, coverage = 0.5): LocalMatch =>
+    ({ key, evidence, inliers, coverage, bovw: 0, box: at, ...(agreement !== undefined ? { agreement } : {}) });
 
   it('withdraws a claim that another drawing shares at the same place, then judges the next', () => {
     // Two ensign flags: the Union Jack and the blue field match both, the badges differ.
@@ -140,6 +140,13 @@ describe('withoutAmbiguousClaim', () => {
     expect(out[0]!.evidence).toBeLessThan(20);
     expect(out[1]!.evidence).toBeLessThan(20);
     expect(out[0]!.evidence).toBeGreaterThan(out[1]!.evidence); // the order stays
+  });
+
+  it('compares inliers at the same place, not the coverage each catalogue image gets from them', () => {
+    // The claimed flag's inliers cover more of it than the rival's cover of its own; both explain the same keypoints.
+    const out = withoutAmbiguousClaim([match(1, 27.3, 26, 0.81, box, 0.43), match(2, 19.5, 28, undefined, box, 0.29)], 20);
+    expect(out[0]!.key).toBe(1);
+    expect(out.every((m) => m.evidence < 20)).toBe(true);
   });
 
   it('keeps a claim confirmed beyond doubt, one without a close rival, and one whose rival lies elsewhere', () => {
