@@ -3,9 +3,9 @@
  * (Jégou, Douze & Schmid, "Hamming embedding and weak geometric consistency for large scale image
  * search", ECCV 2008). A plain bag of words counts a query keypoint and a catalog keypoint as a
  * match whenever they fall in the same visual word, and in a 10,000-image catalog most such
- * matches are chance. Here every posting keeps its keypoint's ORB descriptor, and a word match
- * counts only when the two descriptors are within `threshold` bits, weighted by a Gaussian of the
- * distance. A query keypoint matching several keypoints of one image counts once (÷ √matches:
+ * matches are chance. Here every posting keeps (the first `signatureWords` words of) its
+ * keypoint's ORB descriptor, and a word match counts only when the two differ in at most
+ * `threshold` of those bits, weighted by a Gaussian of the distance. A query keypoint matching several keypoints of one image counts once (÷ √matches:
  * burstiness, Jégou et al. CVPR 2009). Weak geometric consistency (the same ECCV paper): a word
  * match counts only when the two keypoints' ORB orientations differ by at most `maxTurn`, since a
  * product photographed roughly upright turns all of its keypoints by about the same small angle,
