@@ -1,24 +1,50 @@
 import type { RgbImage } from './types.js';
 
+/** A catalog image's plain backdrop: which pixels, and its colour. */
+export interface Backdrop {
+  /** One byte per pixel, 1 for backdrop. */
+  mask: Uint8Array;
+  /** Share of the image's pixels in the backdrop. */
+  share: number;
+  /** Median colour of the image's border. */
+  colour: [number, number, number];
+}
+
+/** Most a backdrop pixel's channels differ from the border's median colour (JPEG noise, a soft shadow's edge). */
+export const BACKDROP_TOLERANCE = 25;
+/** Least share of the border in the backdrop's colour for a plain backdrop (a studio sweep, not a room). */
+const PLAIN_BORDER = 0.6;
+
 /**
- * The plain light backdrop of a catalog image: pixels whose every channel is at least `minLevel`,
- * connected to the image's border: white the product encloses (a label, the inside of a ring) is
- * not backdrop.
- * Returns one byte per pixel, 1 for backdrop.
+ * The plain backdrop of a catalog image (white, a light grey sweep, a black studio): the pixels
+ * within BACKDROP_TOLERANCE of the border's median colour, connected to the border. Colour the
+ * product encloses (a white label, the inside of a ring) is not backdrop. A photo whose border is
+ * not mostly one colour (a room, a table, a model outdoors) has none: share 0.
  */
-export function backdropMask(img: RgbImage, minLevel = 230): Uint8Array {
+export function findBackdrop(img: RgbImage): Backdrop {
   const { width: w, height: h, data } = img;
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
+  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
+  const median = (c: number): number => {
+    const v = border.map((i) => data[3 * i + c]!).sort((a, b) => a - b);
+    return v[v.length >> 1] ?? 0;
+  };
+  const colour: [number, number, number] = [median(0), median(1), median(2)];
   const mask = new Uint8Array(w * h);
-  const light = (i: number): boolean => data[3 * i]! >= minLevel && data[3 * i + 1]! >= minLevel && data[3 * i + 2]! >= minLevel;
+  const near = (i: number): boolean =>
+    Math.abs(data[3 * i]! - colour[0]) <= BACKDROP_TOLERANCE && Math.abs(data[3 * i + 1]! - colour[1]) <= BACKDROP_TOLERANCE && Math.abs(data[3 * i + 2]! - colour[2]) <= BACKDROP_TOLERANCE;
+  if (border.length === 0 || border.filter(near).length < PLAIN_BORDER * border.length) return { mask, share: 0, colour };
   const stack = new Int32Array(w * h);
   let top = 0;
+  let n = 0;
   const push = (i: number): void => {
-    if (mask[i] || !light(i)) return;
+    if (mask[i] || !near(i)) return;
     mask[i] = 1;
+    n++;
     stack[top++] = i;
   };
-  for (let x = 0; x < w; x++) { push(x); push((h - 1) * w + x); }
-  for (let y = 0; y < h; y++) { push(y * w); push(y * w + w - 1); }
+  for (const i of border) push(i);
   while (top > 0) {
     const i = stack[--top]!;
     const x = i % w;
@@ -27,19 +53,22 @@ export function backdropMask(img: RgbImage, minLevel = 230): Uint8Array {
     if (i >= w) push(i - w);
     if (i < w * (h - 1)) push(i + w);
   }
-  return mask;
+  return { mask, share: n / (w * h), colour };
 }
 
-/** A copy of `img` with its backdrop (backdropMask) painted grey `level`. */
+/** A copy of `img` with its backdrop (findBackdrop's mask) painted grey `level`. */
 export function onBackdrop(img: RgbImage, mask: Uint8Array, level: number): RgbImage {
   const data = Buffer.from(img.data);
   for (let i = 0; i < mask.length; i++) if (mask[i]) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = level;
   return { ...img, data };
 }
 
-/** Share of the pixels a mask covers. */
-export function maskShare(mask: Uint8Array): number {
-  let n = 0;
-  for (const v of mask) n += v;
-  return n / Math.max(1, mask.length);
+/**
+ * The greys to paint a backdrop of `colour`: `levels` then white, leaving out those within `apart`
+ * of the backdrop's own grey (that copy would be the image itself), at most `levels.length` of them.
+ * A white backdrop gets `levels`; a black one the lighter of them and white.
+ */
+export function backdropGreys(colour: readonly [number, number, number], levels: readonly number[], apart = 48): number[] {
+  const own = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2];
+  return [...levels, 255].filter((g) => Math.abs(g - own) > apart).slice(0, levels.length);
 }

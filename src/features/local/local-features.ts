@@ -301,11 +301,12 @@ const MAGIC = 0x4c46; // "LF"
  * descriptors; 4: as 3, plus the keypoints' angles (LocalFeatures.angles) between the descriptors
  * and the colour copy, and the unsoftened image's keypoints after the softened one's
  * (LookupOptions.sharpKeypoints); 5: as 4, plus the keypoints of the image on grey backdrops
- * (LookupOptions.backdropKeypoints), same layout. Features of an older analysis still decode, and LookupService.update()
+ * (LookupOptions.backdropKeypoints), same layout; 6: as 5, for plain backdrops of any colour, not
+ * only white. Features of an older analysis still decode, and LookupService.update()
  * re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 5;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5]);
+export const FORMAT_VERSION = 6;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;

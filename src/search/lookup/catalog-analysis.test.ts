@@ -6,10 +6,11 @@ import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords, hamming } from './hamming.js';
 import { DEFAULT_LOOKUP_OPTIONS } from './lookup.service.js';
 
-/** A flat drawing (filled shapes, like a flag or a sticker) on `background`, 400×400, optionally blurred as a photo. */
+/** A flat drawing (filled shapes, like a flag or a sticker) on `background` (a colour or 'gradient'), 400×400, optionally blurred as a photo. */
 async function drawing(background: string, blur = 0): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">
-    <rect width="400" height="400" fill="${background}"/>
+    <defs><linearGradient id="g"><stop offset="0" stop-color="#202020"/><stop offset="1" stop-color="#e0e0e0"/></linearGradient></defs>
+    <rect width="400" height="400" fill="${background === 'gradient' ? 'url(#g)' : background}"/>
     <polygon points="200,40 240,150 360,150 262,220 300,340 200,268 100,340 138,220 40,150 160,150" fill="#e0b020"/>
     <rect x="60" y="300" width="90" height="60" fill="#c04040"/>
     <rect x="260" y="40" width="100" height="40" fill="#4080c0"/>
@@ -37,7 +38,7 @@ function repeated(catalog: LocalFeatures, from: number, to: number, query: Local
 describe('analyseCatalogImage', () => {
   const options = DEFAULT_LOOKUP_OPTIONS;
 
-  it('adds the keypoints of the product on each grey backdrop, and none to a picture without a backdrop', async () => {
+  it('adds the keypoints of the product on each grey backdrop, and none to a picture without a plain backdrop', async () => {
     const onWhite = await decode(await drawing('#ffffff'));
     const plain = await analyseCatalogImage(onWhite, { ...options, backdropKeypoints: 0 });
     const full = await analyseCatalogImage(onWhite, options);
@@ -49,9 +50,13 @@ describe('analyseCatalogImage', () => {
     expect(full.angles).toHaveLength(full.count);
     expect(full.colours?.width).toBe(48);
 
-    const onTable = await decode(await drawing('#5a4a3c'));
-    const noBackdrop = await analyseCatalogImage(onTable, options);
-    expect(noBackdrop.count).toBe((await analyseCatalogImage(onTable, { ...options, backdropKeypoints: 0 })).count);
+    // A black studio backdrop is painted mid grey and white instead.
+    const onBlack = await decode(await drawing('#000000'));
+    expect((await analyseCatalogImage(onBlack, options)).count).toBeGreaterThan((await analyseCatalogImage(onBlack, { ...options, backdropKeypoints: 0 })).count + options.backdropKeypoints);
+
+    const onGradient = await decode(await drawing('gradient'));
+    const noBackdrop = await analyseCatalogImage(onGradient, options);
+    expect(noBackdrop.count).toBe((await analyseCatalogImage(onGradient, { ...options, backdropKeypoints: 0 })).count);
   });
 
   it('its backdrop keypoints are the ones a photo of a flat product on a dark table repeats, its others those of a light table', async () => {

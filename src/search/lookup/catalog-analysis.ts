@@ -1,5 +1,5 @@
 import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
-import { backdropMask, maskShare, onBackdrop } from '../../imaging/backdrop.js';
+import { backdropGreys, findBackdrop, onBackdrop } from '../../imaging/backdrop.js';
 import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
 
@@ -17,17 +17,17 @@ export const MIN_BACKDROP_SHARE = 0.02;
 
 /**
  * The local features stored for a catalog image: the keypoints of its softened copy, then those of
- * the image as it is, then those of the softened image on each grey backdrop (when it has a plain
- * light backdrop), and the colour copy.
+ * the image as it is, then those of the softened image with its plain backdrop painted each grey of
+ * backdropGreys (white catalogues: `backdropLevels`), and the colour copy.
  */
 export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
   let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
   if (o.sharpKeypoints > 0) features = concatFeatures(features, await extractLocalFeatures(image, { ...o.catalogDetection, blurSigma: 0, maxKeypoints: o.sharpKeypoints }));
   if (o.backdropKeypoints > 0 && o.backdropLevels.length > 0) {
-    const mask = backdropMask(image);
-    if (maskShare(mask) >= MIN_BACKDROP_SHARE) {
-      for (const level of o.backdropLevels) {
-        features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
+    const backdrop = findBackdrop(image);
+    if (backdrop.share >= MIN_BACKDROP_SHARE) {
+      for (const level of backdropGreys(backdrop.colour, o.backdropLevels)) {
+        features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, backdrop.mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
       }
     }
   }

@@ -37,8 +37,9 @@ export interface LookupOptions {
    */
   sharpKeypoints: number;
   /**
-   * Keypoints of the softened catalog image with its plain light backdrop (imaging/backdrop.ts)
-   * painted each grey of `backdropLevels`, stored after the others. An ORB descriptor compares
+   * Keypoints of the softened catalog image with its plain backdrop (imaging/backdrop.ts: white, a
+   * grey sweep, a black studio) painted each grey of `backdropLevels` (unlike the backdrop's own
+   * grey; white stands in for one that is: backdropGreys), stored after the others. An ORB descriptor compares
    * pixels around its keypoint, so the keypoints on a product's outline describe the backdrop as
    * much as the product: the catalogue shows the product on white, a shopper's photo on a table,
    * among clutter, or with the clutter showing through a drawing. 0: none; images with less than
