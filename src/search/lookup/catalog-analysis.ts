@@ -1,16 +1,11 @@
-import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
+import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { backdropGreys, findBackdrop, onBackdrop } from '../../imaging/backdrop.js';
 import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
+import type { LookupOptions } from './lookup.service.js';
 
-/** How a catalog image is analysed (the LookupOptions of the same names). */
-export interface CatalogAnalysis {
-  catalogDetection: Omit<LocalFeatureOptions, 'maxKeypoints'>;
-  catalogKeypoints: number;
-  sharpKeypoints: number;
-  backdropKeypoints: number;
-  backdropLevels: readonly number[];
-}
+/** How a catalog image is analysed: the LookupOptions of these names. */
+export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels'>;
 
 /** Least share of an image's pixels in its backdrop for the backdrop keypoints: a photo that fills its frame gets none. */
 export const MIN_BACKDROP_SHARE = 0.02;
