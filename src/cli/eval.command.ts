@@ -47,6 +47,7 @@ export function registerEval(program: Command, io: CliIO, setExit: (code: number
             [
               `queries: ${report.queries} evaluated, ${failed.length} failed (depth ${report.depth})`,
               `recall@1 ${report['recall@1'].toFixed(4)}   recall@5 ${report['recall@5'].toFixed(4)}   recall@10 ${report['recall@10'].toFixed(4)}`,
+              `found@1 ${report['found@1'].toFixed(4)}   found@10 ${report['found@10'].toFixed(4)}   (a relevant product in the top 1 / 10)`,
               `mAP ${report.mAP.toFixed(4)}   nDCG@10 ${report['ndcg@10'].toFixed(4)}`,
               `latency per query: p50 ${report.latency_ms.p50.toFixed(1)} ms, p95 ${report.latency_ms.p95.toFixed(1)} ms`,
               ...failed.map((f) => `  row ${f.row}: ${f.code}: ${f.reason}`),

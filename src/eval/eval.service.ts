@@ -17,6 +17,14 @@ export interface EvalReport {
   'recall@1': number;
   'recall@5': number;
   'recall@10': number;
+  /**
+   * Share of queries with at least one relevant product in the top 1 / 10. Equal to recall@k when
+   * each query has one relevant product; where a query has several equally right ones (a product
+   * and its identical twin in the catalogue), recall@1 is at most 1/n for it, found@1 is 1 when
+   * either comes first.
+   */
+  'found@1': number;
+  'found@10': number;
   mAP: number;
   'ndcg@10': number;
   queries: number;
@@ -76,6 +84,8 @@ export async function evaluate(queries: EvalQuery[], search: SearchService, stor
     'recall@1': round(mean(r1)),
     'recall@5': round(mean(r5)),
     'recall@10': round(mean(r10)),
+    'found@1': round(mean(perQuery.map((q) => (q.rank === 1 ? 1 : 0)))),
+    'found@10': round(mean(perQuery.map((q) => (q.rank !== null && q.rank <= 10 ? 1 : 0)))),
     mAP: round(mean(ap)),
     'ndcg@10': round(mean(ndcg)),
     queries: ms.length,

@@ -26,6 +26,8 @@ export interface MatchDTO {
   /** This exact product (calibrated score ≥ 0.5), not just a similar one. */
   exact: boolean;
   inliers: number;
+  /** Share of a flat rectangle's colours in the photo the product's colour layout explains, when it was found that way. */
+  layout?: number;
   /** Where the product is in the query photo, as fractions (0..1); null when no verified match. */
   box: FractionBox | null;
 }
@@ -64,6 +66,7 @@ export function toHitDTO(hit: SearchHit | LookupSearchHit): HitDTO {
         match: {
           exact: match.exact,
           inliers: match.inliers,
+          ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
           box: match.box
             ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
             : null,

@@ -51,6 +51,10 @@ const MatchSchema = {
   properties: {
     exact: { type: 'boolean', description: 'This exact product (calibrated score ≥ 0.5), not just a similar one' },
     inliers: { type: 'integer', description: 'Geometrically verified local-feature matches' },
+    layout: {
+      type: 'number', minimum: 0, maximum: 1,
+      description: 'A flat rectangular product (a flag, a card) found by its colour layout: the share of the photo rectangle\'s colours it explains. Ranks, never exact',
+    },
     box: { anyOf: [BoxSchema, { type: 'null' }], description: 'Where the product is in the query photo' },
   },
 } as const;

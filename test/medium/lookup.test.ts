@@ -72,12 +72,14 @@ describe('product lookup (medium)', () => {
     }
     const [first, second, third] = rows;
     // As written by analysis versions 1 and 2 (no angles, no colour copy after the descriptors), 3
-    // (the colour copy, no angles) and 4 (today's layout, without the backdrop keypoints).
+    // (the colour copy, no angles) and 4 (angles and the colour copy, without the backdrop
+    // keypoints); versions before 7 end without the colour layout's byte.
     const asVersion = (features: Buffer, version: number): Buffer => {
-      const f = decodeLocalFeatures(features);
-      const blob = encodeLocalFeatures({ ...f, colours: version >= 3 ? f.colours : undefined });
+      const { layout: _, ...f } = decodeLocalFeatures(features);
+      const encoded = encodeLocalFeatures({ ...f, colours: version >= 3 ? f.colours : undefined });
+      const blob = encoded.subarray(0, encoded.length - 1);
       const descriptorsEnd = 10 + 36 * f.count;
-      const old = version >= 4 ? blob : Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
+      const old = version >= 4 ? Buffer.from(blob) : Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
       return old;
     };

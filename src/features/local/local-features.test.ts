@@ -29,10 +29,18 @@ describe('local features (ORB via OpenCV)', () => {
     const blob = encodeLocalFeatures(f);
     expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
     // Versions 1 and 2 end after the descriptors (no angles, no colour copy); version 3 has the
-    // colour copy but no angles.
+    // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte).
     const descriptorsEnd = 10 + 36 * f.count;
+    const before7 = blob.subarray(0, blob.length - 1);
+    for (const version of [4, 5, 6]) {
+      const old = Buffer.from(before7);
+      old.writeUInt16LE(version, 2);
+      expect(decodeLocalFeatures(old).count).toBe(f.count);
+      expect(decodeLocalFeatures(old).angles).toEqual(f.angles);
+      expect(decodeLocalFeatures(old).layout).toBeUndefined();
+    }
     for (const version of [1, 2, 3]) {
-      const old = Buffer.concat([blob.subarray(0, descriptorsEnd), version === 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
+      const old = Buffer.concat([blob.subarray(0, descriptorsEnd), version === 3 ? before7.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
       expect(localFeaturesVersion(old)).toBe(version);
       expect(decodeLocalFeatures(old).count).toBe(f.count);
@@ -45,13 +53,18 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy)', async () => {
+  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1);
     const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
-    const blob = encodeLocalFeatures({ ...f, colours });
-    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3);
+    const layout = { aspect: 1.5, colours: Uint8Array.from({ length: 144 * 3 }, (_, i) => (i * 5) % 256) };
+    const blob = encodeLocalFeatures({ ...f, colours, layout });
+    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 4 + 144 * 3);
     const g = decodeLocalFeatures(blob);
+    expect(g.layout?.aspect).toBe(1.5);
+    expect(Array.from(g.layout!.colours)).toEqual(Array.from(layout.colours));
+    expect(decodeLocalFeatures(encodeLocalFeatures({ ...f, colours })).layout).toBeUndefined();
+    expect(() => encodeLocalFeatures({ ...f, layout: { aspect: 1, colours: new Uint8Array(256 * 3) } })).toThrow(/at most 255/);
     expect([g.colours?.width, g.colours?.height]).toEqual([48, 36]);
     expect(g.colours!.data.equals(colours.data)).toBe(true);
     expect(g.count).toBe(f.count);

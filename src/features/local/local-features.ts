@@ -28,6 +28,12 @@ export interface LocalFeatures {
    * colour check of a match (search/lookup/colour.ts). Absent in features of older analyses.
    */
   colours?: RgbImage;
+  /**
+   * The colour layout of the product's rectangle (search/lookup/layouts.ts), for catalogue images
+   * whose product fills a rectangle on a plain backdrop (a flag, a card). Absent otherwise, and in
+   * features of older analyses.
+   */
+  layout?: { aspect: number; colours: Uint8Array };
 }
 
 /** Steps of a full turn in LocalFeatures.angles (one byte per keypoint). */
@@ -302,11 +308,12 @@ const MAGIC = 0x4c46; // "LF"
  * and the colour copy, and the unsoftened image's keypoints after the softened one's
  * (LookupOptions.sharpKeypoints); 5: as 4, plus the keypoints of the image on grey backdrops
  * (LookupOptions.backdropKeypoints), same layout; 6: as 5, for plain backdrops of any colour, not
- * only white. Features of an older analysis still decode, and LookupService.update()
- * re-analyses them from the display copy.
+ * only white; 7: as 6, plus the product rectangle's colour layout (LocalFeatures.layout) after the
+ * colour copy. Features of an older analysis still decode, and LookupService.update() re-analyses
+ * them from the display copy.
  */
-export const FORMAT_VERSION = 6;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6]);
+export const FORMAT_VERSION = 7;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7]);
 const HEADER_BYTES = 10;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;
@@ -316,14 +323,18 @@ const XY_SCALE = 4;
  * then per keypoint x, y as uint16 quarter-pixels, then the descriptors, then one byte of angle
  * per keypoint — 37 bytes per keypoint instead of ~60 for float coordinates plus size/angle — then
  * the colour copy's width and height (one byte each, 0 without one) and its RGB bytes (≤ 6.9 KB at
- * 48 px). Little-endian whatever the host.
+ * 48 px), then the layout's cell count (one byte, 0 without one), its aspect ratio (float32) and
+ * its RGB bytes. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
   if (c && (c.width > 255 || c.height > 255)) throw new AppError('INVALID_PARAMETER', 'the colour copy of local features is at most 255 px per side');
   if (!f.angles || f.angles.length < f.count) throw new AppError('INVALID_PARAMETER', 'local features to store need an angle per keypoint');
   const colourBytes = 2 + (c ? c.width * c.height * 3 : 0);
-  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes);
+  const cells = f.layout ? f.layout.colours.length / 3 : 0;
+  if (cells > 255 || !Number.isInteger(cells)) throw new AppError('INVALID_PARAMETER', 'the colour layout of local features has at most 255 RGB cells');
+  const layoutBytes = 1 + (cells > 0 ? 4 + cells * 3 : 0);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes);
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -338,6 +349,12 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   out[o] = c?.width ?? 0;
   out[o + 1] = c?.height ?? 0;
   if (c) out.set(c.data.subarray(0, c.width * c.height * 3), o + 2);
+  o += colourBytes;
+  out[o] = cells;
+  if (f.layout && cells > 0) {
+    out.writeFloatLE(f.layout.aspect, o + 1);
+    out.set(f.layout.colours, o + 5);
+  }
   return out;
 }
 
@@ -358,7 +375,9 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const body = HEADER_BYTES + count * (4 + DESCRIPTOR_BYTES + (withAngles ? 1 : 0));
   const withColours = version >= 3;
   const cw = withColours && b.length >= body + 2 ? b[body]! : 0, ch = withColours && b.length >= body + 2 ? b[body + 1]! : 0;
-  const expected = body + (withColours ? 2 + cw * ch * 3 : 0);
+  const coloursEnd = body + (withColours ? 2 + cw * ch * 3 : 0);
+  const cells = version >= 7 && b.length > coloursEnd ? b[coloursEnd]! : 0;
+  const expected = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? 4 + cells * 3 : 0) : 0);
   if (b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
@@ -370,6 +389,7 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   o += count * DESCRIPTOR_BYTES;
   const features: LocalFeatures = { width: b.readUInt16LE(6), height: b.readUInt16LE(8), count, xy, descriptors };
   if (withAngles) features.angles = Uint8Array.from(b.subarray(o, o + count));
-  if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, expected)), width: cw, height: ch, channels: 3 };
+  if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, coloursEnd)), width: cw, height: ch, channels: 3 };
+  if (cells > 0) features.layout = { aspect: b.readFloatLE(coloursEnd + 1), colours: Uint8Array.from(b.subarray(coloursEnd + 5, expected)) };
   return features;
 }

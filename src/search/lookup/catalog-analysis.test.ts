@@ -73,4 +73,21 @@ describe('analyseCatalogImage', () => {
     const light = await photoOn('#c0b0a0');
     expect(repeated(catalog, 0, plainCount, light)).toBeGreaterThan(repeated(catalog, plainCount, catalog.count, light));
   });
+
+  it('keeps the colour layout of a product that fills a rectangle on its backdrop, and of no other', async () => {
+    const flag = async (background: string) => decode(await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">
+      <rect width="400" height="400" fill="${background}"/>
+      <rect x="20" y="80" width="120" height="240" fill="#14a03c"/><rect x="140" y="80" width="120" height="240" fill="#fad214"/><rect x="260" y="80" width="120" height="240" fill="#d21e28"/>
+    </svg>`)).jpeg({ quality: 90 }).toBuffer());
+    const f = await analyseCatalogImage(await flag('#ffffff'), options);
+    expect(f.layout?.aspect).toBeCloseTo(1.5, 1);
+    expect(f.layout?.colours).toHaveLength(12 * 12 * 3);
+    // Left column green, right column red.
+    const [r0, g0] = f.layout!.colours, r1 = f.layout!.colours[3 * 11]!;
+    expect(g0).toBeGreaterThan(r0! + 80);
+    expect(r1).toBeGreaterThan(180);
+    // The drawing's star and shapes fill no rectangle; a flag filling the frame has no backdrop.
+    expect((await analyseCatalogImage(await decode(await drawing('#ffffff')), options)).layout).toBeUndefined();
+    expect((await analyseCatalogImage(await decode(await drawing('gradient')), options)).layout).toBeUndefined();
+  });
 });

@@ -1,7 +1,9 @@
 import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { backdropGreys, findBackdrop, onBackdrop } from '../../imaging/backdrop.js';
+import { productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
+import { LAYOUT_GRID } from './layouts.js';
 import type { LookupOptions } from './lookup.service.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
@@ -13,20 +15,22 @@ export const MIN_BACKDROP_SHARE = 0.02;
 /**
  * The local features stored for a catalog image: the keypoints of its softened copy, then those of
  * the image as it is, then those of the softened image with its plain backdrop painted each grey of
- * backdropGreys (white catalogues: `backdropLevels`), and the colour copy.
+ * backdropGreys (white catalogues: `backdropLevels`), the colour copy, and, when the product on
+ * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts).
  */
 export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
   let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
   if (o.sharpKeypoints > 0) features = concatFeatures(features, await extractLocalFeatures(image, { ...o.catalogDetection, blurSigma: 0, maxKeypoints: o.sharpKeypoints }));
-  if (o.backdropKeypoints > 0 && o.backdropLevels.length > 0) {
-    const backdrop = findBackdrop(image);
-    if (backdrop.share >= MIN_BACKDROP_SHARE) {
-      for (const level of backdropGreys(backdrop.colour, o.backdropLevels)) {
-        features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, backdrop.mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
-      }
+  const backdrop = findBackdrop(image);
+  const plain = backdrop.share >= MIN_BACKDROP_SHARE;
+  if (plain && o.backdropKeypoints > 0) {
+    for (const level of backdropGreys(backdrop.colour, o.backdropLevels)) {
+      features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, backdrop.mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
     }
   }
-  return { ...features, colours: colourCopy(image) };
+  const rect = plain ? productRectangle(image, backdrop.mask) : null;
+  const layout = rect ? { aspect: rect.width / rect.height, colours: rectangleLayout(image, rect, LAYOUT_GRID) } : undefined;
+  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}) };
 }
 
 /** The colour copy stored with a catalog image's features (longest side COLOUR_SIDE). */

@@ -14,6 +14,7 @@ import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions
 import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
+import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, type LayoutOptions } from './layouts.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
@@ -104,6 +105,11 @@ export interface LookupOptions {
   appearance: AppearanceOptions;
   /** Colour check of every verified match (colour.ts). */
   colour: ColourOptions;
+  /**
+   * Lookup of flat rectangular products by their colour layout (layouts.ts), when the keypoints
+   * found nothing exact; `minFit` above 1 turns it off.
+   */
+  layouts: LayoutOptions;
 }
 
 export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyPath'> = {
@@ -192,6 +198,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   verify: DEFAULT_VERIFY_OPTIONS,
   appearance: DEFAULT_APPEARANCE_OPTIONS,
   colour: DEFAULT_COLOUR_OPTIONS,
+  layouts: DEFAULT_LAYOUT_OPTIONS,
 };
 
 /** Geometric evidence that a catalog image is in the query photo. */
@@ -210,6 +217,8 @@ export interface LocalMatch {
   correlations?: number[];
   /** Share of the photo's colour variance over the product its catalog colours explain (colour.ts). */
   colour?: number;
+  /** Share of a flat rectangle's colour variance in the photo the product's colour layout explains (layouts.ts). */
+  layout?: number;
   /**
    * inliers × min(1, coverage / FULL_COVERAGE), then the pixel check (appearanceEvidence) and the
    * colour check (colourEvidence): the evidence that ranks and calibrates; ≥ exactInliers is an exact match.
@@ -348,6 +357,19 @@ export function withoutAmbiguousClaim(matches: LocalMatch[], exactInliers: numbe
   }
 }
 
+/**
+ * Evidence of a colour-layout match (layouts.ts): LAYOUT_EVIDENCE at the least fit that ranks, up
+ * to LAYOUT_EVIDENCE + LAYOUT_RANGE at a perfect one, below exactInliers (20) either way — a layout
+ * has no keypoints for the pixel check. Tuning set (seed 3, 300 photos, 1k catalogue; dumped
+ * lookup matches and layouts combined offline, the larger evidence per product): recall@1 0.943 →
+ * 0.953, recall@10 0.970 → 0.980, and no photo lost, for base evidence 10–14 (6–8: 0.950).
+ */
+export function layoutEvidence(fit: number, minFit: number): number {
+  return LAYOUT_EVIDENCE + LAYOUT_RANGE * Math.max(0, Math.min(1, (fit - minFit) / Math.max(1e-9, 1 - minFit)));
+}
+const LAYOUT_EVIDENCE = 10;
+const LAYOUT_RANGE = 8;
+
 /** Share of its evidence a verified match keeps when it turns the product beyond maxRotation. */
 const ROTATED_SHARE = 0.25;
 
@@ -363,6 +385,8 @@ const MIN_TRAINING_DESCRIPTORS = 5_000;
 export class LookupService {
   private vocabulary: Vocabulary | null = null;
   private index: HammingIndex | null = null;
+  /** Colour layouts of the flat rectangular products, rebuilt with the index. */
+  private layouts = new LayoutIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
@@ -495,13 +519,16 @@ export class LookupService {
     const version = await this.store.getVersion();
     if (this.index && version === this.indexVersion) return;
     const images: IndexedImage[] = [];
+    const layouts = new LayoutIndex();
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
+        if (f.layout) layouts.add(r.key, f.layout);
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
     this.index = new HammingIndex(v.words, images, { ...this.options.hamming, maxTurn: this.maxTurn });
+    this.layouts = layouts;
     this.indexVersion = version;
   }
 
@@ -554,7 +581,25 @@ export class LookupService {
         void next?.then((p) => p?.scan.catch(() => undefined), () => undefined);
       }
     }
+    if (best(found) < o.exactInliers && o.layouts.minFit <= 1) await this.lookupLayouts(image, crop, accept, found);
     return withoutAmbiguousClaim([...found.values()].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw), o.exactInliers);
+  }
+
+  /**
+   * Flat rectangles of the photo (or the shopper's box) matched by colour layout (layouts.ts). A
+   * layout ranks a product, it never claims one (layoutEvidence): where the keypoints found the
+   * product, the larger evidence stands.
+   */
+  private async lookupLayouts(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
+    if (this.layouts.size === 0) return;
+    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
+    for (const m of await this.layouts.match(region, this.options.layouts, accept)) {
+      const evidence = layoutEvidence(m.fit, this.options.layouts.minFit);
+      const known = found.get(m.key);
+      if (known && known.evidence >= evidence) continue;
+      const box = crop ? { x: crop.x + m.box.x * crop.width, y: crop.y + m.box.y * crop.height, width: m.box.width * crop.width, height: m.box.height * crop.height } : m.box;
+      found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, box }), evidence, layout: m.fit });
+    }
   }
 
   /**

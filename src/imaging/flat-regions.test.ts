@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { flagImage, stripes } from '../../test/factories/flags.js';
+import { findBackdrop } from './backdrop.js';
+import { flatRectangles, minAreaRect, productRectangle, rectangleLayout, type TurnedRect } from './flat-regions.js';
+import { decodeImage, encodeJpeg, medianDenoise } from './index.js';
+
+const MALI = stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true);
+const TRICOLOUR = stripes([[0, 114, 206], [0, 0, 0], [20, 160, 60]]);
+
+/** The rectangle of `rects` closest to the expected one (centre, sides, turn), with its distance. */
+function closest(rects: TurnedRect[], want: TurnedRect): { rect: TurnedRect; off: number } | null {
+  let best: { rect: TurnedRect; off: number } | null = null;
+  for (const rect of rects) {
+    const off = Math.hypot(rect.cx - want.cx, rect.cy - want.cy) + Math.abs(rect.width - want.width) + Math.abs(rect.height - want.height);
+    if (!best || off < best.off) best = { rect, off };
+  }
+  return best;
+}
+
+describe('minAreaRect', () => {
+  it('recovers a turned rectangle from its pixels, with its width side the one closest to horizontal', () => {
+    const pts: [number, number][] = [];
+    const c = Math.cos(0.35), s = Math.sin(0.35);
+    for (let v = -20; v <= 20; v += 0.5) for (let u = -40; u <= 40; u += 0.5) pts.push([Math.round(100 + u * c - v * s), Math.round(80 + u * s + v * c)]);
+    const r = minAreaRect(pts);
+    expect(r.cx).toBeCloseTo(100, 0);
+    expect(r.cy).toBeCloseTo(80, 0);
+    expect(r.width).toBeGreaterThan(78);
+    expect(r.width).toBeLessThan(85);
+    expect(r.height).toBeGreaterThan(38);
+    expect(r.height).toBeLessThan(45);
+    expect(r.angle).toBeCloseTo(0.35, 1);
+    // The same rectangle stood on end is 41 wide and 81 high, turned the other way.
+    const upright = minAreaRect(pts.map(([x, y]) => [y, x] as [number, number]));
+    expect(upright.height).toBeGreaterThan(78);
+    expect(Math.abs(upright.angle)).toBeLessThanOrEqual(Math.PI / 4);
+  });
+});
+
+describe('flatRectangles', () => {
+  it("finds a turned flag of plain stripes on a cluttered table, after blur and JPEG, from its stripes", async () => {
+    const at = { cx: 170, cy: 120, width: 150, height: 100, turn: 20 };
+    const photo = await medianDenoise(await decodeImage(await encodeJpeg(flagImage(320, 240, MALI, at, 'table', 3), { quality: 40 })), 3);
+    const found = closest(flatRectangles(photo), { cx: at.cx, cy: at.cy, width: at.width, height: at.height, angle: 0 });
+    expect(found).not.toBeNull();
+    expect(found!.off).toBeLessThan(12);
+    expect((found!.rect.angle * 180) / Math.PI).toBeCloseTo(20, -1);
+  });
+
+  it('takes flat discs for no rectangle', () => {
+    const disc = (cx: number, cy: number) => flagImage(320, 240, (u, v) => ((u - 0.5) ** 2 + (v - 0.5) ** 2 < 0.25 ? [200, 40, 40] : [40, 40, 200]), { cx, cy, width: 120, height: 120, turn: 0 }, 'white');
+    // A red disc on a blue square is found as the square (framed by it), never as the disc itself.
+    for (const r of flatRectangles(disc(150, 120))) expect(Math.max(r.width, r.height)).toBeGreaterThan(110);
+    // Without the square, nothing but the white frame around it.
+    const bare = flagImage(320, 240, (u, v) => ((u - 0.5) ** 2 + (v - 0.5) ** 2 < 0.25 ? [200, 40, 40] : [255, 255, 255]), { cx: 150, cy: 120, width: 120, height: 120, turn: 0 }, 'white');
+    for (const r of flatRectangles(bare)) expect(r.width * r.height).toBeGreaterThan(0.9 * 320 * 240);
+  });
+});
+
+describe('productRectangle and rectangleLayout', () => {
+  it('takes the rectangle of a flag on a white backdrop, and none for a disc', () => {
+    const img = flagImage(240, 240, MALI, { cx: 120, cy: 120, width: 210, height: 140, turn: 0 }, 'white');
+    const rect = productRectangle(img, findBackdrop(img).mask)!;
+    expect(rect.width / rect.height).toBeCloseTo(1.5, 1);
+    const disc = flagImage(240, 240, (u, v) => ((u - 0.5) ** 2 + (v - 0.5) ** 2 < 0.25 ? [200, 30, 30] : [255, 255, 255]), { cx: 120, cy: 120, width: 200, height: 200, turn: 0 }, 'white');
+    expect(productRectangle(disc, findBackdrop(disc).mask)).toBeNull();
+  });
+
+  it('reads the stripes in order, the same way in a turned copy', () => {
+    const flat = flagImage(240, 240, TRICOLOUR, { cx: 120, cy: 120, width: 210, height: 140, turn: 0 }, 'white');
+    const turned = flagImage(240, 240, TRICOLOUR, { cx: 120, cy: 120, width: 180, height: 120, turn: -25 }, 'table');
+    const a = rectangleLayout(flat, productRectangle(flat, findBackdrop(flat).mask)!, 12);
+    const want = { cx: 120, cy: 120, width: 180, height: 120, angle: (-25 * Math.PI) / 180 };
+    const b = rectangleLayout(turned, want, 12);
+    // Top row blue, middle rows black, bottom row green, in both.
+    for (const layout of [a, b]) {
+      expect(Array.from(layout.subarray(0, 3))).toEqual([0, 114, 206]);
+      expect(Array.from(layout.subarray(3 * 12 * 6, 3 * 12 * 6 + 3))).toEqual([0, 0, 0]);
+      expect(Array.from(layout.subarray(3 * 12 * 11, 3 * 12 * 11 + 3))).toEqual([20, 160, 60]);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { evaluate } from '../../src/eval/eval.service.js';
+import { decodeImage, encodePng } from '../../src/imaging/index.js';
+import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
+import { CHANCE_EVIDENCE, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
+import { card } from '../factories/gray-card.js';
+import { flagImage, relit, stripes, type Rgb } from '../factories/flags.js';
+import { freshShoplens } from './shoplens.factory.js';
+
+const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
+  mali: stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true),
+  guinea: stripes([[210, 30, 40], [250, 210, 20], [20, 160, 60]], true),
+  bolivia: stripes([[210, 30, 40], [250, 210, 20], [20, 160, 60]]),
+  lithuania: stripes([[250, 190, 0], [0, 110, 70], [190, 40, 45]]),
+  armenia: stripes([[210, 20, 30], [0, 50, 160], [240, 170, 0]]),
+};
+
+/**
+ * Flat flags of plain stripes end to end: their catalogue images keep a colour layout, and a photo
+ * of one on a cluttered table finds it by its stripes where its eight corners give keypoints too
+ * little to go on. Textured cards fill the catalogue so the vocabulary trains.
+ */
+describe('lookup of flat rectangular products (medium)', () => {
+  let ctx: Awaited<ReturnType<typeof freshShoplens>>;
+  let photo: Buffer;
+
+  beforeAll(async () => {
+    ctx = await freshShoplens({ localFeatures: true });
+    const rows = ['id,title,category,price,currency,image'];
+    for (const [name, flag] of Object.entries(FLAGS)) {
+      const file = path.join(ctx.dir, `${name}.png`);
+      await writeFile(file, await encodePng(flagImage(400, 400, flag, { cx: 200, cy: 200, width: 360, height: 240, turn: 0 }, 'white')));
+      rows.push(`${name},flag of ${name},flags,9.00,EUR,${file}`);
+    }
+    for (let i = 0; i < 30; i++) {
+      const file = path.join(ctx.dir, `card${i}.png`);
+      await writeFile(file, await encodePng(card(400, 300, 11 + i, 80)));
+      rows.push(`card${i},card ${i},cards,3.00,EUR,${file}`);
+    }
+    await writeFile(path.join(ctx.dir, 'catalog.csv'), rows.join('\n') + '\n');
+    const report = await ctx.shoplens.ingest.ingest(path.join(ctx.dir, 'catalog.csv'));
+    expect(report.created).toBe(35);
+    // Blurred (σ 2) and squeezed (JPEG 35), as the lookup benchmark's worst photos.
+    const scene = relit(flagImage(640, 480, FLAGS.mali!, { cx: 330, cy: 250, width: 240, height: 160, turn: -22 }, 'table', 4), [0.8, 0.75, 0.85], [5, 10, 0]);
+    photo = await sharp(scene.data, { raw: { width: 640, height: 480, channels: 3 } }).blur(2).jpeg({ quality: 35 }).toBuffer();
+  }, 180_000);
+
+  afterAll(async () => {
+    await ctx?.cleanup();
+  });
+
+  it('finds the flag first, as a similar item (a layout never claims an exact match), with its box', async () => {
+    expect(ctx.shoplens.lookup?.ready).toBe(true);
+    const result = await ctx.shoplens.search.searchByImage(photo, { k: 5 });
+    const first = result.hits[0]!;
+    expect(first.product.id).toBe('mali');
+    expect(first.match?.exact).toBe(false);
+    expect(first.score).toBeLessThan(0.5);
+    const box = first.match!.box!;
+    expect(box.x + box.width / 2).toBeCloseTo(330 / 640, 1);
+    expect(box.y + box.height / 2).toBeCloseTo(250 / 480, 1);
+    // Guinea has Mali's stripes the other way round.
+    const guinea = result.hits.findIndex((h) => h.product.id === 'guinea');
+    expect(guinea === -1 || result.hits[guinea]!.score < first.score).toBe(true);
+  });
+
+  it('finds it by its stripes when the keypoints find nothing, and a filter leaves it out', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    // One keypoint for the photo and no second look: nothing for a homography, as when a flag's
+    // corners show only clutter.
+    const starved = { queryKeypoints: 1, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
+    const lookupWith = async (options: Partial<LookupOptions>): Promise<LookupService> => {
+      const l = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), ...starved, ...options }, s.media);
+      await l.open();
+      return l;
+    };
+    const pixels = await decodeImage(photo, limits, { maxSide: 640 });
+    const productOf = async (key: number | undefined) => (key === undefined ? undefined : (await s.store.getImages([key])).get(key)?.productId);
+    const withLayouts = await lookupWith({});
+    const found = await withLayouts.lookup(pixels, undefined);
+    expect(await productOf(found[0]?.key)).toBe('mali');
+    expect(found[0]!.layout).toBeGreaterThan(0.8);
+    expect(found[0]!.evidence).toBeLessThan(withLayouts.exactInliers);
+    const without = await lookupWith({ layouts: { ...DEFAULT_LAYOUT_OPTIONS, minFit: 2 } });
+    const none = await without.lookup(pixels, undefined);
+    expect(none.filter((m) => m.evidence > CHANCE_EVIDENCE)).toEqual([]);
+    await withLayouts.close();
+    await without.close();
+    const filtered = await s.search.searchByImage(photo, { k: 5, filter: { category: ['cards'] } });
+    expect(filtered.hits.some((h) => h.product.id === 'mali')).toBe(false);
+  });
+
+  it('eval counts a photo found when any of its right products comes first (found@k), recall the share of them', async () => {
+    const file = path.join(ctx.dir, 'photo.jpg');
+    await writeFile(file, photo);
+    const s = ctx.shoplens;
+    // As for a product with an identical twin in the catalogue: both are right answers.
+    const queries = [{ row: 2, image: file, expected: ['mali', 'lithuania'] }, { row: 3, image: file, expected: ['mali'] }];
+    const report = await evaluate(queries, s.search, s.store, { depth: 10, maxImageBytes: s.config.maxImageBytes, fetchTimeoutMs: 1000 });
+    expect(report['found@1']).toBe(1);
+    expect(report['recall@1']).toBe(0.75);
+    expect(report.perQuery.map((q) => q.rank)).toEqual([1, 1]);
+  });
+});
