@@ -38,6 +38,7 @@ try {
     out.queries = { photos: queries.length, exactRight: right, exactWrong: wrong, notExact: none };
   }
   out.invertedFileMB = Math.round(((s.lookup?.indexMemoryBytes ?? 0) / 1e6) * 10) / 10;
+  out.layouts = s.lookup?.layoutCount ?? 0;
   console.log(JSON.stringify(out));
 } finally {
   await s.close();

@@ -55,6 +55,8 @@ describe('lookup of flat rectangular products (medium)', () => {
   it('finds the flag first, as a similar item (a layout never claims an exact match), with its box', async () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
     const result = await ctx.shoplens.search.searchByImage(photo, { k: 5 });
+    // The five flags keep a colour layout; the cards (scattered grey blocks on white) do not.
+    expect(ctx.shoplens.lookup!.layoutCount).toBe(5);
     const first = result.hits[0]!;
     expect(first.product.id).toBe('mali');
     expect(first.match?.exact).toBe(false);

@@ -107,7 +107,10 @@ export interface LookupOptions {
   colour: ColourOptions;
   /**
    * Lookup of flat rectangular products by their colour layout (layouts.ts), when the keypoints
-   * found nothing exact; `minFit` above 1 turns it off.
+   * found nothing exact; `minFit` above 1 turns it off. Tuning set (seed 3, 300 photos), lookup
+   * recall@1 / @10 without and with it: 0.950 / 0.967 → 0.957 / 0.977 at 1k, 0.927 / 0.943 →
+   * 0.930 / 0.953 at 10k (942 layouts), lookup mean +3–4 ms; minFit 0.6 or 0.7 instead of 0.5: the
+   * same within a photo.
    */
   layouts: LayoutOptions;
 }
@@ -532,9 +535,14 @@ export class LookupService {
     this.indexVersion = version;
   }
 
-  /** Memory held by the index (postings with descriptors and positions), in bytes, for reports. */
+  /** Memory held by the index (postings with descriptors and positions, and the colour layouts), in bytes, for reports. */
   get indexMemoryBytes(): number {
-    return this.index?.memoryBytes ?? 0;
+    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes;
+  }
+
+  /** Catalogue images with a colour layout (flat rectangular products) in the index. */
+  get layoutCount(): number {
+    return this.layouts.size;
   }
 
   /**
