@@ -66,6 +66,19 @@ describe('productRectangle and rectangleLayout', () => {
     expect(productRectangle(disc, findBackdrop(disc).mask)).toBeNull();
   });
 
+  it("takes the whole flag when its white stripe runs to the image's edge and joins the backdrop", () => {
+    // Red, white and black, spanning the image's width as a catalogue image fitted to its frame.
+    const yemen = flagImage(300, 300, stripes([[200, 20, 40], [255, 255, 255], [0, 0, 0]]), { cx: 150, cy: 150, width: 300, height: 200, turn: 0 }, 'white');
+    const backdrop = findBackdrop(yemen).mask;
+    expect(backdrop[150 * 300 + 2]).toBe(1); // the white stripe's end is backdrop
+    const rect = productRectangle(yemen, backdrop)!;
+    expect(rect.width).toBeGreaterThan(290);
+    expect(rect.height).toBeGreaterThan(190);
+    expect(rect.height).toBeLessThan(205);
+    // The red and black stripes alone fill two thirds of it: not a rectangle without the hull rule.
+    expect(productRectangle(yemen, backdrop, 0.9, 1.01)).toBeNull();
+  });
+
   it('reads the stripes in order, the same way in a turned copy', () => {
     const flat = flagImage(240, 240, TRICOLOUR, { cx: 120, cy: 120, width: 210, height: 140, turn: 0 }, 'white');
     const turned = flagImage(240, 240, TRICOLOUR, { cx: 120, cy: 120, width: 180, height: 120, turn: -25 }, 'table');

@@ -231,9 +231,12 @@ function turnBetween(a: number, b: number): number {
 
 /**
  * The rectangle around an image's product: the pixels outside its backdrop mask, when they fill at
- * least `fill` of their smallest rectangle (a flag, a card); null for any other shape.
+ * least `fill` of their smallest rectangle (a flag, a card), or fill at least `hullFill` of it and
+ * their outline encloses `hull` of it (a flag whose white stripe runs to the image's edge and joins
+ * the white backdrop there, while its other stripes still span the rectangle); null for any other
+ * shape.
  */
-export function productRectangle(img: RgbImage, backdrop: Uint8Array, fill = 0.9): TurnedRect | null {
+export function productRectangle(img: RgbImage, backdrop: Uint8Array, fill = 0.9, hull = 0.95, hullFill = 0.5): TurnedRect | null {
   const { width: w, height: h } = img;
   const outline: Point[] = [];
   let size = 0;
@@ -249,7 +252,8 @@ export function productRectangle(img: RgbImage, backdrop: Uint8Array, fill = 0.9
   }
   if (size < 100) return null;
   const rect = minAreaRect(outline);
-  if (size / rect.area < fill) return null;
+  const filled = size / rect.area;
+  if (filled < fill && (filled < hullFill || hullArea(convexHull(outline)) / rect.area < hull)) return null;
   return { cx: rect.cx, cy: rect.cy, width: rect.width, height: rect.height, angle: rect.angle };
 }
 

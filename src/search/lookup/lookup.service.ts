@@ -107,10 +107,11 @@ export interface LookupOptions {
   colour: ColourOptions;
   /**
    * Lookup of flat rectangular products by their colour layout (layouts.ts), when the keypoints
-   * found nothing exact; `minFit` above 1 turns it off. Tuning set (seed 3, 300 photos), lookup
-   * recall@1 / @10 without and with it: 0.950 / 0.967 → 0.957 / 0.977 at 1k, 0.927 / 0.943 →
-   * 0.930 / 0.953 at 10k (942 layouts), lookup mean +3–4 ms; minFit 0.6 or 0.7 instead of 0.5: the
-   * same within a photo.
+   * found nothing exact; `minFit` above 1 turns it off. Tuning sets (seeds 3 and 4, 300 photos
+   * each), lookup recall@1 / @10 without and with it: 0.950 / 0.967 → 0.957 / 0.977 and 0.913 /
+   * 0.943 → 0.927 / 0.953 at 1k (284 layouts), 0.927 / 0.943 → 0.933 / 0.957 and 0.890 / 0.910 →
+   * 0.907 / 0.923 at 10k (1,145 layouts); lookup mean +3–6 ms. minFit 0.6 or 0.7 instead of 0.5
+   * (seed 3): the same within a photo.
    */
   layouts: LayoutOptions;
 }
