@@ -33,7 +33,12 @@ export interface LocalFeatures {
    * whose product fills a rectangle on a plain backdrop (a flag, a card). Absent otherwise, and in
    * features of older analyses.
    */
-  layout?: { aspect: number; colours: Uint8Array };
+  layout?: {
+    aspect: number;
+    colours: Uint8Array;
+    /** The product's rectangle in the analysed image: centre, sides and turn (radians). */
+    rect: { cx: number; cy: number; width: number; height: number; angle: number };
+  };
 }
 
 /** Steps of a full turn in LocalFeatures.angles (one byte per keypoint). */
@@ -315,6 +320,8 @@ const MAGIC = 0x4c46; // "LF"
 export const FORMAT_VERSION = 7;
 const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7]);
 const HEADER_BYTES = 10;
+/** A layout's aspect ratio and rectangle: six float32. */
+const LAYOUT_HEADER = 24;
 /** Coordinates are stored as uint16 in 1/4 pixel: 0.25 px precision up to 16,383 px. */
 const XY_SCALE = 4;
 
@@ -323,8 +330,8 @@ const XY_SCALE = 4;
  * then per keypoint x, y as uint16 quarter-pixels, then the descriptors, then one byte of angle
  * per keypoint — 37 bytes per keypoint instead of ~60 for float coordinates plus size/angle — then
  * the colour copy's width and height (one byte each, 0 without one) and its RGB bytes (≤ 6.9 KB at
- * 48 px), then the layout's cell count (one byte, 0 without one), its aspect ratio (float32) and
- * its RGB bytes. Little-endian whatever the host.
+ * 48 px), then the layout's cell count (one byte, 0 without one), its aspect ratio and its
+ * rectangle (centre, sides, turn: six float32) and its RGB bytes. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
@@ -333,7 +340,7 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const colourBytes = 2 + (c ? c.width * c.height * 3 : 0);
   const cells = f.layout ? f.layout.colours.length / 3 : 0;
   if (cells > 255 || !Number.isInteger(cells)) throw new AppError('INVALID_PARAMETER', 'the colour layout of local features has at most 255 RGB cells');
-  const layoutBytes = 1 + (cells > 0 ? 4 + cells * 3 : 0);
+  const layoutBytes = 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0);
   const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes);
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
@@ -352,8 +359,9 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   o += colourBytes;
   out[o] = cells;
   if (f.layout && cells > 0) {
-    out.writeFloatLE(f.layout.aspect, o + 1);
-    out.set(f.layout.colours, o + 5);
+    const { aspect, rect } = f.layout;
+    [aspect, rect.cx, rect.cy, rect.width, rect.height, rect.angle].forEach((v, i) => out.writeFloatLE(v, o + 1 + 4 * i));
+    out.set(f.layout.colours, o + 1 + LAYOUT_HEADER);
   }
   return out;
 }
@@ -377,7 +385,7 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const cw = withColours && b.length >= body + 2 ? b[body]! : 0, ch = withColours && b.length >= body + 2 ? b[body + 1]! : 0;
   const coloursEnd = body + (withColours ? 2 + cw * ch * 3 : 0);
   const cells = version >= 7 && b.length > coloursEnd ? b[coloursEnd]! : 0;
-  const expected = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? 4 + cells * 3 : 0) : 0);
+  const expected = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
   if (b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
@@ -390,6 +398,9 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const features: LocalFeatures = { width: b.readUInt16LE(6), height: b.readUInt16LE(8), count, xy, descriptors };
   if (withAngles) features.angles = Uint8Array.from(b.subarray(o, o + count));
   if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, coloursEnd)), width: cw, height: ch, channels: 3 };
-  if (cells > 0) features.layout = { aspect: b.readFloatLE(coloursEnd + 1), colours: Uint8Array.from(b.subarray(coloursEnd + 5, expected)) };
+  if (cells > 0) {
+    const [aspect, cx, cy, width, height, angle] = [0, 1, 2, 3, 4, 5].map((i) => b.readFloatLE(coloursEnd + 1 + 4 * i)) as [number, number, number, number, number, number];
+    features.layout = { aspect, rect: { cx, cy, width, height, angle }, colours: Uint8Array.from(b.subarray(coloursEnd + 1 + LAYOUT_HEADER, expected)) };
+  }
   return features;
 }

@@ -29,7 +29,7 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
     }
   }
   const rect = plain ? productRectangle(image, backdrop.mask) : null;
-  const layout = rect ? { aspect: rect.width / rect.height, colours: rectangleLayout(image, rect, LAYOUT_GRID) } : undefined;
+  const layout = rect ? { aspect: rect.width / rect.height, colours: rectangleLayout(image, rect, LAYOUT_GRID), rect } : undefined;
   return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}) };
 }
 

@@ -3,7 +3,7 @@ import { flagImage, relit, stripes, type Rgb } from '../../../test/factories/fla
 import { findBackdrop } from '../../imaging/backdrop.js';
 import { productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
-import { DEFAULT_LAYOUT_OPTIONS, LAYOUT_GRID, LayoutIndex, layoutFit, type ProductLayout } from './layouts.js';
+import { DEFAULT_LAYOUT_OPTIONS, LAYOUT_GRID, LayoutIndex, layoutFit, layoutUnder, type ProductLayout } from './layouts.js';
 import { layoutEvidence } from './lookup.service.js';
 
 const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
@@ -43,6 +43,23 @@ describe('layoutFit', () => {
     const plain = new Uint8Array(LAYOUT_GRID * LAYOUT_GRID * 3).fill(120);
     expect(layoutFit(plain, catalogueLayout('mali').colours)).toBe(0);
     expect(layoutFit(catalogueLayout('mali').colours, plain)).toBe(0);
+  });
+});
+
+describe('layoutUnder', () => {
+  it("reads the photo's colours where a match's homography puts the product's rectangle: the right flag fits, its recoloured twin not", () => {
+    const catalogue = flagImage(300, 300, FLAGS.mali!, { cx: 150, cy: 150, width: 270, height: 180, turn: 0 }, 'white');
+    const rect = productRectangle(catalogue, findBackdrop(catalogue).mask)!;
+    const turn = (-22 * Math.PI) / 180, k = 240 / 270, c = Math.cos(turn), s = Math.sin(turn);
+    const photo = relit(flagImage(640, 480, FLAGS.mali!, { cx: 330, cy: 250, width: 240, height: 160, turn: -22 }, 'table', 4), [0.8, 0.75, 0.85], [5, 10, 0]);
+    // Catalogue frame → photo: scaled by k, turned, moved to the flag's centre.
+    const model = Float64Array.from([k * c, -k * s, 330 - 150 * k * (c - s), k * s, k * c, 250 - 150 * k * (s + c), 0, 0, 1]);
+    const under = layoutUnder(photo, rect, model)!;
+    expect(layoutFit(under, catalogueLayout('mali').colours)).toBeGreaterThan(0.9);
+    // Guinea has the same layout with its colours swapped: an affine colour map would explain it.
+    expect(layoutFit(under, catalogueLayout('guinea').colours)).toBeLessThan(0.3);
+    // A model that puts the rectangle mostly outside the photo gives no judgement.
+    expect(layoutUnder(photo, rect, Float64Array.from([1, 0, 600, 0, 1, 0, 0, 0, 1]))).toBeNull();
   });
 });
 

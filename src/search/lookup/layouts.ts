@@ -1,5 +1,6 @@
 import { flatRectangles, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
 import { medianDenoise, resample } from '../../imaging/index.js';
+import type { Homography } from '../../features/local/geometry.js';
 import type { FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
 
@@ -10,6 +11,8 @@ import type { RgbImage } from '../../imaging/types.js';
  * images whose product fills a rectangle keep the colours of a grid over it (catalog-analysis.ts);
  * a photo's flat rectangles (imaging/flat-regions.ts) are read on the same grid, and a catalogue
  * layout that explains a photo rectangle's colours under one change of light ranks its product.
+ * A keypoint match of such a product is read on the grid too (layoutUnder), as a colour check that
+ * cannot swap colours.
  */
 
 /** Cells per side of a layout. */
@@ -64,6 +67,42 @@ export function layoutFit(photo: Uint8Array, catalogue: Uint8Array): number {
   if (vy < 1 || vx < 1e-6) return 0;
   const a = Math.max(0, cxy / vx);
   return 1 - (vy - 2 * a * cxy + a * a * vx) / vy;
+}
+
+/**
+ * The photo's colours on a catalogue layout's grid, where a verified match's homography (catalogue
+ * frame → photo pixels) puts the cells of the product's rectangle: the mean of the 3×3 pixels
+ * around each cell's centre. With layoutFit, a colour check of the match that cannot swap colours.
+ */
+export function layoutUnder(photo: RgbImage, rect: TurnedRect, model: Homography, grid = LAYOUT_GRID): Uint8Array | null {
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = model as unknown as number[];
+  const out = new Uint8Array(grid * grid * 3);
+  const c = Math.cos(rect.angle), s = Math.sin(rect.angle);
+  let inside = 0;
+  for (let j = 0; j < grid; j++) {
+    for (let i = 0; i < grid; i++) {
+      const u = ((i + 0.5) / grid - 0.5) * rect.width, v = ((j + 0.5) / grid - 0.5) * rect.height;
+      const fx = rect.cx + u * c - v * s + 0.5, fy = rect.cy + u * s + v * c + 0.5;
+      const w = h6! * fx + h7! * fy + h8!;
+      if (!(w > 1e-9)) continue;
+      const px = Math.round((h0! * fx + h1! * fy + h2!) / w - 0.5), py = Math.round((h3! * fx + h4! * fy + h5!) / w - 0.5);
+      let a0 = 0, a1 = 0, a2 = 0, n = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const x = px + dx, y = py + dy;
+          if (x < 0 || y < 0 || x >= photo.width || y >= photo.height) continue;
+          const o = 3 * (y * photo.width + x);
+          a0 += photo.data[o]!; a1 += photo.data[o + 1]!; a2 += photo.data[o + 2]!; n++;
+        }
+      }
+      if (n === 0) continue;
+      const o = 3 * (j * grid + i);
+      out[o] = Math.round(a0 / n); out[o + 1] = Math.round(a1 / n); out[o + 2] = Math.round(a2 / n);
+      inside++;
+    }
+  }
+  // Most of the rectangle must be in the photo to judge its colours.
+  return inside >= 0.75 * grid * grid ? out : null;
 }
 
 /** Catalogue layouts in memory (a few hundred bytes per flat rectangular product). */

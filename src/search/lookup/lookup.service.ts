@@ -14,7 +14,7 @@ import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions
 import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
-import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, type LayoutOptions } from './layouts.js';
+import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
@@ -688,7 +688,16 @@ export class LookupService {
         }
       }
       const colour = res.homography && cf.colours ? colourFit(region, cf.colours, res.homography, cf, this.options.colour) : null;
-      if (colour) evidence = colourEvidence(evidence, colour.explained, this.options.exactInliers);
+      if (colour) {
+        // A flat rectangular product is also read on its layout's grid under the match (one gain for
+        // all channels): the affine colour map lets one tricolour explain another (Mali's stripes
+        // under Guinea's), the layout does not. The lower of the two counts. Tuning sets (seeds 3
+        // and 4): lookup recall@1 0.957 → 0.963 and 0.927 → 0.927 at 1k, 0.933 → 0.940 and 0.907 →
+        // 0.907 at 10k, no photo lost.
+        const under = res.homography && cf.layout ? layoutUnder(region, cf.layout.rect, res.homography) : null;
+        const explained = under ? Math.min(colour.explained, layoutFit(under, cf.layout!.colours)) : colour.explained;
+        evidence = colourEvidence(evidence, explained, this.options.exactInliers);
+      }
       if (res.homography && rotationOf(res.homography) > this.options.maxRotation) evidence *= ROTATED_SHARE;
       return {
         key: c.key, inliers: res.inliers, coverage: res.coverage, evidence, bovw: c.score, restricted: q !== query,
