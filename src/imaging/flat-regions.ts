@@ -267,19 +267,26 @@ export function rectangleLayout(img: RgbImage, r: TurnedRect, grid: number): Uin
   for (let j = 0; j < grid; j++) {
     for (let i = 0; i < grid; i++) {
       const u = ((i + 0.5) / grid - 0.5) * r.width, v = ((j + 0.5) / grid - 0.5) * r.height;
-      const px = r.cx + u * c - v * s, py = r.cy + u * s + v * c;
-      let a0 = 0, a1 = 0, a2 = 0, n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = Math.round(px + dx), y = Math.round(py + dy);
-          if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
-          const o = 3 * (y * img.width + x);
-          a0 += img.data[o]!; a1 += img.data[o + 1]!; a2 += img.data[o + 2]!; n++;
-        }
-      }
-      const o = 3 * (j * grid + i);
-      if (n > 0) { out[o] = Math.round(a0 / n); out[o + 1] = Math.round(a1 / n); out[o + 2] = Math.round(a2 / n); }
+      meanAround(img, Math.round(r.cx + u * c - v * s), Math.round(r.cy + u * s + v * c), out, 3 * (j * grid + i));
     }
   }
   return out;
+}
+
+/**
+ * The mean colour of the 3×3 pixels around pixel (x, y) that lie in the image, written to `out` at
+ * `at`; false (and nothing written) when none does.
+ */
+export function meanAround(img: RgbImage, x: number, y: number, out: Uint8Array, at: number): boolean {
+  let a0 = 0, a1 = 0, a2 = 0, n = 0;
+  for (let yy = y - 1; yy <= y + 1; yy++) {
+    for (let xx = x - 1; xx <= x + 1; xx++) {
+      if (xx < 0 || yy < 0 || xx >= img.width || yy >= img.height) continue;
+      const o = 3 * (yy * img.width + xx);
+      a0 += img.data[o]!; a1 += img.data[o + 1]!; a2 += img.data[o + 2]!; n++;
+    }
+  }
+  if (n === 0) return false;
+  out[at] = Math.round(a0 / n); out[at + 1] = Math.round(a1 / n); out[at + 2] = Math.round(a2 / n);
+  return true;
 }

@@ -1,4 +1,4 @@
-import { flatRectangles, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
+import { flatRectangles, meanAround, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
 import { medianDenoise, resample } from '../../imaging/index.js';
 import type { Homography } from '../../features/local/geometry.js';
 import type { FractionBox } from '../../imaging/subject.js';
@@ -86,19 +86,7 @@ export function layoutUnder(photo: RgbImage, rect: TurnedRect, model: Homography
       const w = h6! * fx + h7! * fy + h8!;
       if (!(w > 1e-9)) continue;
       const px = Math.round((h0! * fx + h1! * fy + h2!) / w - 0.5), py = Math.round((h3! * fx + h4! * fy + h5!) / w - 0.5);
-      let a0 = 0, a1 = 0, a2 = 0, n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = px + dx, y = py + dy;
-          if (x < 0 || y < 0 || x >= photo.width || y >= photo.height) continue;
-          const o = 3 * (y * photo.width + x);
-          a0 += photo.data[o]!; a1 += photo.data[o + 1]!; a2 += photo.data[o + 2]!; n++;
-        }
-      }
-      if (n === 0) continue;
-      const o = 3 * (j * grid + i);
-      out[o] = Math.round(a0 / n); out[o + 1] = Math.round(a1 / n); out[o + 2] = Math.round(a2 / n);
-      inside++;
+      if (meanAround(photo, px, py, out, 3 * (j * grid + i))) inside++;
     }
   }
   // Most of the rectangle must be in the photo to judge its colours.
