@@ -81,9 +81,11 @@ function hullArea(hull: Point[]): number {
 
 /**
  * Smallest rectangle around pixel centres (rotating calipers over the hull's edges), its sides
- * counting whole pixels; turned so its width side is within 45° of horizontal.
+ * counting whole pixels; turned so its width side is within 45° of horizontal. `hullArea` is the
+ * area the points' outline (convex hull) encloses, for the callers that judge how well it fills
+ * the rectangle.
  */
-export function minAreaRect(points: Point[]): TurnedRect & { area: number } {
+export function minAreaRect(points: Point[]): TurnedRect & { area: number; hullArea: number } {
   const hull = convexHull(points);
   let best = { cx: 0, cy: 0, width: 0, height: 0, angle: 0, area: Infinity };
   const edges = hull.length > 1 ? hull.length : 1;
@@ -102,7 +104,7 @@ export function minAreaRect(points: Point[]): TurnedRect & { area: number } {
       best = { cx: uc * c - vc * s, cy: uc * s + vc * c, width: u1 - u0 + 1, height: v1 - v0 + 1, angle, area };
     }
   }
-  return { ...upright(best), area: best.area };
+  return { ...upright(best), area: best.area, hullArea: hullArea(hull) };
 }
 
 /** The same rectangle described with its turn in (−π/4, π/4]. */
@@ -183,7 +185,7 @@ export function flatRectangles(img: RgbImage, options: FlatRegionOptions = DEFAU
     if (Math.min(rect.width, rect.height) < 5) continue;
     const fill = sizes[id]! / rect.area;
     const solid = fill >= options.solidFill;
-    const framed = fill >= options.framedFill && hullArea(convexHull(outline)) / rect.area >= options.framedHull;
+    const framed = fill >= options.framedFill && rect.hullArea / rect.area >= options.framedHull;
     if (solid || framed) regions.set(id, { rect, outline, size: sizes[id]!, solid });
   }
   // Touching solid regions turned alike (within 3 px: a blurred edge between two stripes is a
@@ -253,7 +255,7 @@ export function productRectangle(img: RgbImage, backdrop: Uint8Array, fill = 0.9
   if (size < 100) return null;
   const rect = minAreaRect(outline);
   const filled = size / rect.area;
-  if (filled < fill && (filled < hullFill || hullArea(convexHull(outline)) / rect.area < hull)) return null;
+  if (filled < fill && (filled < hullFill || rect.hullArea / rect.area < hull)) return null;
   return { cx: rect.cx, cy: rect.cy, width: rect.width, height: rect.height, angle: rect.angle };
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../domain/errors.js';
+import type { TurnedRect } from '../../imaging/flat-regions.js';
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
 import { loadOpenCv, nativeOrb, type Cv } from './opencv.js';
 
@@ -36,8 +37,8 @@ export interface LocalFeatures {
   layout?: {
     aspect: number;
     colours: Uint8Array;
-    /** The product's rectangle in the analysed image: centre, sides and turn (radians). */
-    rect: { cx: number; cy: number; width: number; height: number; angle: number };
+    /** The product's rectangle in the analysed image. */
+    rect: TurnedRect;
   };
 }
 

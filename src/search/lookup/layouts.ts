@@ -1,6 +1,7 @@
 import { flatRectangles, meanAround, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
 import { medianDenoise, resample } from '../../imaging/index.js';
 import type { Homography } from '../../features/local/geometry.js';
+import type { LocalFeatures } from '../../features/local/local-features.js';
 import type { FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
 
@@ -18,11 +19,8 @@ import type { RgbImage } from '../../imaging/types.js';
 /** Cells per side of a layout. */
 export const LAYOUT_GRID = 12;
 
-/** A catalogue image's layout: the width/height of its product rectangle and its grid colours. */
-export interface ProductLayout {
-  aspect: number;
-  colours: Uint8Array;
-}
+/** A catalogue image's layout as the index keeps it: the width/height of its product rectangle and its grid colours. */
+export type ProductLayout = Pick<NonNullable<LocalFeatures['layout']>, 'aspect' | 'colours'>;
 
 export interface LayoutOptions {
   /** Longest side the photo is scaled to before its flat regions are found. */
