@@ -28,6 +28,8 @@ export interface MatchDTO {
   inliers: number;
   /** Share of a flat rectangle's colours in the photo the product's colour layout explains, when it was found that way. */
   layout?: number;
+  /** Share of the photo's colours at the placed drawing the product's shape explains, when it was found that way. */
+  shape?: number;
   /** Where the product is in the query photo, as fractions (0..1); null when no verified match. */
   box: FractionBox | null;
 }
@@ -67,6 +69,7 @@ export function toHitDTO(hit: SearchHit | LookupSearchHit): HitDTO {
           exact: match.exact,
           inliers: match.inliers,
           ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
+          ...(match.shape !== undefined ? { shape: round(match.shape) } : {}),
           box: match.box
             ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
             : null,

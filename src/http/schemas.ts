@@ -55,6 +55,10 @@ const MatchSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'A flat rectangular product (a flag, a card) found by its colour layout: the share of the photo rectangle\'s colours it explains. Ranks, never exact',
     },
+    shape: {
+      type: 'number', minimum: 0, maximum: 1,
+      description: 'A flat drawing (a CD, a clock, a curved arrow) found by its shape and colours: the share of the photo\'s colours at the placed drawing it explains. Ranks, never exact',
+    },
     box: { anyOf: [BoxSchema, { type: 'null' }], description: 'Where the product is in the query photo' },
   },
 } as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flagImage, stripes } from '../../test/factories/flags.js';
 import { findBackdrop } from './backdrop.js';
-import { flatRectangles, minAreaRect, productRectangle, rectangleLayout, type TurnedRect } from './flat-regions.js';
+import { flatRectangles, minAreaRect, productRectangle, rectangleLayout, regionShapes, type TurnedRect } from './flat-regions.js';
 import { decodeImage, encodeJpeg, medianDenoise } from './index.js';
 
 const MALI = stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true);
@@ -91,5 +91,38 @@ describe('productRectangle and rectangleLayout', () => {
       expect(Array.from(layout.subarray(3 * 12 * 6, 3 * 12 * 6 + 3))).toEqual([0, 0, 0]);
       expect(Array.from(layout.subarray(3 * 12 * 11, 3 * 12 * 11 + 3))).toEqual([20, 160, 60]);
     }
+  });
+});
+
+describe('regionShapes', () => {
+  it("gives a region's area, centre, axis, elongation, spread and colour, whatever its size", () => {
+    const oval = (u: number, v: number) => (((u - 0.5) / 0.5) ** 2 + ((v - 0.5) / 0.25) ** 2 < 1 ? ([200, 40, 40] as const) : null);
+    const round = (u: number, v: number) => (Math.hypot(u - 0.5, v - 0.5) < 0.5 ? ([30, 60, 200] as const) : null);
+    for (const size of [80, 160]) {
+      const img = flagImage(320, 240, oval, { cx: 150, cy: 120, width: size, height: size, turn: 30 }, 'white');
+      const r = regionShapes(img, 26, 50).regions.find((x) => x.colour[0] > 150 && x.colour[1] < 100)!;
+      expect(r.area).toBeCloseTo((Math.PI * size * size) / 8, -2);
+      // Pixel (x, y) covers [x, x + 1): its centre is x + 0.5 in the drawing's coordinates.
+      expect(r.cx + 0.5).toBeCloseTo(150, 0);
+      expect(r.cy + 0.5).toBeCloseTo(120, 0);
+      expect(r.elongation).toBeCloseTo(2, 1);
+      // Turned 30° clockwise on screen: its long axis points 30° below the x axis (y grows downwards).
+      expect((r.theta * 180) / Math.PI).toBeCloseTo(30, 0);
+      // A 2:1 ellipse spreads (1 + 1/4)/(4π·1/2) = 0.199 against a disc's 1/(2π) = 0.159.
+      expect(r.spread).toBeCloseTo(0.199, 2);
+      const disc = regionShapes(flagImage(320, 240, round, { cx: 160, cy: 120, width: size, height: size, turn: 0 }, 'white'), 26, 50).regions.find((x) => x.colour[2] > 150 && x.colour[0] < 100)!;
+      expect(disc.elongation).toBeLessThan(1.1);
+      expect(disc.spread).toBeCloseTo(1 / (2 * Math.PI), 2);
+    }
+  });
+
+  it('keeps only the regions mostly inside a mask, with `inside`', () => {
+    const img = flagImage(320, 240, MALI, { cx: 160, cy: 120, width: 180, height: 120, turn: 0 }, 'white');
+    const backdrop = findBackdrop(img).mask;
+    const all = regionShapes(img, 26, 50).regions;
+    const product = regionShapes(img, 26, 50, (p) => !backdrop[p]).regions;
+    expect(all).toHaveLength(4);
+    expect(product).toHaveLength(3);
+    expect(product.every((r) => r.area === 60 * 120)).toBe(true);
   });
 });

@@ -120,7 +120,7 @@ function upright(r: TurnedRect): TurnedRect {
  * it is reached from by less than `step` and from the region's mean colour by less than 1.5 × step.
  * Returns the label of every pixel and each region's pixel count.
  */
-function flatRegions(img: RgbImage, step: number): { label: Int32Array; sizes: number[] } {
+export function flatRegions(img: RgbImage, step: number): { label: Int32Array; sizes: number[] } {
   const { data, width: w, height: h } = img;
   const label = new Int32Array(w * h).fill(-1);
   const sizes: number[] = [];
@@ -152,6 +152,53 @@ function flatRegions(img: RgbImage, step: number): { label: Int32Array; sizes: n
     sizes.push(n);
   }
   return { label, sizes };
+}
+
+/** A flat region's size, centre and second moments: enough to place a drawing by one of its regions. */
+export interface RegionShape {
+  /** The region's label in flatRegions' labelling. */
+  id: number;
+  /** Pixels. */
+  area: number;
+  cx: number;
+  cy: number;
+  /** Direction of the region's long axis, radians in (−π/2, π/2]. */
+  theta: number;
+  /** Square root of the ratio of its principal second moments: 1 for a disc or a square. */
+  elongation: number;
+  /** Mean squared distance from the centre divided by the area: scale-free, 1/(2π) for a disc, more for a ring or a thin outline. */
+  spread: number;
+  /** Mean colour (RGB). */
+  colour: [number, number, number];
+}
+
+/**
+ * Flat regions (flatRegions) of at least `minArea` pixels with their moments; with `inside`, only
+ * regions at least 80% of whose pixels it accepts (a catalogue image's product, not its backdrop).
+ */
+export function regionShapes(img: RgbImage, step: number, minArea: number, inside?: (pixel: number) => boolean): { label: Int32Array; regions: RegionShape[] } {
+  const { label, sizes } = flatRegions(img, step);
+  const w = img.width;
+  const sums = new Float64Array(sizes.length * 9);
+  for (let p = 0; p < label.length; p++) {
+    const o = 9 * label[p]!;
+    const x = p % w, y = (p - x) / w;
+    sums[o]! += x; sums[o + 1]! += y; sums[o + 2]! += x * x; sums[o + 3]! += y * y; sums[o + 4]! += x * y;
+    if (inside?.(p)) sums[o + 5]!++;
+    sums[o + 6]! += img.data[3 * p]!; sums[o + 7]! += img.data[3 * p + 1]!; sums[o + 8]! += img.data[3 * p + 2]!;
+  }
+  const regions: RegionShape[] = [];
+  sizes.forEach((n, id) => {
+    const o = 9 * id;
+    if (n < minArea || (inside && sums[o + 5]! < 0.8 * n)) return;
+    const cx = sums[o]! / n, cy = sums[o + 1]! / n;
+    const xx = sums[o + 2]! / n - cx * cx, yy = sums[o + 3]! / n - cy * cy, xy = sums[o + 4]! / n - cx * cy;
+    const d = Math.sqrt(((xx - yy) / 2) ** 2 + xy * xy);
+    const major = (xx + yy) / 2 + d, minor = Math.max(1e-6, (xx + yy) / 2 - d);
+    regions.push({ id, area: n, cx, cy, theta: 0.5 * Math.atan2(2 * xy, xx - yy), elongation: Math.sqrt(major / minor), spread: (xx + yy) / n,
+      colour: [sums[o + 6]! / n, sums[o + 7]! / n, sums[o + 8]! / n] });
+  });
+  return { label, regions };
 }
 
 /**

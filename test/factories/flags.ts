@@ -21,9 +21,10 @@ export interface Placement {
 
 /**
  * An image of `width`×`height`: the flag placed (turned) over a background, which is white or a
- * noisy tinted table with a few discs of other colours (clutter).
+ * noisy tinted table with a few discs of other colours (clutter). A drawing that is not a rectangle
+ * returns null where the background shows through.
  */
-export function flagImage(width: number, height: number, flag: (u: number, v: number) => Rgb, at: Placement, background: 'white' | 'table', seed = 1): RgbImage {
+export function flagImage(width: number, height: number, flag: (u: number, v: number) => Rgb | null, at: Placement, background: 'white' | 'table', seed = 1): RgbImage {
   const r = seededRandom(seed);
   const data = Buffer.alloc(width * height * 3);
   const tint: Rgb = [90 + r() * 80, 90 + r() * 80, 90 + r() * 80];
@@ -33,10 +34,9 @@ export function flagImage(width: number, height: number, flag: (u: number, v: nu
     for (let x = 0; x < width; x++) {
       const dx = x + 0.5 - at.cx, dy = y + 0.5 - at.cy;
       const u = (dx * c + dy * s) / at.width + 0.5, v = (-dx * s + dy * c) / at.height + 0.5;
-      let colour: Rgb;
-      if (u >= 0 && u < 1 && v >= 0 && v < 1) colour = flag(u, v);
-      else if (background === 'white') colour = [255, 255, 255];
-      else {
+      let colour: Rgb | null = u >= 0 && u < 1 && v >= 0 && v < 1 ? flag(u, v) : null;
+      if (!colour && background === 'white') colour = [255, 255, 255];
+      else if (!colour) {
         const disc = discs.find((d) => (x - d.x) ** 2 + (y - d.y) ** 2 < d.r ** 2);
         const noise = (r() - 0.5) * 24;
         colour = disc ? disc.c : [tint[0] + noise, tint[1] + noise, tint[2] + noise];

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { evaluate } from '../../src/eval/eval.service.js';
-import { decodeImage, encodePng } from '../../src/imaging/index.js';
+import { decodeImage } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
-import { CHANCE_EVIDENCE, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
-import { card } from '../factories/gray-card.js';
+import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
+import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
 import { flagImage, relit, stripes, type Rgb } from '../factories/flags.js';
-import { freshShoplens } from './shoplens.factory.js';
+import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup } from './shoplens.factory.js';
 
 const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
   mali: stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true),
@@ -29,19 +29,7 @@ describe('lookup of flat rectangular products (medium)', () => {
 
   beforeAll(async () => {
     ctx = await freshShoplens({ localFeatures: true });
-    const rows = ['id,title,category,price,currency,image'];
-    for (const [name, flag] of Object.entries(FLAGS)) {
-      const file = path.join(ctx.dir, `${name}.png`);
-      await writeFile(file, await encodePng(flagImage(400, 400, flag, { cx: 200, cy: 200, width: 360, height: 240, turn: 0 }, 'white')));
-      rows.push(`${name},flag of ${name},flags,9.00,EUR,${file}`);
-    }
-    for (let i = 0; i < 30; i++) {
-      const file = path.join(ctx.dir, `card${i}.png`);
-      await writeFile(file, await encodePng(card(400, 300, 11 + i, 80)));
-      rows.push(`card${i},card ${i},cards,3.00,EUR,${file}`);
-    }
-    await writeFile(path.join(ctx.dir, 'catalog.csv'), rows.join('\n') + '\n');
-    const report = await ctx.shoplens.ingest.ingest(path.join(ctx.dir, 'catalog.csv'));
+    const report = await ingestFlatCatalogue(ctx, FLAGS, 'flags', { width: 360, height: 240 });
     expect(report.created).toBe(35);
     // Blurred (σ 2) and squeezed (JPEG 35), as the lookup benchmark's worst photos.
     const scene = relit(flagImage(640, 480, FLAGS.mali!, { cx: 330, cy: 250, width: 240, height: 160, turn: -22 }, 'table', 4), [0.8, 0.75, 0.85], [5, 10, 0]);
@@ -82,23 +70,14 @@ describe('lookup of flat rectangular products (medium)', () => {
 
   it('finds it by its stripes when the keypoints find nothing, and a filter leaves it out', async () => {
     const s = ctx.shoplens;
-    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
-    // One keypoint for the photo and no second look: nothing for a homography, as when a flag's
-    // corners show only clutter.
-    const starved = { queryKeypoints: 1, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
-    const lookupWith = async (options: Partial<LookupOptions>): Promise<LookupService> => {
-      const l = new LookupService(s.store, { limits, vocabularyPath: path.join(s.config.dataDir, 'lookup-vocabulary.bin'), ...starved, ...options }, s.media);
-      await l.open();
-      return l;
-    };
-    const pixels = await decodeImage(photo, limits, { maxSide: 640 });
-    const productOf = async (key: number | undefined) => (key === undefined ? undefined : (await s.store.getImages([key])).get(key)?.productId);
-    const withLayouts = await lookupWith({});
+    const pixels = await decodeImage(photo, { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes }, { maxSide: 640 });
+    const productOf = (key: number | undefined) => productOfKey(s, key);
+    const withLayouts = await starvedLookup(s);
     const found = await withLayouts.lookup(pixels, undefined);
     expect(await productOf(found[0]?.key)).toBe('mali');
     expect(found[0]!.layout).toBeGreaterThan(0.8);
     expect(found[0]!.evidence).toBeLessThan(withLayouts.exactInliers);
-    const without = await lookupWith({ layouts: { ...DEFAULT_LAYOUT_OPTIONS, minFit: 2 } });
+    const without = await starvedLookup(s, { layouts: { ...DEFAULT_LAYOUT_OPTIONS, minFit: 2 }, shapes: { ...DEFAULT_SHAPE_OPTIONS, minFit: 2 } });
     const none = await without.lookup(pixels, undefined);
     expect(none.filter((m) => m.evidence > CHANCE_EVIDENCE)).toEqual([]);
     await withLayouts.close();

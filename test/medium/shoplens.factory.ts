@@ -6,6 +6,10 @@ import { runCli } from '../../src/cli/main.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { openShoplens, type Shoplens } from '../../src/main.js';
 import type { IngestReport } from '../../src/ingest/ingest.service.js';
+import { flagImage, type Rgb } from '../factories/flags.js';
+import { card } from '../factories/gray-card.js';
+import { encodePng } from '../../src/imaging/index.js';
+import { DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
 
 /** A fresh data directory and an opened Shoplens on it; `cleanup` closes and deletes both. */
 export async function freshShoplens(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<{
@@ -60,4 +64,46 @@ export async function ingestPictures(
   const catalog = path.join(fresh.dir, 'catalog.csv');
   await writeFile(catalog, `${rows.join('\n')}\n`);
   return fresh.shoplens.ingest.ingest(catalog);
+}
+
+/**
+ * A LookupService on the shoplens's store that gets one keypoint per photo and no second look in
+ * boxes: nothing for a homography, as when a flat product's corners show only clutter. Close it.
+ */
+export async function starvedLookup(shoplens: Shoplens, options: Partial<LookupOptions> = {}): Promise<LookupService> {
+  const limits = { maxPixels: shoplens.config.maxImagePixels, maxBytes: shoplens.config.maxImageBytes };
+  const starved = { queryKeypoints: 1, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
+  const l = new LookupService(shoplens.store, { limits, vocabularyPath: path.join(shoplens.config.dataDir, 'lookup-vocabulary.bin'), ...starved, ...options }, shoplens.media);
+  await l.open();
+  return l;
+}
+
+/** The product of a catalogue image key, or undefined. */
+export async function productOfKey(shoplens: Shoplens, key: number | undefined): Promise<string | undefined> {
+  return key === undefined ? undefined : (await shoplens.store.getImages([key])).get(key)?.productId;
+}
+
+/**
+ * Ingests flat products drawn on white (400×400, the drawing `width`×`height` at the centre) in
+ * `category`, and thirty textured cards (category "cards") so the vocabulary trains.
+ */
+export async function ingestFlatCatalogue(
+  ctx: { dir: string; shoplens: Shoplens },
+  drawings: Record<string, (u: number, v: number) => Rgb | null>,
+  category: string,
+  size: { width: number; height: number },
+): Promise<IngestReport> {
+  const rows = ['id,title,category,price,currency,image'];
+  for (const [name, drawing] of Object.entries(drawings)) {
+    const file = path.join(ctx.dir, `${name}.png`);
+    await writeFile(file, await encodePng(flagImage(400, 400, drawing, { cx: 200, cy: 200, ...size, turn: 0 }, 'white')));
+    rows.push(`${name},${category} ${name},${category},9.00,EUR,${file}`);
+  }
+  for (let i = 0; i < 30; i++) {
+    const file = path.join(ctx.dir, `card${i}.png`);
+    await writeFile(file, await encodePng(card(400, 300, 11 + i, 80)));
+    rows.push(`card${i},card ${i},cards,3.00,EUR,${file}`);
+  }
+  await writeFile(path.join(ctx.dir, 'catalog.csv'), rows.join('\n') + '\n');
+  return ctx.shoplens.ingest.ingest(path.join(ctx.dir, 'catalog.csv'));
 }

@@ -29,9 +29,14 @@ describe('local features (ORB via OpenCV)', () => {
     const blob = encodeLocalFeatures(f);
     expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
     // Versions 1 and 2 end after the descriptors (no angles, no colour copy); version 3 has the
-    // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte).
+    // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte), version 7
+    // after the layout (no shape count).
     const descriptorsEnd = 10 + 36 * f.count;
-    const before7 = blob.subarray(0, blob.length - 1);
+    const before8 = Buffer.from(blob.subarray(0, blob.length - 2));
+    before8.writeUInt16LE(7, 2);
+    expect(decodeLocalFeatures(before8).count).toBe(f.count);
+    expect(decodeLocalFeatures(before8).shape).toBeUndefined();
+    const before7 = blob.subarray(0, blob.length - 3);
     for (const version of [4, 5, 6]) {
       const old = Buffer.from(before7);
       old.writeUInt16LE(version, 2);
@@ -53,14 +58,14 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout)', async () => {
+  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout, the shape)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1 + 2);
     const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
     const rect = { cx: 150.5, cy: 120.25, width: 240, height: 160, angle: 0.125 };
     const layout = { aspect: 1.5, colours: Uint8Array.from({ length: 144 * 3 }, (_, i) => (i * 5) % 256), rect };
     const blob = encodeLocalFeatures({ ...f, colours, layout });
-    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3);
+    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3 + 2);
     const g = decodeLocalFeatures(blob);
     expect(g.layout?.aspect).toBe(1.5);
     expect(g.layout?.rect).toEqual(rect);
@@ -77,6 +82,15 @@ describe('local features (ORB via OpenCV)', () => {
     expect(() => encodeLocalFeatures(noAngles)).toThrow(/angle per keypoint/);
     for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
     expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
+    const anchor = { area: 1234, cx: 100.5, cy: 80.25, theta: -0.5, elongation: 1.75, spread: 0.25, colour: [200, 30, 40] as [number, number, number], points: Uint16Array.from([1, 2, 300, 4]) };
+    const shape = { extent: 250, points: Uint16Array.from([10, 20, 30, 40, 319, 1]), colours: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), anchors: [anchor, { ...anchor, points: new Uint16Array(0) }] };
+    const withShape = encodeLocalFeatures({ ...f, colours, layout, shape });
+    expect(withShape.length).toBe(blob.length + 4 + 6 * 2 + 9 + 1 + 2 * 29 + 4 * 2);
+    const h = decodeLocalFeatures(withShape);
+    expect(h.layout?.rect).toEqual(rect);
+    expect(h.shape).toEqual(shape);
+    expect(() => decodeLocalFeatures(withShape.subarray(0, withShape.length - 1))).toThrow(/expected/);
+    expect(() => encodeLocalFeatures({ ...f, shape: { ...shape, colours: new Uint8Array(3) } })).toThrow(/one colour each/);
   }, 20_000);
 
   it('joins two detections of one image (softened and sharp catalog keypoints)', async () => {

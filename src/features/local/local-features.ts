@@ -1,5 +1,5 @@
 import { AppError } from '../../domain/errors.js';
-import type { TurnedRect } from '../../imaging/flat-regions.js';
+import type { RegionShape, TurnedRect } from '../../imaging/flat-regions.js';
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
 import { loadOpenCv, nativeOrb, type Cv } from './opencv.js';
 
@@ -39,6 +39,20 @@ export interface LocalFeatures {
     colours: Uint8Array;
     /** The product's rectangle in the analysed image. */
     rect: TurnedRect;
+  };
+  /**
+   * The product's shape (search/lookup/shapes.ts), for catalogue images of a product of more than
+   * one colour on a plain backdrop, in the frame of the image scaled to 320 px: its longest side,
+   * its colours at ~200 points and its largest flat regions. Absent otherwise, and in features of
+   * older analyses.
+   */
+  shape?: {
+    extent: number;
+    /** x, y pairs. */
+    points: Uint16Array;
+    /** RGB per point. */
+    colours: Uint8Array;
+    anchors: (Omit<RegionShape, 'id'> & { points: Uint16Array })[];
   };
 }
 
@@ -315,11 +329,11 @@ const MAGIC = 0x4c46; // "LF"
  * (LookupOptions.sharpKeypoints); 5: as 4, plus the keypoints of the image on grey backdrops
  * (LookupOptions.backdropKeypoints), same layout; 6: as 5, for plain backdrops of any colour, not
  * only white; 7: as 6, plus the product rectangle's colour layout (LocalFeatures.layout) after the
- * colour copy. Features of an older analysis still decode, and LookupService.update() re-analyses
- * them from the display copy.
+ * colour copy; 8: as 7, plus the product's shape (LocalFeatures.shape) after the layout. Features
+ * of an older analysis still decode, and LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 7;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7]);
+export const FORMAT_VERSION = 8;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;
@@ -332,7 +346,10 @@ const XY_SCALE = 4;
  * per keypoint — 37 bytes per keypoint instead of ~60 for float coordinates plus size/angle — then
  * the colour copy's width and height (one byte each, 0 without one) and its RGB bytes (≤ 6.9 KB at
  * 48 px), then the layout's cell count (one byte, 0 without one), its aspect ratio and its
- * rectangle (centre, sides, turn: six float32) and its RGB bytes. Little-endian whatever the host.
+ * rectangle (centre, sides, turn: six float32) and its RGB bytes, then the shape's point count
+ * (uint16, 0 without one), its extent (float32), points (uint16 pairs) and colours (RGB), its anchor
+ * count (one byte) and per anchor six float32 (area, centre, axis, elongation, spread), its colour
+ * (three bytes), a point count (uint16) and the points. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
@@ -342,7 +359,7 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const cells = f.layout ? f.layout.colours.length / 3 : 0;
   if (cells > 255 || !Number.isInteger(cells)) throw new AppError('INVALID_PARAMETER', 'the colour layout of local features has at most 255 RGB cells');
   const layoutBytes = 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0);
-  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes + shapeBytes(f.shape));
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -364,7 +381,69 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
     [aspect, rect.cx, rect.cy, rect.width, rect.height, rect.angle].forEach((v, i) => out.writeFloatLE(v, o + 1 + 4 * i));
     out.set(f.layout.colours, o + 1 + LAYOUT_HEADER);
   }
+  writeShape(out, o + layoutBytes, f.shape);
   return out;
+}
+
+/** A shape's anchor: six float32, its colour (three bytes), then a point count (uint16). */
+const ANCHOR_HEADER = 29;
+const ANCHOR_FIELDS = ['area', 'cx', 'cy', 'theta', 'elongation', 'spread'] as const;
+
+function shapeBytes(shape: LocalFeatures['shape']): number {
+  if (!shape || shape.points.length === 0) return 2;
+  if (shape.points.length / 2 > 65535 || shape.anchors.length > 255 || shape.colours.length !== (shape.points.length / 2) * 3) {
+    throw new AppError('INVALID_PARAMETER', 'the shape of local features has at most 65,535 points with one colour each and 255 anchors');
+  }
+  return 2 + 4 + shape.points.length * 2 + shape.colours.length + 1 + shape.anchors.reduce((n, a) => n + ANCHOR_HEADER + a.points.length * 2, 0);
+}
+
+function writeShape(out: Buffer, o: number, shape: LocalFeatures['shape']): void {
+  if (!shape || shape.points.length === 0) {
+    out.writeUInt16LE(0, o);
+    return;
+  }
+  out.writeUInt16LE(shape.points.length / 2, o);
+  out.writeFloatLE(shape.extent, o + 2);
+  o += 6;
+  for (const v of shape.points) { out.writeUInt16LE(v, o); o += 2; }
+  out.set(shape.colours, o);
+  o += shape.colours.length;
+  out[o++] = shape.anchors.length;
+  for (const a of shape.anchors) {
+    ANCHOR_FIELDS.forEach((k, i) => out.writeFloatLE(a[k], o + 4 * i));
+    a.colour.forEach((v, i) => { out[o + 24 + i] = Math.max(0, Math.min(255, Math.round(v))); });
+    out.writeUInt16LE(a.points.length / 2, o + 27);
+    o += ANCHOR_HEADER;
+    for (const v of a.points) { out.writeUInt16LE(v, o); o += 2; }
+  }
+}
+
+/** The shape section from `o` (null without one) and where it ends; null when the blob is too short for it. */
+function readShape(b: Buffer, o: number): { shape: LocalFeatures['shape'] | null; end: number } | null {
+  const u16s = (at: number, n: number): Uint16Array => Uint16Array.from({ length: n }, (_, i) => b.readUInt16LE(at + 2 * i));
+  if (b.length < o + 2) return null;
+  const count = b.readUInt16LE(o);
+  if (count === 0) return { shape: null, end: o + 2 };
+  if (b.length < o + 6 + count * 5 + 1) return null;
+  const extent = b.readFloatLE(o + 2);
+  o += 6;
+  const points = u16s(o, count * 2);
+  o += count * 4;
+  const colours = Uint8Array.from(b.subarray(o, o + count * 3));
+  o += count * 3;
+  const anchorCount = b[o++]!;
+  const anchors: NonNullable<LocalFeatures['shape']>['anchors'] = [];
+  for (let i = 0; i < anchorCount; i++) {
+    if (b.length < o + ANCHOR_HEADER) return null;
+    const [area, cx, cy, theta, elongation, spread] = ANCHOR_FIELDS.map((_, k) => b.readFloatLE(o + 4 * k)) as [number, number, number, number, number, number];
+    const colour: [number, number, number] = [b[o + 24]!, b[o + 25]!, b[o + 26]!];
+    const n = b.readUInt16LE(o + 27);
+    o += ANCHOR_HEADER;
+    if (b.length < o + n * 4) return null;
+    anchors.push({ area, cx, cy, theta, elongation, spread, colour, points: u16s(o, n * 2) });
+    o += n * 4;
+  }
+  return { shape: { extent, points, colours, anchors }, end: o };
 }
 
 /** The analysis version a stored blob was written with (FORMAT_VERSION at the time), or null if it is not one. */
@@ -386,8 +465,10 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const cw = withColours && b.length >= body + 2 ? b[body]! : 0, ch = withColours && b.length >= body + 2 ? b[body + 1]! : 0;
   const coloursEnd = body + (withColours ? 2 + cw * ch * 3 : 0);
   const cells = version >= 7 && b.length > coloursEnd ? b[coloursEnd]! : 0;
-  const expected = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
-  if (b.length !== expected) {
+  const layoutEnd = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
+  const shape = version >= 8 ? readShape(b, layoutEnd) : { shape: null, end: layoutEnd };
+  const expected = shape?.end ?? layoutEnd + 2;
+  if (!shape || b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
   const xy = new Float32Array(count * 2);
@@ -401,7 +482,8 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   if (cw > 0 && ch > 0) features.colours = { data: Buffer.from(b.subarray(body + 2, coloursEnd)), width: cw, height: ch, channels: 3 };
   if (cells > 0) {
     const [aspect, cx, cy, width, height, angle] = [0, 1, 2, 3, 4, 5].map((i) => b.readFloatLE(coloursEnd + 1 + 4 * i)) as [number, number, number, number, number, number];
-    features.layout = { aspect, rect: { cx, cy, width, height, angle }, colours: Uint8Array.from(b.subarray(coloursEnd + 1 + LAYOUT_HEADER, expected)) };
+    features.layout = { aspect, rect: { cx, cy, width, height, angle }, colours: Uint8Array.from(b.subarray(coloursEnd + 1 + LAYOUT_HEADER, layoutEnd)) };
   }
+  if (shape.shape) features.shape = shape.shape;
   return features;
 }

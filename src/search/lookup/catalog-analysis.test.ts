@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
+import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { decodeImage } from '../../imaging/index.js';
 import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords, hamming } from './hamming.js';
@@ -89,5 +89,13 @@ describe('analyseCatalogImage', () => {
     // The drawing's star and shapes fill no rectangle; a flag filling the frame has no backdrop.
     expect((await analyseCatalogImage(await decode(await drawing('#ffffff')), options)).layout).toBeUndefined();
     expect((await analyseCatalogImage(await decode(await drawing('gradient')), options)).layout).toBeUndefined();
+  });
+
+  it('keeps the shape of a product of several colours on a plain backdrop, and of none without one', async () => {
+    const f = await analyseCatalogImage(await decode(await drawing('#ffffff')), options);
+    expect(f.shape!.anchors.length).toBeGreaterThan(0);
+    expect(f.shape!.points.length / 2).toBeGreaterThan(100);
+    expect(decodeLocalFeatures(encodeLocalFeatures(f)).shape).toEqual(f.shape);
+    expect((await analyseCatalogImage(await decode(await drawing('gradient')), options)).shape).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { LAYOUT_GRID } from './layouts.js';
 import type { LookupOptions } from './lookup.service.js';
+import { productShape } from './shapes.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
 export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels'>;
@@ -16,7 +17,8 @@ export const MIN_BACKDROP_SHARE = 0.02;
  * The local features stored for a catalog image: the keypoints of its softened copy, then those of
  * the image as it is, then those of the softened image with its plain backdrop painted each grey of
  * backdropGreys (white catalogues: `backdropLevels`), the colour copy, and, when the product on
- * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts).
+ * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts), and
+ * the product's shape (shapes.ts).
  */
 export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
   let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
@@ -30,7 +32,8 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
   }
   const rect = plain ? productRectangle(image, backdrop.mask) : null;
   const layout = rect ? { aspect: rect.width / rect.height, colours: rectangleLayout(image, rect, LAYOUT_GRID), rect } : undefined;
-  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}) };
+  const shape = plain ? await productShape(image) : null;
+  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}) };
 }
 
 /** The colour copy stored with a catalog image's features (longest side COLOUR_SIDE). */

@@ -15,6 +15,7 @@ import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
 import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
+import { DEFAULT_SHAPE_OPTIONS, ShapeIndex, type ShapeOptions } from './shapes.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
@@ -114,6 +115,11 @@ export interface LookupOptions {
    * (seed 3): the same within a photo.
    */
   layouts: LayoutOptions;
+  /**
+   * Lookup of flat drawings by their shape and colours (shapes.ts), when nothing is exact after the
+   * layouts; `minFit` above 1 turns it off.
+   */
+  shapes: ShapeOptions;
 }
 
 export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyPath'> = {
@@ -203,6 +209,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   appearance: DEFAULT_APPEARANCE_OPTIONS,
   colour: DEFAULT_COLOUR_OPTIONS,
   layouts: DEFAULT_LAYOUT_OPTIONS,
+  shapes: DEFAULT_SHAPE_OPTIONS,
 };
 
 /** Geometric evidence that a catalog image is in the query photo. */
@@ -223,6 +230,8 @@ export interface LocalMatch {
   colour?: number;
   /** Share of a flat rectangle's colour variance in the photo the product's colour layout explains (layouts.ts). */
   layout?: number;
+  /** Share of the photo's colour variance at the placed product's points its shape's colours explain (shapes.ts). */
+  shape?: number;
   /**
    * inliers × min(1, coverage / FULL_COVERAGE), then the pixel check (appearanceEvidence) and the
    * colour check (colourEvidence): the evidence that ranks and calibrates; ≥ exactInliers is an exact match.
@@ -374,6 +383,23 @@ export function layoutEvidence(fit: number, minFit: number): number {
 const LAYOUT_EVIDENCE = 10;
 const LAYOUT_RANGE = 8;
 
+/**
+ * Evidence of a shape match (shapes.ts): SHAPE_EVIDENCE at the least fit that ranks, plus
+ * SHAPE_GAIN per unit of fit above it, below exactInliers either way. Lower than a layout's: a
+ * drawing's shape fits by chance more often than a rectangle's layout, so a shape match outranks
+ * chance keypoint matches, not a verified product.
+ */
+export function shapeEvidence(fit: number, minFit: number): number {
+  return Math.min(SHAPE_EVIDENCE + SHAPE_GAIN * Math.max(0, fit - minFit), LAYOUT_EVIDENCE);
+}
+const SHAPE_EVIDENCE = 4;
+const SHAPE_GAIN = 20;
+
+/** A box given as fractions of the shopper's crop, as fractions of the whole photo. */
+function inCrop(box: FractionBox, crop: FractionBox): FractionBox {
+  return { x: crop.x + box.x * crop.width, y: crop.y + box.y * crop.height, width: box.width * crop.width, height: box.height * crop.height };
+}
+
 /** Share of its evidence a verified match keeps when it turns the product beyond maxRotation. */
 const ROTATED_SHARE = 0.25;
 
@@ -391,6 +417,8 @@ export class LookupService {
   private index: HammingIndex | null = null;
   /** Colour layouts of the flat rectangular products, rebuilt with the index. */
   private layouts = new LayoutIndex();
+  /** Shapes of the flat drawings, rebuilt with the index. */
+  private shapes = new ShapeIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
@@ -524,21 +552,29 @@ export class LookupService {
     if (this.index && version === this.indexVersion) return;
     const images: IndexedImage[] = [];
     const layouts = new LayoutIndex();
+    const shapes = new ShapeIndex();
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout) layouts.add(r.key, f.layout);
+        if (f.shape) shapes.add(r.key, f.shape);
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
     this.index = new HammingIndex(v.words, images, { ...this.options.hamming, maxTurn: this.maxTurn });
     this.layouts = layouts;
+    this.shapes = shapes;
     this.indexVersion = version;
   }
 
-  /** Memory held by the index (postings with descriptors and positions, and the colour layouts), in bytes, for reports. */
+  /** Memory held by the index (postings with descriptors and positions, the colour layouts and the shapes), in bytes, for reports. */
   get indexMemoryBytes(): number {
-    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes;
+    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes + this.shapes.memoryBytes;
+  }
+
+  /** Catalogue images with a product shape in the index. */
+  get shapeCount(): number {
+    return this.shapes.size;
   }
 
   /** Catalogue images with a colour layout (flat rectangular products) in the index. */
@@ -591,6 +627,7 @@ export class LookupService {
       }
     }
     if (best(found) < o.exactInliers && o.layouts.minFit <= 1) await this.lookupLayouts(image, crop, accept, found);
+    if (best(found) < o.exactInliers && o.shapes.minFit <= 1) await this.lookupShapes(image, crop, accept, found);
     return withoutAmbiguousClaim([...found.values()].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw), o.exactInliers);
   }
 
@@ -606,8 +643,24 @@ export class LookupService {
       const evidence = layoutEvidence(m.fit, this.options.layouts.minFit);
       const known = found.get(m.key);
       if (known && known.evidence >= evidence) continue;
-      const box = crop ? { x: crop.x + m.box.x * crop.width, y: crop.y + m.box.y * crop.height, width: m.box.width * crop.width, height: m.box.height * crop.height } : m.box;
+      const box = crop ? inCrop(m.box, crop) : m.box;
       found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, box }), evidence, layout: m.fit });
+    }
+  }
+
+  /**
+   * Flat drawings placed in the photo (or the shopper's box) by their shape and colours (shapes.ts).
+   * A shape ranks a product, it never claims one (shapeEvidence); the larger evidence per image stands.
+   */
+  private async lookupShapes(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
+    if (this.shapes.size === 0) return;
+    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
+    for (const m of await this.shapes.match(region, this.options.shapes, this.options.maxRotation, accept)) {
+      const evidence = shapeEvidence(m.fit, this.options.shapes.minFit);
+      const known = found.get(m.key);
+      if (known && known.evidence >= evidence) continue;
+      const box = crop ? inCrop(m.box, crop) : m.box;
+      found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, box }), evidence, shape: m.fit });
     }
   }
 

@@ -1,0 +1,405 @@
+import { BACKDROP_TOLERANCE, findBackdrop } from '../../imaging/backdrop.js';
+import { DEFAULT_FLAT_REGION_OPTIONS, meanAround, regionShapes, type RegionShape } from '../../imaging/flat-regions.js';
+import { medianDenoise, resample } from '../../imaging/index.js';
+import type { LocalFeatures } from '../../features/local/local-features.js';
+import type { FractionBox } from '../../imaging/subject.js';
+import type { RgbImage } from '../../imaging/types.js';
+import { layoutFit } from './layouts.js';
+
+/**
+ * Lookup of flat drawings by their shape and colours: a CD, a clock, a curved arrow or a beer glass
+ * drawn in flat colour has smooth outlines and few corners, so keypoints find little of it, but its
+ * regions of one colour are still there in a photo, whole, turned and scaled alike. A catalogue
+ * image keeps its product's largest flat regions (anchors: size, centre, second moments and a few
+ * of their pixels) and the product's colours at ~200 points. In a photo (scaled to 320 px and
+ * median-filtered, as for the colour layouts) every flat region of a similar shape proposes where
+ * an anchor lies, so where the product lies (centre, scale and turn); a proposal whose anchor's
+ * pixels fall on that region is read at the product's points and fitted like a colour layout (one
+ * gain for the three channels, an offset per channel), then refined. A good fit ranks the product
+ * (with its box), it never claims "exact": by chance a two-colour drawing fits a fair share of a
+ * cluttered photo's colours.
+ */
+
+/** A catalogue image's product shape as stored with its local features. */
+export type ProductShape = NonNullable<LocalFeatures['shape']>;
+/** One of its flat regions, with the points it is recognised by. */
+export type ShapeAnchor = ProductShape['anchors'][number];
+
+export interface ShapeOptions {
+  /** Longest side images are scaled to before their flat regions are found (the catalogue's too). */
+  side: number;
+  /** Least share of the photo's colour variance under a product's points that ranks the product. */
+  minFit: number;
+  /** How many of the best placements (one per catalogue image) are refined before the ranking. */
+  refine: number;
+}
+
+export const DEFAULT_SHAPE_OPTIONS: ShapeOptions = { side: 320, minFit: 0.6, refine: 20 };
+
+/** Points a product's colours are kept at, and pixels per anchor. */
+const PRODUCT_POINTS = 200;
+const ANCHOR_POINTS = 40;
+/** Anchors per product: its largest regions covering at least ANCHOR_SHARE of it. */
+const MAX_ANCHORS = 4;
+const ANCHOR_SHARE = 0.03;
+/** Least photo region, as a share of the photo. */
+const PHOTO_REGION_SHARE = 0.001;
+/** Largest differences of log elongation and log spread between a photo region and an anchor. */
+const ELONGATION_TOLERANCE = 0.35;
+const SPREAD_TOLERANCE = 0.3;
+/** Below this elongation a region has no direction to turn the product by: turns are tried. */
+const ROUND = 1.25;
+/** Share of an anchor's pixels that must fall on the photo region, and of the product's points inside the photo. */
+const ANCHOR_HIT = 0.7;
+const INSIDE = 0.75;
+/** Least and largest size of a placed product (its longest side) against the photo's shorter and longer side. */
+const SMALLEST = 0.2;
+const LARGEST = 1.2;
+/** The quick first fit of a placement: every QUICK_STRIDE-th point, kept within QUICK_MARGIN of minFit. */
+const QUICK_STRIDE = 5;
+const QUICK_MARGIN = 0.15;
+/** Least spread of a product's colours (mean per-channel standard deviation): one colour cannot be fitted. */
+const MIN_COLOUR_SPREAD = 8;
+
+/** A catalogue image whose product shape explains a place in the photo. */
+export interface ShapeMatch {
+  key: number;
+  /** Share of the photo's colour variance at the product's points that its colours explain. */
+  fit: number;
+  /** The placed product's bounding box, as fractions of the photo. */
+  box: FractionBox;
+}
+
+/** An image scaled to `side` (never up) and median-filtered: the frame flat regions are found in. */
+export async function shapeFrame(image: RgbImage, side: number): Promise<RgbImage> {
+  const s = Math.min(1, side / Math.max(image.width, image.height));
+  return medianDenoise(s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image, 3);
+}
+
+/**
+ * The product shape of a catalogue image (the product on a plain backdrop), in the frame of the
+ * image scaled to `side`, without the pixels of the backdrop's colour; null without a plain
+ * backdrop, for a tiny product, or a product of one colour.
+ */
+export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS.side): Promise<ProductShape | null> {
+  const small = await shapeFrame(image, side);
+  const { width: w, height: h } = small;
+  const backdrop = findBackdrop(small);
+  if (backdrop.share < 0.02) return null;
+  // The backdrop's colour inside the product too (the hole of a CD, a white label): in a photo it
+  // may be the table seen through, or white; the shape does not count on it either way.
+  const mask = new Uint8Array(w * h);
+  const [r0, g0, b0] = backdrop.colour;
+  for (let p = 0; p < w * h; p++) {
+    const o = 3 * p;
+    mask[p] = backdrop.mask[p] || (Math.abs(small.data[o]! - r0) <= BACKDROP_TOLERANCE && Math.abs(small.data[o + 1]! - g0) <= BACKDROP_TOLERANCE && Math.abs(small.data[o + 2]! - b0) <= BACKDROP_TOLERANCE) ? 1 : 0;
+  }
+  let area = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let p = 0; p < w * h; p++) {
+    if (mask[p]) continue;
+    area++;
+    const x = p % w, y = (p - x) / w;
+    if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+  }
+  if (area < 200) return null;
+  const { label, regions } = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, ANCHOR_SHARE * area, (p) => !mask[p]);
+  const anchors = regions.sort((a, b) => b.area - a.area).slice(0, MAX_ANCHORS).map((r) => ({ ...stored(r), points: regionPixels(label, w, r, ANCHOR_POINTS) }));
+  if (anchors.length === 0) return null;
+  const step = Math.max(1, Math.sqrt(area / PRODUCT_POINTS));
+  const points: number[] = [];
+  const colours: number[] = [];
+  const rgb = new Uint8Array(3);
+  for (let y = y0; y <= y1; y += step) {
+    for (let x = x0; x <= x1; x += step) {
+      const xi = Math.round(x), yi = Math.round(y);
+      // Inside the product only: at its edge the 3×3 mean mixes in the backdrop here, the table there.
+      if (!inside(mask, w, h, xi, yi) || !meanAround(small, xi, yi, rgb, 0)) continue;
+      points.push(xi, yi);
+      colours.push(rgb[0]!, rgb[1]!, rgb[2]!);
+    }
+  }
+  if (colourSpread(colours) < MIN_COLOUR_SPREAD) return null;
+  return { extent: Math.fround(Math.max(x1 - x0 + 1, y1 - y0 + 1)), points: Uint16Array.from(points), colours: Uint8Array.from(colours), anchors };
+}
+
+/** Whether the pixel and its eight neighbours are all off the backdrop. */
+function inside(mask: Uint8Array, w: number, h: number, x: number, y: number): boolean {
+  if (x < 1 || y < 1 || x >= w - 1 || y >= h - 1) return false;
+  for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (mask[(y + dy) * w + x + dx]) return false;
+  return true;
+}
+
+/** A region as stored: float32 numbers and a whole-number colour, so a reloaded shape is the same. */
+function stored(r: RegionShape): Omit<RegionShape, 'id'> {
+  const f = Math.fround;
+  return { area: f(r.area), cx: f(r.cx), cy: f(r.cy), theta: f(r.theta), elongation: f(r.elongation), spread: f(r.spread), colour: r.colour.map((c) => Math.round(c)) as [number, number, number] };
+}
+
+/** About `count` of a region's pixels, evenly in raster order, as x, y pairs. */
+function regionPixels(label: Int32Array, w: number, r: RegionShape, count: number): Uint16Array {
+  const every = Math.max(1, Math.floor(r.area / count));
+  const out: number[] = [];
+  for (let p = 0, seen = 0; p < label.length; p++) {
+    if (label[p] !== r.id) continue;
+    if (seen++ % every === 0) out.push(p % w, Math.floor(p / w));
+  }
+  return Uint16Array.from(out);
+}
+
+/** Mean per-channel standard deviation of RGB triples. */
+function colourSpread(rgb: number[]): number {
+  const n = rgb.length / 3;
+  let spread = 0;
+  for (let c = 0; c < 3; c++) {
+    let s = 0, s2 = 0;
+    for (let i = 0; i < n; i++) { const v = rgb[3 * i + c]!; s += v; s2 += v * v; }
+    spread += Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) / 3;
+  }
+  return spread;
+}
+
+/** Where a product lies in the photo: its anchor's centre (ax, ay) placed at (px, py), scaled and turned. */
+interface Placement {
+  px: number;
+  py: number;
+  ax: number;
+  ay: number;
+  scale: number;
+  turn: number;
+}
+
+/** Catalogue product shapes in memory (~2 KB per catalogue image), their anchors sorted by spread. */
+export class ShapeIndex {
+  private readonly entries: { key: number; shape: ProductShape }[] = [];
+  private anchors: { entry: number; anchor: ShapeAnchor; logSpread: number }[] = [];
+  private sorted = true;
+
+  add(key: number, shape: ProductShape): void {
+    const entry = this.entries.push({ key, shape }) - 1;
+    for (const anchor of shape.anchors) this.anchors.push({ entry, anchor, logSpread: Math.log(anchor.spread) });
+    this.sorted = false;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Bytes held: points, colours and anchors, plus a few numbers each. */
+  get memoryBytes(): number {
+    return this.entries.reduce((n, { shape }) => n + shape.points.byteLength + shape.colours.byteLength + 16 + shape.anchors.reduce((a, x) => a + x.points.byteLength + 56, 0), 0);
+  }
+
+  /**
+   * Catalogue images whose product shape explains a place in the photo by at least `minFit`, best
+   * first. The product may be turned by up to `maxTurn` degrees. `accept` filters catalogue keys.
+   */
+  async match(photo: RgbImage, options: ShapeOptions, maxTurn: number, accept?: (key: number) => boolean): Promise<ShapeMatch[]> {
+    if (this.entries.length === 0) return [];
+    if (!this.sorted) {
+      this.anchors.sort((a, b) => a.logSpread - b.logSpread);
+      this.sorted = true;
+    }
+    const small = await shapeFrame(photo, options.side);
+    const { width: w, height: h } = small;
+    const { label, regions } = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, Math.max(16, PHOTO_REGION_SHARE * w * h));
+    const fitter = new Fitter(small);
+    const accepted = new Map<number, boolean>();
+    // Per catalogue image (entry index): its best placement.
+    const best = new Map<number, { fit: number; placement: Placement }>();
+    const limit = (maxTurn * Math.PI) / 180;
+    const turns: number[] = [];
+    for (let t = -Math.floor(maxTurn / 10) * 10; t <= maxTurn; t += 10) turns.push((t * Math.PI) / 180);
+    for (const region of regions) {
+      const logSpread = Math.log(region.spread);
+      for (let i = lowerBound(this.anchors, logSpread - SPREAD_TOLERANCE); i < this.anchors.length; i++) {
+        const { entry, anchor, logSpread: s } = this.anchors[i]!;
+        if (s > logSpread + SPREAD_TOLERANCE) break;
+        if (Math.abs(Math.log(region.elongation / anchor.elongation)) > ELONGATION_TOLERANCE) continue;
+        if (!sameColourUnderLight(region.colour, anchor.colour)) continue;
+        const { key, shape } = this.entries[entry]!;
+        const scale = Math.sqrt(region.area / anchor.area);
+        const placed = scale * shape.extent;
+        if (placed < SMALLEST * Math.min(w, h) || placed > LARGEST * Math.max(w, h)) continue;
+        if (accept) {
+          let ok = accepted.get(key);
+          if (ok === undefined) accepted.set(key, (ok = accept(key)));
+          if (!ok) continue;
+        }
+        let candidates = turns;
+        if (Math.min(region.elongation, anchor.elongation) > ROUND) {
+          // The long axes give the turn, up to half a turn: the one within reach.
+          let turn = region.theta - anchor.theta;
+          while (turn > Math.PI / 2) turn -= Math.PI;
+          while (turn <= -Math.PI / 2) turn += Math.PI;
+          if (Math.abs(turn) > limit) continue;
+          candidates = [turn];
+        }
+        // A round anchor lands on the region alike at every turn: it is tried once.
+        let landed: boolean | undefined;
+        for (const turn of candidates) {
+          const placement = { px: region.cx, py: region.cy, ax: anchor.cx, ay: anchor.cy, scale, turn };
+          if (landed === undefined || candidates.length === 1) landed = onRegion(label, w, h, region.id, anchor.points, placement);
+          if (!landed) break;
+          // A fifth of the points first: most placements are plainly wrong.
+          if (fitter.fit(shape, placement, QUICK_STRIDE) < options.minFit - QUICK_MARGIN) continue;
+          const fit = fitter.fit(shape, placement);
+          if (fit > (best.get(entry)?.fit ?? 0)) best.set(entry, { fit, placement });
+        }
+      }
+    }
+    // The best placements are refined (position, scale and turn in shrinking steps): the anchor's
+    // centre and moments place the product only roughly.
+    const ranked = [...best.entries()].sort((a, b) => b[1].fit - a[1].fit);
+    for (const [entry, b] of ranked.slice(0, options.refine)) Object.assign(b, fitter.refine(this.entries[entry]!.shape, b.placement, b.fit, limit));
+    const out: ShapeMatch[] = [];
+    for (const [entry, b] of ranked) {
+      if (b.fit < options.minFit) continue;
+      const { key, shape } = this.entries[entry]!;
+      out.push({ key, fit: b.fit, box: placedBox(shape, b.placement, w, h) });
+    }
+    return out.sort((a, b) => b.fit - a.fit);
+  }
+}
+
+/**
+ * Whether a photo region's mean colour may be a catalogue region's under a shopper's light: hues
+ * within HUE_TOLERANCE where both are coloured, lightness within a factor LIGHT_RATIO (or
+ * LIGHT_DIFFERENCE levels, for dark colours), and not a vivid colour against a grey.
+ */
+export function sameColourUnderLight(a: readonly number[], b: readonly number[]): boolean {
+  const la = (a[0]! + a[1]! + a[2]!) / 3, lb = (b[0]! + b[1]! + b[2]!) / 3;
+  if (Math.abs(la - lb) > LIGHT_DIFFERENCE && (Math.max(la, lb) / Math.max(1, Math.min(la, lb))) > LIGHT_RATIO) return false;
+  const ca = Math.max(...a) - Math.min(...a), cb = Math.max(...b) - Math.min(...b);
+  if (Math.max(ca, cb) >= VIVID && Math.min(ca, cb) < GREY) return false;
+  if (Math.min(ca, cb) < COLOURED) return true;
+  const d = Math.abs(hue(a) - hue(b));
+  return Math.min(d, 360 - d) <= HUE_TOLERANCE;
+}
+const LIGHT_DIFFERENCE = 40;
+const LIGHT_RATIO = 2.5;
+const VIVID = 90;
+const GREY = 20;
+const COLOURED = 40;
+const HUE_TOLERANCE = 50;
+
+/** Hue in degrees of an RGB colour. */
+function hue(c: readonly number[]): number {
+  const [r, g, b] = c as [number, number, number];
+  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+  if (d === 0) return 0;
+  const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return (h * 60 + 360) % 360;
+}
+
+/** First index whose logSpread is at least `v` (anchors sorted by it). */
+function lowerBound(a: { logSpread: number }[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]!.logSpread < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The placement as an affine map of catalogue points: x' = a·x − b·y + tx, y' = b·x + a·y + ty. */
+function affine(p: Placement): [number, number, number, number] {
+  const a = Math.cos(p.turn) * p.scale, b = Math.sin(p.turn) * p.scale;
+  return [a, b, p.px - a * p.ax + b * p.ay, p.py - b * p.ax - a * p.ay];
+}
+
+/** Whether ANCHOR_HIT of an anchor's pixels land on the photo region `id` under the placement. */
+function onRegion(label: Int32Array, w: number, h: number, id: number, points: Uint16Array, p: Placement): boolean {
+  const n = points.length / 2;
+  const [a, b, tx, ty] = affine(p);
+  let hit = 0;
+  for (let i = 0; i < n; i++) {
+    const x = points[2 * i]!, y = points[2 * i + 1]!;
+    const xi = Math.round(a * x - b * y + tx), yi = Math.round(b * x + a * y + ty);
+    if (xi >= 0 && yi >= 0 && xi < w && yi < h && label[yi * w + xi] === id) hit++;
+    else if (i - hit > (1 - ANCHOR_HIT) * n) return false;
+  }
+  return hit >= ANCHOR_HIT * n;
+}
+
+/** The placed product's bounding box as fractions of the photo, clipped to it. */
+function placedBox(shape: ProductShape, p: Placement, w: number, h: number): FractionBox {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  const [a, b, tx, ty] = affine(p);
+  for (let i = 0; i < shape.points.length; i += 2) {
+    const u = shape.points[i]!, v = shape.points[i + 1]!;
+    const x = a * u - b * v + tx, y = b * u + a * v + ty;
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  x0 = Math.max(0, x0); y0 = Math.max(0, y0); x1 = Math.min(w, x1 + 1); y1 = Math.min(h, y1 + 1);
+  return { x: x0 / w, y: y0 / h, width: Math.max(0, x1 - x0) / w, height: Math.max(0, y1 - y0) / h };
+}
+
+/** Colour fits of placed products in one photo frame, with reusable buffers. */
+class Fitter {
+  private under = new Uint8Array(0);
+  private colours = new Uint8Array(0);
+  /** The photo's 3×3 mean colours (meanAround at every pixel), read once per point. */
+  private readonly mean: Uint8Array;
+
+  constructor(private readonly photo: RgbImage) {
+    const { width: w, height: h } = photo;
+    this.mean = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) meanAround(photo, x, y, this.mean, 3 * (y * w + x));
+  }
+
+  /**
+   * layoutFit of the photo's colours at the product's points (every `stride`-th) against the
+   * product's; 0 when fewer than INSIDE of them are in the photo.
+   */
+  fit(shape: ProductShape, p: Placement, stride = 1): number {
+    const n = shape.points.length / 2;
+    if (this.under.length < 3 * n) {
+      this.under = new Uint8Array(3 * n);
+      this.colours = new Uint8Array(3 * n);
+    }
+    const { width: w, height: h } = this.photo;
+    const [a, b, tx, ty] = affine(p);
+    const { under, colours, mean } = this;
+    let k = 0, tried = 0;
+    for (let i = 0; i < n; i += stride, tried++) {
+      const u = shape.points[2 * i]!, v = shape.points[2 * i + 1]!;
+      const xi = Math.round(a * u - b * v + tx), yi = Math.round(b * u + a * v + ty);
+      if (xi < 0 || yi < 0 || xi >= w || yi >= h) continue;
+      const o = 3 * (yi * w + xi);
+      under[3 * k] = mean[o]!; under[3 * k + 1] = mean[o + 1]!; under[3 * k + 2] = mean[o + 2]!;
+      colours[3 * k] = shape.colours[3 * i]!; colours[3 * k + 1] = shape.colours[3 * i + 1]!; colours[3 * k + 2] = shape.colours[3 * i + 2]!;
+      k++;
+    }
+    return k < INSIDE * tried ? 0 : layoutFit(under.subarray(0, 3 * k), colours.subarray(0, 3 * k));
+  }
+
+  /** Coordinate ascent over position, scale and turn (within ±limit radians) in three shrinking steps. */
+  refine(shape: ProductShape, start: Placement, startFit: number, limit: number): { fit: number; placement: Placement } {
+    let placement = start, fit = startFit;
+    for (const [move, grow, turn] of REFINE_STEPS) {
+      for (let round = 0; round < 4; round++) {
+        let moved = false;
+        const tries: Partial<Placement>[] = [
+          { px: placement.px + move }, { px: placement.px - move }, { py: placement.py + move }, { py: placement.py - move },
+          { scale: placement.scale * (1 + grow) }, { scale: placement.scale * (1 - grow) },
+          { turn: Math.min(limit, placement.turn + turn) }, { turn: Math.max(-limit, placement.turn - turn) },
+        ];
+        for (const t of tries) {
+          const next = { ...placement, ...t };
+          const f = this.fit(shape, next);
+          if (f > fit) {
+            fit = f;
+            placement = next;
+            moved = true;
+          }
+        }
+        if (!moved) break;
+      }
+    }
+    return { fit, placement };
+  }
+}
+
+/** Refinement steps: pixels (of the 320-px frame), relative scale, radians. */
+const REFINE_STEPS: readonly (readonly [number, number, number])[] = [[3, 0.06, 0.06], [1.5, 0.03, 0.03], [0.75, 0.015, 0.015]];

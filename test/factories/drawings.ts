@@ -1,0 +1,36 @@
+import type { Rgb } from './flags.js';
+
+/**
+ * Flat drawings that are not rectangles, as colour functions of (u, v) in [0, 1]² (null where the
+ * background shows through), for flagImage: smooth outlines and few corners, like the lookup
+ * benchmark's CDs, clocks and arrows.
+ */
+
+const radius = (u: number, v: number): number => Math.hypot(u - 0.5, v - 0.5);
+
+/** A disc of two rings around a hole (a CD): outer ring `outer`, inner ring `inner`. */
+export function disc(outer: Rgb, inner: Rgb): (u: number, v: number) => Rgb | null {
+  return (u, v) => {
+    const r = radius(u, v);
+    return r >= 0.48 || r < 0.1 ? null : r >= 0.3 ? outer : inner;
+  };
+}
+
+/** An arrow pointing right: a shaft with a dark stripe, and a triangular head. */
+export function arrow(fill: Rgb, stripe: Rgb): (u: number, v: number) => Rgb | null {
+  return (u, v) => {
+    if (u > 0.05 && u < 0.6 && Math.abs(v - 0.5) < 0.12) return Math.abs(v - 0.5) < 0.04 ? stripe : fill;
+    if (u >= 0.6 && u < 0.95 && Math.abs(v - 0.5) < (0.95 - u) * 1.1) return fill;
+    return null;
+  };
+}
+
+/** A pear: a tall oval with a lighter patch and a stem. */
+export function pear(body: Rgb, light: Rgb, stem: Rgb): (u: number, v: number) => Rgb | null {
+  return (u, v) => {
+    if (Math.abs(u - 0.5) < 0.03 && v > 0.05 && v < 0.2) return stem;
+    const e = ((u - 0.5) / 0.32) ** 2 + ((v - 0.58) / 0.4) ** 2;
+    if (e >= 1) return null;
+    return ((u - 0.4) / 0.1) ** 2 + ((v - 0.45) / 0.15) ** 2 < 1 ? light : body;
+  };
+}
