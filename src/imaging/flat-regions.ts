@@ -1,3 +1,5 @@
+import { medianDenoise } from './preprocess.js';
+import { resample } from './resample.js';
 import type { RgbImage } from './types.js';
 
 /**
@@ -152,6 +154,15 @@ export function flatRegions(img: RgbImage, step: number): { label: Int32Array; s
     sizes.push(n);
   }
   return { label, sizes };
+}
+
+/**
+ * An image scaled to `side` (never up) and median-filtered (3×3): the frame flat regions are found
+ * in, for photos (colour layouts, shapes) and catalogue images (shapes) alike.
+ */
+export async function flatFrame(image: RgbImage, side: number): Promise<RgbImage> {
+  const s = Math.min(1, side / Math.max(image.width, image.height));
+  return medianDenoise(s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image, 3);
 }
 
 /** A flat region's size, centre and second moments: enough to place a drawing by one of its regions. */

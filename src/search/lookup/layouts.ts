@@ -1,5 +1,4 @@
-import { flatRectangles, meanAround, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
-import { medianDenoise, resample } from '../../imaging/index.js';
+import { flatFrame, flatRectangles, meanAround, rectangleLayout, type TurnedRect } from '../../imaging/flat-regions.js';
 import type { Homography } from '../../features/local/geometry.js';
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import type { FractionBox } from '../../imaging/subject.js';
@@ -114,8 +113,7 @@ export class LayoutIndex {
    */
   async match(photo: RgbImage, options: LayoutOptions, accept?: (key: number) => boolean): Promise<LayoutMatch[]> {
     if (this.entries.length === 0) return [];
-    const s = Math.min(1, options.side / Math.max(photo.width, photo.height));
-    const small = await medianDenoise(s < 1 ? resample(photo, Math.max(1, Math.round(photo.width * s)), Math.max(1, Math.round(photo.height * s))) : photo, 3);
+    const small = await flatFrame(photo, options.side);
     const best = new Map<number, LayoutMatch>();
     for (const rect of flatRectangles(small)) {
       const aspect = rect.width / rect.height;

@@ -1,6 +1,5 @@
 import { BACKDROP_TOLERANCE, findBackdrop } from '../../imaging/backdrop.js';
-import { DEFAULT_FLAT_REGION_OPTIONS, meanAround, regionShapes, type RegionShape } from '../../imaging/flat-regions.js';
-import { medianDenoise, resample } from '../../imaging/index.js';
+import { DEFAULT_FLAT_REGION_OPTIONS, flatFrame, meanAround, regionShapes, type RegionShape } from '../../imaging/flat-regions.js';
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import type { FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
@@ -70,19 +69,13 @@ export interface ShapeMatch {
   box: FractionBox;
 }
 
-/** An image scaled to `side` (never up) and median-filtered: the frame flat regions are found in. */
-export async function shapeFrame(image: RgbImage, side: number): Promise<RgbImage> {
-  const s = Math.min(1, side / Math.max(image.width, image.height));
-  return medianDenoise(s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image, 3);
-}
-
 /**
  * The product shape of a catalogue image (the product on a plain backdrop), in the frame of the
  * image scaled to `side`, without the pixels of the backdrop's colour; null without a plain
  * backdrop, for a tiny product, or a product of one colour.
  */
 export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS.side): Promise<ProductShape | null> {
-  const small = await shapeFrame(image, side);
+  const small = await flatFrame(image, side);
   const { width: w, height: h } = small;
   const backdrop = findBackdrop(small);
   if (backdrop.share < 0.02) return null;
@@ -199,7 +192,7 @@ export class ShapeIndex {
       this.anchors.sort((a, b) => a.logSpread - b.logSpread);
       this.sorted = true;
     }
-    const small = await shapeFrame(photo, options.side);
+    const small = await flatFrame(photo, options.side);
     const { width: w, height: h } = small;
     const { label, regions } = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, Math.max(16, PHOTO_REGION_SHARE * w * h));
     const fitter = new Fitter(small);
