@@ -157,12 +157,14 @@ export function flatRegions(img: RgbImage, step: number): { label: Int32Array; s
 }
 
 /**
- * An image scaled to `side` (never up) and median-filtered (3×3): the frame flat regions are found
- * in, for photos (colour layouts, shapes) and catalogue images (shapes) alike.
+ * An image scaled to `side` (never up) and median-filtered (3×3; not below 3 px a side): the frame
+ * flat regions are found in, for photos (colour layouts, shapes) and catalogue images (shapes) alike.
  */
 export async function flatFrame(image: RgbImage, side: number): Promise<RgbImage> {
   const s = Math.min(1, side / Math.max(image.width, image.height));
-  return medianDenoise(s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image, 3);
+  const scaled = s < 1 ? resample(image, Math.max(1, Math.round(image.width * s)), Math.max(1, Math.round(image.height * s))) : image;
+  // A 3×3 median needs three pixels each way (a shopper's 1-pixel upload is not an error).
+  return Math.min(scaled.width, scaled.height) >= 3 ? medianDenoise(scaled, 3) : scaled;
 }
 
 /** A flat region's size, centre and second moments: enough to place a drawing by one of its regions. */

@@ -56,6 +56,14 @@ describe('lookup of flat drawings by their shape (medium)', () => {
     expect(twin === undefined || twin.score < first.score).toBe(true);
   });
 
+  it('answers a photo of a pixel or two with what the global features find, not an error', async () => {
+    for (const [width, height] of [[1, 1], [2, 40]] as const) {
+      const tiny = await sharp({ create: { width, height, channels: 3, background: '#2a9a3c' } }).png().toBuffer();
+      const result = await ctx.shoplens.search.searchByImage(tiny, { k: 3 });
+      expect(result.hits.every((h) => !h.match?.exact)).toBe(true);
+    }
+  });
+
   it('finds it by its shape when the keypoints find nothing, not without shapes, and a filter leaves it out', async () => {
     const s = ctx.shoplens;
     const pixels = await decodeImage(photo, { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes }, { maxSide: 640 });

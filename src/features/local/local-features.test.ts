@@ -24,6 +24,15 @@ describe('local features (ORB via OpenCV)', () => {
     expect(Buffer.from(soft.descriptors).equals(Buffer.from(sharp.descriptors))).toBe(false);
   }, 20_000);
 
+  it('finds no keypoints, and no error, in an image too small for ORB (a pixel, a thin strip)', async () => {
+    for (const [w, h] of [[1, 1], [2, 40], [62, 200]] as const) {
+      const img = { data: Buffer.alloc(w * h * 3, 90), width: w, height: h, channels: 3 as const };
+      const f = await extractLocalFeatures(img, { maxKeypoints: 50 });
+      expect([f.count, f.width, f.height]).toEqual([0, w, h]);
+      expect(decodeLocalFeatures(encodeLocalFeatures(f)).count).toBe(0);
+    }
+  });
+
   it('reads features written by the previous analysis version and tells the versions apart', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 50 });
     const blob = encodeLocalFeatures(f);

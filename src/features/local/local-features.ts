@@ -113,11 +113,28 @@ export function toLuma(img: RgbImage | GrayImage): GrayImage {
 
 /** ORB keypoints + descriptors (OpenCV). Images with no corners yield count 0, never an error. */
 export async function extractLocalFeatures(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
+  if (tooSmallForOrb(img)) return noFeatures(img);
   const gray = toLuma(img);
   const fast = detectNative(gray, options);
   if (fast) return selectKeypoints(fast, gray, options);
   const { cv } = await loadOpenCv();
   return selectKeypoints(detectLevels(cv, gray, options, ALL_LEVELS), gray, options);
+}
+
+/**
+ * ORB finds keypoints only 31 px (its edge threshold) inside the image, and its pyramid cannot
+ * shrink an image of a pixel or two: a smaller image (a shopper's thumbnail, a catalogue icon) has
+ * no keypoints, and is not an error.
+ */
+export const MIN_ORB_SIDE = 2 * 31 + 1;
+
+export function tooSmallForOrb(img: { width: number; height: number }): boolean {
+  return Math.min(img.width, img.height) < MIN_ORB_SIDE;
+}
+
+/** Local features without a keypoint. */
+export function noFeatures(img: { width: number; height: number }): LocalFeatures {
+  return { width: img.width, height: img.height, count: 0, xy: new Float32Array(0), descriptors: new Uint8Array(0), angles: new Uint8Array(0) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
 import { RequestWorker } from '../../workers/request-worker.js';
-import { detectLevels, extractLocalFeatures, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
+import { detectLevels, extractLocalFeatures, mergeKeypoints, PYRAMID, selectKeypoints, toLuma, tooSmallForOrb, type LevelRange, type LocalFeatureOptions, type LocalFeatures, type RawKeypoints } from './local-features.js';
 import { loadOpenCv, nativeOrb } from './opencv.js';
 
 /** @internal Messages between OrbLevelsWorker and orb-levels.worker.ts. */
@@ -33,7 +33,7 @@ export class OrbLevelsWorker {
 
   async extract(img: RgbImage | GrayImage, options: LocalFeatureOptions): Promise<LocalFeatures> {
     // The native build splits the pyramid over two threads itself, with no message round trip.
-    if (nativeOrb()) return extractLocalFeatures(img, options);
+    if (nativeOrb() || tooSmallForOrb(img)) return extractLocalFeatures(img, options);
     const { cv } = await loadOpenCv();
     const gray = toLuma(img);
     // The pixels are copied to the worker: the caller's stay usable.

@@ -95,6 +95,15 @@ describe('ShapeIndex', () => {
     expect(await new ShapeIndex().match(turned, DEFAULT_SHAPE_OPTIONS, 45)).toEqual([]);
   });
 
+  it('takes tiny or one-pixel images without failing', async () => {
+    const dot = { data: Buffer.from([200, 30, 30]), width: 1, height: 1, channels: 3 as const };
+    expect(await productShape(dot)).toBeNull();
+    const idx = await index(['cd']);
+    expect(await idx.match(dot, DEFAULT_SHAPE_OPTIONS, 45)).toEqual([]);
+    const strip = flagImage(200, 3, DRAWINGS.cd!, { cx: 100, cy: 1, width: 3, height: 3, turn: 0 }, 'table');
+    expect(await idx.match(strip, DEFAULT_SHAPE_OPTIONS, 45)).toEqual([]);
+  });
+
   it('reports its size and memory', async () => {
     const idx = await index(['cd', 'arrow']);
     expect(idx.size).toBe(2);
