@@ -119,10 +119,11 @@ function upright(r: TurnedRect): TurnedRect {
 
 /**
  * Regions of one colour, grown from each unlabelled pixel while a neighbour differs from the pixel
- * it is reached from by less than `step` and from the region's mean colour by less than 1.5 × step.
+ * it is reached from by less than `step` and from the region's mean colour by less than
+ * `meanFactor` × step (Infinity: a smooth gradient fill is one region, up to its outline).
  * Returns the label of every pixel and each region's pixel count.
  */
-export function flatRegions(img: RgbImage, step: number): { label: Int32Array; sizes: number[] } {
+export function flatRegions(img: RgbImage, step: number, meanFactor = 1.5): { label: Int32Array; sizes: number[] } {
   const { data, width: w, height: h } = img;
   const label = new Int32Array(w * h).fill(-1);
   const sizes: number[] = [];
@@ -146,7 +147,7 @@ export function flatRegions(img: RgbImage, step: number): { label: Int32Array; s
         const fromPixel = Math.abs(data[oq]! - data[o]!) + Math.abs(data[oq + 1]! - data[o + 1]!) + Math.abs(data[oq + 2]! - data[o + 2]!);
         if (fromPixel >= step) continue;
         const fromMean = Math.abs(data[oq]! - m0) + Math.abs(data[oq + 1]! - m1) + Math.abs(data[oq + 2]! - m2);
-        if (fromMean >= 1.5 * step) continue;
+        if (fromMean >= meanFactor * step) continue;
         label[q] = id;
         stack[top++] = q;
       }
@@ -186,11 +187,12 @@ export interface RegionShape {
 }
 
 /**
- * Flat regions (flatRegions) of at least `minArea` pixels with their moments; with `inside`, only
- * regions at least 80% of whose pixels it accepts (a catalogue image's product, not its backdrop).
+ * Flat regions (flatRegions, with `meanFactor`) of at least `minArea` pixels with their moments;
+ * with `inside`, only regions at least 80% of whose pixels it accepts (a catalogue image's
+ * product, not its backdrop).
  */
-export function regionShapes(img: RgbImage, step: number, minArea: number, inside?: (pixel: number) => boolean): { label: Int32Array; regions: RegionShape[] } {
-  const { label, sizes } = flatRegions(img, step);
+export function regionShapes(img: RgbImage, step: number, minArea: number, inside?: (pixel: number) => boolean, meanFactor = 1.5): { label: Int32Array; regions: RegionShape[] } {
+  const { label, sizes } = flatRegions(img, step, meanFactor);
   const w = img.width;
   const sums = new Float64Array(sizes.length * 9);
   for (let p = 0; p < label.length; p++) {

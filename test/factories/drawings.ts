@@ -34,3 +34,15 @@ export function pear(body: Rgb, light: Rgb, stem: Rgb): (u: number, v: number) =
     return ((u - 0.4) / 0.1) ** 2 + ((v - 0.45) / 0.15) ** 2 < 1 ? light : body;
   };
 }
+
+/** An arrow like `arrow`, filled with a gradient from `from` (tail) to `to` (head), inside `outline` when given. */
+export function gradientArrow(from: Rgb, to: Rgb, outline?: Rgb): (u: number, v: number) => Rgb | null {
+  const inShape = (u: number, v: number, inset: number): boolean =>
+    (u > 0.05 + inset && u < 0.6 && Math.abs(v - 0.5) < 0.12 - inset) || (u >= 0.6 - inset && u < 0.95 - 1.5 * inset && Math.abs(v - 0.5) < (0.95 - u) * 1.1 - inset);
+  return (u, v) => {
+    if (!inShape(u, v, 0)) return null;
+    if (outline && !inShape(u, v, 0.02)) return outline;
+    const t = Math.min(1, Math.max(0, (u - 0.05) / 0.9));
+    return [from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t, from[2] + (to[2] - from[2]) * t];
+  };
+}

@@ -92,12 +92,17 @@ describe('local features (ORB via OpenCV)', () => {
     for (let i = 0; i < f.xy.length; i++) expect(Math.abs(g.xy[i]! - f.xy[i]!)).toBeLessThanOrEqual(0.125);
     expect(() => decodeLocalFeatures(blob.subarray(0, blob.length - 1))).toThrow(/expected/);
     const anchor = { area: 1234, cx: 100.5, cy: 80.25, theta: -0.5, elongation: 1.75, spread: 0.25, colour: [200, 30, 40] as [number, number, number], points: Uint16Array.from([1, 2, 300, 4]) };
-    const shape = { extent: 250, points: Uint16Array.from([10, 20, 30, 40, 319, 1]), colours: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), anchors: [anchor, { ...anchor, points: new Uint16Array(0) }] };
+    const shape = { extent: 250, points: Uint16Array.from([10, 20, 30, 40, 319, 1]), colours: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), anchors: [anchor, { ...anchor, points: new Uint16Array(0), level: 1 }] };
     const withShape = encodeLocalFeatures({ ...f, colours, layout, shape });
-    expect(withShape.length).toBe(blob.length + 4 + 6 * 2 + 9 + 1 + 2 * 29 + 4 * 2);
+    expect(withShape.length).toBe(blob.length + 4 + 6 * 2 + 9 + 1 + 2 * 30 + 4 * 2);
     const h = decodeLocalFeatures(withShape);
     expect(h.layout?.rect).toEqual(rect);
     expect(h.shape).toEqual(shape);
+    // Version 8 wrote no level byte after an anchor's point count.
+    const firstAnchor = withShape.length - (2 * 30 + 4 * 2);
+    const v8 = Buffer.concat([withShape.subarray(0, firstAnchor + 29), withShape.subarray(firstAnchor + 30, firstAnchor + 30 + 8 + 29), withShape.subarray(firstAnchor + 30 + 8 + 30)]);
+    v8.writeUInt16LE(8, 2);
+    expect(decodeLocalFeatures(v8).shape).toEqual({ ...shape, anchors: [anchor, { ...anchor, points: new Uint16Array(0) }] });
     expect(() => decodeLocalFeatures(withShape.subarray(0, withShape.length - 1))).toThrow(/expected/);
     expect(() => encodeLocalFeatures({ ...f, shape: { ...shape, colours: new Uint8Array(3) } })).toThrow(/one colour each/);
   }, 20_000);

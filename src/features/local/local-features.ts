@@ -52,7 +52,11 @@ export interface LocalFeatures {
     points: Uint16Array;
     /** RGB per point. */
     colours: Uint8Array;
-    anchors: (Omit<RegionShape, 'id'> & { points: Uint16Array })[];
+    anchors: (Omit<RegionShape, 'id'> & {
+      points: Uint16Array;
+      /** 1 for a region grown across gradients (shapes.ts); absent for a flat one. */
+      level?: number;
+    })[];
   };
 }
 
@@ -346,11 +350,12 @@ const MAGIC = 0x4c46; // "LF"
  * (LookupOptions.sharpKeypoints); 5: as 4, plus the keypoints of the image on grey backdrops
  * (LookupOptions.backdropKeypoints), same layout; 6: as 5, for plain backdrops of any colour, not
  * only white; 7: as 6, plus the product rectangle's colour layout (LocalFeatures.layout) after the
- * colour copy; 8: as 7, plus the product's shape (LocalFeatures.shape) after the layout. Features
- * of an older analysis still decode, and LookupService.update() re-analyses them from the display copy.
+ * colour copy; 8: as 7, plus the product's shape (LocalFeatures.shape) after the layout; 9: as 8,
+ * plus anchors grown across gradients, each anchor with its level. Features of an older analysis
+ * still decode, and LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 8;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+export const FORMAT_VERSION = 9;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;
@@ -366,7 +371,7 @@ const XY_SCALE = 4;
  * rectangle (centre, sides, turn: six float32) and its RGB bytes, then the shape's point count
  * (uint16, 0 without one), its extent (float32), points (uint16 pairs) and colours (RGB), its anchor
  * count (one byte) and per anchor six float32 (area, centre, axis, elongation, spread), its colour
- * (three bytes), a point count (uint16) and the points. Little-endian whatever the host.
+ * (three bytes), a point count (uint16), its level (one byte; not in version 8) and the points. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
@@ -402,8 +407,8 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   return out;
 }
 
-/** A shape's anchor: six float32, its colour (three bytes), then a point count (uint16). */
-const ANCHOR_HEADER = 29;
+/** A shape's anchor: six float32, its colour (three bytes), a point count (uint16) and its level (one byte; version 8: none). */
+const ANCHOR_HEADER = 30;
 const ANCHOR_FIELDS = ['area', 'cx', 'cy', 'theta', 'elongation', 'spread'] as const;
 
 function shapeBytes(shape: LocalFeatures['shape']): number {
@@ -430,13 +435,15 @@ function writeShape(out: Buffer, o: number, shape: LocalFeatures['shape']): void
     ANCHOR_FIELDS.forEach((k, i) => out.writeFloatLE(a[k], o + 4 * i));
     a.colour.forEach((v, i) => { out[o + 24 + i] = Math.max(0, Math.min(255, Math.round(v))); });
     out.writeUInt16LE(a.points.length / 2, o + 27);
+    out[o + 29] = a.level ?? 0;
     o += ANCHOR_HEADER;
     for (const v of a.points) { out.writeUInt16LE(v, o); o += 2; }
   }
 }
 
 /** The shape section from `o` (null without one) and where it ends; null when the blob is too short for it. */
-function readShape(b: Buffer, o: number): { shape: LocalFeatures['shape'] | null; end: number } | null {
+function readShape(b: Buffer, o: number, version: number): { shape: LocalFeatures['shape'] | null; end: number } | null {
+  const header = version >= 9 ? ANCHOR_HEADER : ANCHOR_HEADER - 1;
   const u16s = (at: number, n: number): Uint16Array => Uint16Array.from({ length: n }, (_, i) => b.readUInt16LE(at + 2 * i));
   if (b.length < o + 2) return null;
   const count = b.readUInt16LE(o);
@@ -451,13 +458,14 @@ function readShape(b: Buffer, o: number): { shape: LocalFeatures['shape'] | null
   const anchorCount = b[o++]!;
   const anchors: NonNullable<LocalFeatures['shape']>['anchors'] = [];
   for (let i = 0; i < anchorCount; i++) {
-    if (b.length < o + ANCHOR_HEADER) return null;
+    if (b.length < o + header) return null;
     const [area, cx, cy, theta, elongation, spread] = ANCHOR_FIELDS.map((_, k) => b.readFloatLE(o + 4 * k)) as [number, number, number, number, number, number];
     const colour: [number, number, number] = [b[o + 24]!, b[o + 25]!, b[o + 26]!];
     const n = b.readUInt16LE(o + 27);
-    o += ANCHOR_HEADER;
+    const level = version >= 9 ? b[o + 29]! : 0;
+    o += header;
     if (b.length < o + n * 4) return null;
-    anchors.push({ area, cx, cy, theta, elongation, spread, colour, points: u16s(o, n * 2) });
+    anchors.push({ area, cx, cy, theta, elongation, spread, colour, points: u16s(o, n * 2), ...(level ? { level } : {}) });
     o += n * 4;
   }
   return { shape: { extent, points, colours, anchors }, end: o };
@@ -483,7 +491,7 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const coloursEnd = body + (withColours ? 2 + cw * ch * 3 : 0);
   const cells = version >= 7 && b.length > coloursEnd ? b[coloursEnd]! : 0;
   const layoutEnd = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
-  const shape = version >= 8 ? readShape(b, layoutEnd) : { shape: null, end: layoutEnd };
+  const shape = version >= 8 ? readShape(b, layoutEnd, version) : { shape: null, end: layoutEnd };
   const expected = shape?.end ?? layoutEnd + 2;
   if (!shape || b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrow, disc, pear } from '../../../test/factories/drawings.js';
+import { arrow, disc, gradientArrow, pear } from '../../../test/factories/drawings.js';
 import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
@@ -14,6 +14,8 @@ const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
   arrow: arrow(ORANGE, BROWN),
   pear: pear([120, 190, 40], [210, 235, 130], BROWN),
   blue: disc([30, 60, 200], [250, 120, 180]),
+  // Yellow to green, no outline: its flat regions are bands that move with the light.
+  gradient: gradientArrow([240, 230, 30], [40, 160, 40]),
 };
 
 /** A catalogue image of the drawing: 400 px on white. */
@@ -75,6 +77,18 @@ describe('ShapeIndex', () => {
       expect(box.x + box.width / 2).toBeCloseTo(300 / 640, 1);
       expect(box.y + box.height / 2).toBeCloseTo(260 / 480, 1);
     }
+  });
+
+  it('keeps a gradient fill as one region grown across the gradient, and finds the drawing', async () => {
+    const shape = (await productShape(catalogue('gradient')))!;
+    // Grown flat, the fill is bands; grown across the gradient it is one region, most of the arrow.
+    const grown = shape.anchors.filter((a) => a.level === 1);
+    expect(grown.length).toBeGreaterThan(0);
+    expect(Math.max(...grown.map((a) => a.area))).toBeGreaterThan(2 * Math.max(...shape.anchors.filter((a) => !a.level).map((a) => a.area)));
+    const idx = await index(['gradient', 'arrow', 'cd', 'pear']);
+    const matches = await idx.match(await photo('gradient', -20), DEFAULT_SHAPE_OPTIONS, 45);
+    expect(matches[0]!.key).toBe(0);
+    expect(matches[0]!.fit).toBeGreaterThan(0.8);
   });
 
   it("does not let a drawing with another drawing's regions in other colours pass for it", async () => {

@@ -16,7 +16,9 @@ import { layoutFit } from './layouts.js';
  * pixels fall on that region is read at the product's points and fitted like a colour layout (one
  * gain for the three channels, an offset per channel), then refined. A good fit ranks the product
  * (with its box), it never claims "exact": by chance a two-colour drawing fits a fair share of a
- * cluttered photo's colours.
+ * cluttered photo's colours. A gradient fill is bands of flat colour whose edges move with the
+ * light, so each image also keeps up to two regions grown across gradients (level 1), placed by
+ * the photo's regions grown the same way.
  */
 
 /** A catalogue image's product shape as stored with its local features. */
@@ -38,8 +40,9 @@ export const DEFAULT_SHAPE_OPTIONS: ShapeOptions = { side: 320, minFit: 0.6, ref
 /** Points a product's colours are kept at, and pixels per anchor. */
 const PRODUCT_POINTS = 200;
 const ANCHOR_POINTS = 40;
-/** Anchors per product: its largest regions covering at least ANCHOR_SHARE of it. */
+/** Anchors per product: its largest regions covering at least ANCHOR_SHARE of it, and of those grown across gradients. */
 const MAX_ANCHORS = 4;
+const GRADIENT_ANCHORS = 2;
 const ANCHOR_SHARE = 0.03;
 /** Least photo region, as a share of the photo. */
 const PHOTO_REGION_SHARE = 0.001;
@@ -96,7 +99,14 @@ export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS
   }
   if (area < 200) return null;
   const { label, regions } = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, ANCHOR_SHARE * area, (p) => !mask[p]);
-  const anchors = regions.sort((a, b) => b.area - a.area).slice(0, MAX_ANCHORS).map((r) => ({ ...stored(r), points: regionPixels(label, w, r, ANCHOR_POINTS) }));
+  const anchors: ShapeAnchor[] = regions.sort((a, b) => b.area - a.area).slice(0, MAX_ANCHORS).map((r) => ({ ...stored(r), points: regionPixels(label, w, r, ANCHOR_POINTS) }));
+  // A gradient fill (a green-to-yellow arrow) is bands of flat colour whose edges move with the
+  // light; grown across gradients it is one region, bounded by its outline, in a photo too.
+  const grown = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, ANCHOR_SHARE * area, (p) => !mask[p], Infinity);
+  for (const r of grown.regions.sort((a, b) => b.area - a.area).slice(0, GRADIENT_ANCHORS)) {
+    if (anchors.some((a) => Math.abs(a.area / r.area - 1) < 0.05 && Math.hypot(a.cx - r.cx, a.cy - r.cy) < 2)) continue; // a flat region already
+    anchors.push({ ...stored(r), points: regionPixels(grown.label, w, r, ANCHOR_POINTS), level: 1 });
+  }
   if (anchors.length === 0) return null;
   const step = Math.max(1, Math.sqrt(area / PRODUCT_POINTS));
   const points: number[] = [];
@@ -167,7 +177,11 @@ export class ShapeIndex {
   private anchors: { entry: number; anchor: ShapeAnchor; logSpread: number }[] = [];
   private sorted = true;
 
+  /** Whether any anchor was grown across gradients (features of format 9). */
+  private gradients = false;
+
   add(key: number, shape: ProductShape): void {
+    if (shape.anchors.some((a) => a.level)) this.gradients = true;
     const entry = this.entries.push({ key, shape }) - 1;
     for (const anchor of shape.anchors) this.anchors.push({ entry, anchor, logSpread: Math.log(anchor.spread) });
     this.sorted = false;
@@ -194,7 +208,9 @@ export class ShapeIndex {
     }
     const small = await flatFrame(photo, options.side);
     const { width: w, height: h } = small;
-    const { label, regions } = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, Math.max(16, PHOTO_REGION_SHARE * w * h));
+    // The photo's regions at both levels: flat (level 0), and grown across gradients (level 1).
+    const minArea = Math.max(16, PHOTO_REGION_SHARE * w * h);
+    const levels = [regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, minArea), ...(this.gradients ? [regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, minArea, undefined, Infinity)] : [])];
     const fitter = new Fitter(small);
     const accepted = new Map<number, boolean>();
     // Per catalogue image (entry index): its best placement.
@@ -202,11 +218,12 @@ export class ShapeIndex {
     const limit = (maxTurn * Math.PI) / 180;
     const turns: number[] = [];
     for (let t = -Math.floor(maxTurn / 10) * 10; t <= maxTurn; t += 10) turns.push((t * Math.PI) / 180);
-    for (const region of regions) {
+    for (const [level, { label, regions }] of levels.entries()) for (const region of regions) {
       const logSpread = Math.log(region.spread);
       for (let i = lowerBound(this.anchors, logSpread - SPREAD_TOLERANCE); i < this.anchors.length; i++) {
         const { entry, anchor, logSpread: s } = this.anchors[i]!;
         if (s > logSpread + SPREAD_TOLERANCE) break;
+        if ((anchor.level ?? 0) !== level) continue;
         if (Math.abs(Math.log(region.elongation / anchor.elongation)) > ELONGATION_TOLERANCE) continue;
         if (!sameColourUnderLight(region.colour, anchor.colour)) continue;
         const { key, shape } = this.entries[entry]!;
