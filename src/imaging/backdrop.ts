@@ -15,6 +15,12 @@ export const BACKDROP_TOLERANCE = 25;
 /** Least share of the border in the backdrop's colour for a plain backdrop (a studio sweep, not a room). */
 const PLAIN_BORDER = 0.6;
 
+/** Whether pixel `i` is within BACKDROP_TOLERANCE of `colour` in every channel. */
+export function backdropColoured(img: RgbImage, i: number, colour: readonly [number, number, number]): boolean {
+  const d = img.data;
+  return Math.abs(d[3 * i]! - colour[0]) <= BACKDROP_TOLERANCE && Math.abs(d[3 * i + 1]! - colour[1]) <= BACKDROP_TOLERANCE && Math.abs(d[3 * i + 2]! - colour[2]) <= BACKDROP_TOLERANCE;
+}
+
 /**
  * The plain backdrop of a catalog image (white, a light grey sweep, a black studio): the pixels
  * within BACKDROP_TOLERANCE of the border's median colour, connected to the border. Colour the
@@ -32,8 +38,7 @@ export function findBackdrop(img: RgbImage): Backdrop {
   };
   const colour: [number, number, number] = [median(0), median(1), median(2)];
   const mask = new Uint8Array(w * h);
-  const near = (i: number): boolean =>
-    Math.abs(data[3 * i]! - colour[0]) <= BACKDROP_TOLERANCE && Math.abs(data[3 * i + 1]! - colour[1]) <= BACKDROP_TOLERANCE && Math.abs(data[3 * i + 2]! - colour[2]) <= BACKDROP_TOLERANCE;
+  const near = (i: number): boolean => backdropColoured(img, i, colour);
   if (border.length === 0 || border.filter(near).length < PLAIN_BORDER * border.length) return { mask, share: 0, colour };
   const stack = new Int32Array(w * h);
   let top = 0;

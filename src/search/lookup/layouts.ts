@@ -112,8 +112,12 @@ export class LayoutIndex {
    * best rectangle per image, best first. `accept` filters catalogue keys.
    */
   async match(photo: RgbImage, options: LayoutOptions, accept?: (key: number) => boolean): Promise<LayoutMatch[]> {
+    return this.entries.length === 0 ? [] : this.matchFrame(await flatFrame(photo, options.side), options, accept);
+  }
+
+  /** match() on the photo's flat frame (flatFrame at options.side), for a caller that has it already. */
+  matchFrame(small: RgbImage, options: LayoutOptions, accept?: (key: number) => boolean): LayoutMatch[] {
     if (this.entries.length === 0) return [];
-    const small = await flatFrame(photo, options.side);
     const best = new Map<number, LayoutMatch>();
     for (const rect of flatRectangles(small)) {
       const aspect = rect.width / rect.height;

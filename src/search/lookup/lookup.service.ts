@@ -8,6 +8,7 @@ import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
+import { flatFrame } from '../../imaging/flat-regions.js';
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
 import { appearanceAgreement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
@@ -634,42 +635,31 @@ export class LookupService {
         void next?.then((p) => p?.scan.catch(() => undefined), () => undefined);
       }
     }
-    if (best(found) < o.exactInliers && o.layouts.minFit <= 1) await this.lookupLayouts(image, crop, accept, found);
-    if (best(found) < o.exactInliers && o.shapes.minFit <= 1) await this.lookupShapes(image, crop, accept, found);
+    if (best(found) < o.exactInliers) await this.lookupFlat(image, crop, accept, found);
     return withoutAmbiguousClaim([...found.values()].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw), o.exactInliers);
   }
 
   /**
-   * Flat rectangles of the photo (or the shopper's box) matched by colour layout (layouts.ts). A
-   * layout ranks a product, it never claims one (layoutEvidence): where the keypoints found the
-   * product, the larger evidence stands.
+   * Flat products in the photo (or the shopper's box), on its flat frame made once: rectangles by
+   * their colour layout (layouts.ts), drawings by their shape (shapes.ts). Either ranks a product,
+   * it never claims one (layoutEvidence, shapeEvidence); where the keypoints found the product, the
+   * larger evidence stands.
    */
-  private async lookupLayouts(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
-    if (this.layouts.size === 0) return;
+  private async lookupFlat(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
+    const { layouts, shapes } = this.options;
+    const useLayouts = this.layouts.size > 0 && layouts.minFit <= 1, useShapes = this.shapes.size > 0 && shapes.minFit <= 1;
+    if (!useLayouts && !useShapes) return;
     const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
-    for (const m of await this.layouts.match(region, this.options.layouts, accept)) {
-      const evidence = layoutEvidence(m.fit, this.options.layouts.minFit);
-      const known = found.get(m.key);
-      if (known && known.evidence >= evidence) continue;
-      const box = crop ? inCrop(m.box, crop) : m.box;
-      found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, box }), evidence, layout: m.fit });
-    }
-  }
-
-  /**
-   * Flat drawings placed in the photo (or the shopper's box) by their shape and colours (shapes.ts).
-   * A shape ranks a product, it never claims one (shapeEvidence); the larger evidence per image stands.
-   */
-  private async lookupShapes(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
-    if (this.shapes.size === 0) return;
-    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
-    for (const m of await this.shapes.match(region, this.options.shapes, this.options.maxRotation, accept)) {
-      const evidence = shapeEvidence(m.fit, this.options.shapes.minFit);
-      const known = found.get(m.key);
-      if (known && known.evidence >= evidence) continue;
-      const box = crop ? inCrop(m.box, crop) : m.box;
-      found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, box }), evidence, shape: m.fit });
-    }
+    const frames = new Map<number, Promise<RgbImage>>();
+    const frame = (side: number): Promise<RgbImage> => frames.get(side) ?? frames.set(side, flatFrame(region, side)).get(side)!;
+    const rank = (key: number, fit: number, box: FractionBox, evidence: number, by: 'layout' | 'shape'): void => {
+      const known = found.get(key);
+      if (known && known.evidence >= evidence) return;
+      const placed = crop ? inCrop(box, crop) : box;
+      found.set(key, { ...(known ?? { key, inliers: 0, coverage: 0, bovw: 0, box: placed }), evidence, [by]: fit });
+    };
+    if (useLayouts) for (const m of this.layouts.matchFrame(await frame(layouts.side), layouts, accept)) rank(m.key, m.fit, m.box, layoutEvidence(m.fit, layouts.minFit), 'layout');
+    if (useShapes) for (const m of this.shapes.matchFrame(await frame(shapes.side), shapes, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, shapeEvidence(m.fit, shapes.minFit), 'shape');
   }
 
   /**

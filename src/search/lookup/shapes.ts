@@ -1,4 +1,4 @@
-import { BACKDROP_TOLERANCE, findBackdrop } from '../../imaging/backdrop.js';
+import { backdropColoured, findBackdrop } from '../../imaging/backdrop.js';
 import { DEFAULT_FLAT_REGION_OPTIONS, flatFrame, meanAround, regionShapes, type RegionShape } from '../../imaging/flat-regions.js';
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import type { FractionBox } from '../../imaging/subject.js';
@@ -85,11 +85,7 @@ export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS
   // The backdrop's colour inside the product too (the hole of a CD, a white label): in a photo it
   // may be the table seen through, or white; the shape does not count on it either way.
   const mask = new Uint8Array(w * h);
-  const [r0, g0, b0] = backdrop.colour;
-  for (let p = 0; p < w * h; p++) {
-    const o = 3 * p;
-    mask[p] = backdrop.mask[p] || (Math.abs(small.data[o]! - r0) <= BACKDROP_TOLERANCE && Math.abs(small.data[o + 1]! - g0) <= BACKDROP_TOLERANCE && Math.abs(small.data[o + 2]! - b0) <= BACKDROP_TOLERANCE) ? 1 : 0;
-  }
+  for (let p = 0; p < w * h; p++) mask[p] = backdrop.mask[p] || backdropColoured(small, p, backdrop.colour) ? 1 : 0;
   let area = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
   for (let p = 0; p < w * h; p++) {
     if (mask[p]) continue;
@@ -201,12 +197,16 @@ export class ShapeIndex {
    * first. The product may be turned by up to `maxTurn` degrees. `accept` filters catalogue keys.
    */
   async match(photo: RgbImage, options: ShapeOptions, maxTurn: number, accept?: (key: number) => boolean): Promise<ShapeMatch[]> {
+    return this.entries.length === 0 ? [] : this.matchFrame(await flatFrame(photo, options.side), options, maxTurn, accept);
+  }
+
+  /** match() on the photo's flat frame (flatFrame at options.side), for a caller that has it already. */
+  matchFrame(small: RgbImage, options: ShapeOptions, maxTurn: number, accept?: (key: number) => boolean): ShapeMatch[] {
     if (this.entries.length === 0) return [];
     if (!this.sorted) {
       this.anchors.sort((a, b) => a.logSpread - b.logSpread);
       this.sorted = true;
     }
-    const small = await flatFrame(photo, options.side);
     const { width: w, height: h } = small;
     // The photo's regions at both levels: flat (level 0), and grown across gradients (level 1).
     const minArea = Math.max(16, PHOTO_REGION_SHARE * w * h);
