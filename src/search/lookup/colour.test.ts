@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { colourFit } from './colour.js';
-import { colourEvidence } from './lookup.service.js';
+import { colourEvidence, keptColourEvidence } from './lookup.service.js';
 
 type Rgb = [number, number, number];
 
@@ -72,6 +72,17 @@ describe('colour check of a match (colourFit)', () => {
     expect(colourFit(photo, FLAG, similarity(0.5, 20, 10, 120), FRAME)!.explained).toBeLessThan(0.3);
   });
 
+  it('keeps the right product’s colours under other light, not a recoloured copy’s, though one colour map explains both', () => {
+    expect(colourFit(photoOf(FLAG, POSE), FLAG, POSE, FRAME)!.kept).toBeGreaterThan(0.95);
+    // A black-and-grey sign, and the same drawing in purple and pink among the clutter.
+    const sign = banded([[15, 15, 15], [200, 200, 200], [15, 15, 15], [200, 200, 200]]);
+    const recoloured = banded([[110, 30, 150], [230, 120, 190], [110, 30, 150], [230, 120, 190]]);
+    const copy = colourFit(photoOf(recoloured, POSE), sign, POSE, FRAME)!;
+    expect(copy.explained).toBeGreaterThan(0.9);
+    expect(copy.kept).toBeLessThan(0.6);
+    expect(colourFit(photoOf(sign, POSE), sign, POSE, FRAME)!.kept).toBeGreaterThan(0.95);
+  });
+
   it('gives a single-colour product no credit, and no judgement when the product is outside the photo', () => {
     const plain = banded([[200, 40, 40]]);
     expect(colourFit(photoOf(plain, POSE), plain, POSE, FRAME)!.explained).toBeLessThan(0.2);
@@ -91,5 +102,13 @@ describe('colourEvidence', () => {
     // An exact match keeps its claim and gains from its colours.
     expect(colourEvidence(25, 0.9, 20)).toBeCloseTo(37);
     expect(colourEvidence(25, 0.1, 20)).toBe(25);
+  });
+});
+
+describe('keptColourEvidence', () => {
+  it('ranks a match whose colours are not the catalogue’s lower, and never touches an exact one', () => {
+    expect(keptColourEvidence(15, 0.9, 20)).toBe(15);
+    expect(keptColourEvidence(15, 0.3, 20)).toBeCloseTo(12);
+    expect(keptColourEvidence(25, 0.1, 20)).toBe(25);
   });
 });

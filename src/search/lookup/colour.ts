@@ -1,5 +1,6 @@
 import type { Homography } from '../../features/local/geometry.js';
 import type { RgbImage } from '../../imaging/types.js';
+import { sameColourUnderLight } from './shapes.js';
 
 export interface ColourOptions {
   /** Catalog pixels with every channel above this are white background, not product. */
@@ -18,6 +19,11 @@ export interface ColourFit {
   explained: number;
   /** Product samples compared. */
   samples: number;
+  /**
+   * Share of the product samples whose colour in the photo is the catalog's colour under other
+   * light (sameColourUnderLight on the mean colours of each of the catalog's colour bins).
+   */
+  kept: number;
 }
 
 /**
@@ -45,6 +51,8 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
   const atb = [new Float64Array(4), new Float64Array(4), new Float64Array(4)];
   const sum = [0, 0, 0], sq = [0, 0, 0];
   let n = 0;
+  // Per catalog colour bin (4 levels a channel): its catalog colour sum, photo colour sum and count.
+  const bins = new Float64Array(64 * 7);
   for (let y = 0; y < colours.height; y++) {
     for (let x = 0; x < colours.width; x++) {
       const o = 3 * (y * colours.width + x);
@@ -59,6 +67,8 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
       const ix = Math.floor(px), iy = Math.floor(py), ax = px - ix, ay = py - iy;
       const p00 = 3 * (iy * pw + ix), p10 = p00 + 3, p01 = p00 + 3 * pw, p11 = p01 + 3;
       const w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+      const bin = 7 * ((r >> 6) * 16 + (g >> 6) * 4 + (b >> 6));
+      bins[bin]! += r; bins[bin + 1]! += g; bins[bin + 2]! += b; bins[bin + 6]!++;
       ata[0]! += r * r; ata[1]! += r * g; ata[2]! += r * b; ata[3]! += r;
       ata[5]! += g * g; ata[6]! += g * b; ata[7]! += g;
       ata[10]! += b * b; ata[11]! += b;
@@ -67,6 +77,7 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
         const t = atb[c]!;
         t[0]! += r * v; t[1]! += g * v; t[2]! += b * v; t[3]! += v;
         sum[c]! += v; sq[c]! += v * v;
+        bins[bin + 3 + c]! += v;
       }
       n++;
     }
@@ -87,7 +98,14 @@ export function colourFit(photo: RgbImage, colours: RgbImage, model: Homography,
     res += sq[c]! - 2 * (coef[0]! * t[0]! + coef[1]! * t[1]! + coef[2]! * t[2]! + coef[3]! * t[3]!) + quad;
     tot += sq[c]! - (sum[c]! * sum[c]!) / n;
   }
-  return { explained: tot > 0 ? Math.max(0, Math.min(1, 1 - res / tot)) : 0, samples: n };
+  let kept = 0;
+  for (let o = 0; o < bins.length; o += 7) {
+    const m = bins[o + 6]!;
+    if (m === 0) continue;
+    const cat = [bins[o]! / m, bins[o + 1]! / m, bins[o + 2]! / m], seen = [bins[o + 3]! / m, bins[o + 4]! / m, bins[o + 5]! / m];
+    if (sameColourUnderLight(cat, seen)) kept += m;
+  }
+  return { explained: tot > 0 ? Math.max(0, Math.min(1, 1 - res / tot)) : 0, samples: n, kept: kept / n };
 }
 
 /** Solves the 4×4 system a·x = b (Gauss–Jordan with partial pivoting); a singular column gives 0. */
