@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flagImage, stripes } from '../../test/factories/flags.js';
 import { findBackdrop } from './backdrop.js';
-import { flatRectangles, minAreaRect, productRectangle, rectangleLayout, regionShapes, type TurnedRect } from './flat-regions.js';
+import { centredRectangle, flatRectangles, minAreaRect, productRectangle, rectangleLayout, regionShapes, type TurnedRect } from './flat-regions.js';
 import { decodeImage, encodeJpeg, medianDenoise } from './index.js';
 
 const MALI = stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true);
@@ -77,6 +77,47 @@ describe('productRectangle and rectangleLayout', () => {
     expect(rect.height).toBeLessThan(205);
     // The red and black stripes alone fill two thirds of it: not a rectangle without the hull rule.
     expect(productRectangle(yemen, backdrop, 0.9, 1.01)).toBeNull();
+  });
+
+  it("grows a rectangle over its product's part in the backdrop's colour until it is centred (Monaco: red over white)", () => {
+    const monaco = flagImage(300, 300, stripes([[210, 20, 40], [255, 255, 255]]), { cx: 150, cy: 150, width: 240, height: 160, turn: 0 }, 'white');
+    const backdrop = findBackdrop(monaco).mask;
+    const red = productRectangle(monaco, backdrop)!;
+    expect(red.height).toBeLessThan(85); // the red half only
+    const whole = centredRectangle(backdrop, 300, 300, red)!;
+    expect(whole.cy).toBeCloseTo(149.5, 0);
+    expect(whole.height).toBeGreaterThan(155);
+    expect(whole.height).toBeLessThan(165);
+    expect(whole.width).toBeCloseTo(red.width, 5);
+    // Its layout: red on top, white below.
+    const layout = rectangleLayout(monaco, whole, 12);
+    expect(layout[0]).toBeGreaterThan(180);
+    expect(layout[1]).toBeLessThan(60);
+    expect(Array.from(layout.subarray(3 * 12 * 11, 3 * 12 * 11 + 3)).every((c) => c > 240)).toBe(true);
+    // Mirrored (white over red) it grows upward.
+    const flipped = flagImage(300, 300, stripes([[255, 255, 255], [210, 20, 40]]), { cx: 150, cy: 150, width: 240, height: 160, turn: 0 }, 'white');
+    const fb = findBackdrop(flipped).mask;
+    expect(centredRectangle(fb, 300, 300, productRectangle(flipped, fb)!)!.height).toBeGreaterThan(155);
+  });
+
+  it('grows no rectangle that is centred already, off-centre both ways, turned, or would cover anything but backdrop', () => {
+    const red = stripes([[210, 20, 40]]);
+    const at = (cx: number, cy: number, turn = 0) => {
+      const img = flagImage(300, 300, red, { cx, cy, width: 120, height: 80, turn }, 'white');
+      const backdrop = findBackdrop(img).mask;
+      return centredRectangle(backdrop, 300, 300, productRectangle(img, backdrop)!);
+    };
+    expect(at(150, 150)).toBeNull();
+    expect(at(100, 90)).toBeNull();
+    expect(at(150, 100, 20)).toBeNull();
+    expect(at(150, 100)).not.toBeNull();
+    // A blue dot where the grown part would lie.
+    const dotted = flagImage(300, 300, red, { cx: 150, cy: 100, width: 120, height: 80, turn: 0 }, 'white');
+    for (let y = 170; y < 200; y++) for (let x = 135; x < 165; x++) dotted.data.set([20, 40, 220], 3 * (y * 300 + x));
+    const clean = flagImage(300, 300, red, { cx: 150, cy: 100, width: 120, height: 80, turn: 0 }, 'white');
+    const rect = productRectangle(clean, findBackdrop(clean).mask)!;
+    expect(centredRectangle(findBackdrop(clean).mask, 300, 300, rect)).not.toBeNull();
+    expect(centredRectangle(findBackdrop(dotted).mask, 300, 300, rect)).toBeNull();
   });
 
   it('reads the stripes in order, the same way in a turned copy', () => {

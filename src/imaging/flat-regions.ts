@@ -322,6 +322,36 @@ export function productRectangle(img: RgbImage, backdrop: Uint8Array, fill = 0.9
 }
 
 /**
+ * A product rectangle grown over the part of its product in the backdrop's colour. A drawing is
+ * centred in its catalogue image, so an upright rectangle centred along one axis and not the other
+ * (Monaco's flag, red over white on a white backdrop, shows as its red half) is grown toward the
+ * image's centre until it is centred there, when everything it grows over is backdrop (`backdrop`:
+ * 1 per backdrop pixel). Null when the rectangle is turned, centred both ways or off-centre both
+ * ways (by more than `tolerance` of the image's side), or would grow over anything else.
+ */
+export function centredRectangle(backdrop: Uint8Array, w: number, h: number, r: TurnedRect, tolerance = 0.02): TurnedRect | null {
+  if (Math.abs(r.angle) > 0.02) return null;
+  const x0 = r.cx - r.width / 2, x1 = r.cx + r.width / 2, y0 = r.cy - r.height / 2, y1 = r.cy + r.height / 2;
+  // Pixel centres are at integers: the image's centre is at ((w − 1) / 2, (h − 1) / 2).
+  const offX = r.cx - (w - 1) / 2, offY = r.cy - (h - 1) / 2;
+  const alongX = Math.abs(offX) > tolerance * w, alongY = Math.abs(offY) > tolerance * h;
+  if (alongX === alongY) return null;
+  let nx0 = x0, nx1 = x1, ny0 = y0, ny1 = y1;
+  if (alongY) [ny0, ny1] = offY < 0 ? [y0, h - 1 - y0] : [h - 1 - y1, y1];
+  else [nx0, nx1] = offX < 0 ? [x0, w - 1 - x0] : [w - 1 - x1, x1];
+  let grown = 0, plain = 0;
+  for (let y = Math.max(0, Math.round(ny0)); y <= Math.min(h - 1, Math.round(ny1)); y++) {
+    for (let x = Math.max(0, Math.round(nx0)); x <= Math.min(w - 1, Math.round(nx1)); x++) {
+      if (x >= x0 && x <= x1 && y >= y0 && y <= y1) continue;
+      grown++;
+      if (backdrop[y * w + x]) plain++;
+    }
+  }
+  if (grown === 0 || plain < 0.98 * grown) return null;
+  return { cx: (nx0 + nx1) / 2, cy: (ny0 + ny1) / 2, width: nx1 - nx0, height: ny1 - ny0, angle: 0 };
+}
+
+/**
  * Colours of a rectangle on a grid×grid layout: at each cell's centre, the mean of the 3×3 pixels
  * around it, row by row from the corner that is top-left when the rectangle is turned upright.
  */

@@ -91,6 +91,21 @@ describe('analyseCatalogImage', () => {
     expect((await analyseCatalogImage(await decode(await drawing('gradient')), options)).layout).toBeUndefined();
   });
 
+  it("keeps the whole layout of a flag whose white half is the backdrop's colour (Monaco), and one colour where nothing says more", async () => {
+    const image = async (rects: string) => decode(await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">
+      <rect width="400" height="400" fill="#ffffff"/>${rects}</svg>`)).jpeg({ quality: 90 }).toBuffer());
+    // Red over white, centred: only the red half differs from the backdrop.
+    const monaco = await analyseCatalogImage(await image('<rect x="40" y="80" width="320" height="120" fill="#ce1126"/>'), options);
+    expect(monaco.layout?.aspect).toBeCloseTo(320 / 240, 1);
+    const c = monaco.layout!.colours;
+    expect(c[0]).toBeGreaterThan(180); // top row red
+    expect(c[1]).toBeLessThan(60);
+    expect(Array.from(c.subarray(3 * 12 * 11, 3 * 12 * 12)).every((v) => v > 235)).toBe(true); // bottom row white
+    // A red card centred in its image stays a red card.
+    const card = await analyseCatalogImage(await image('<rect x="40" y="140" width="320" height="120" fill="#ce1126"/>'), options);
+    expect(card.layout?.aspect).toBeCloseTo(320 / 120, 1);
+  });
+
   it('keeps the shape of a product of several colours on a plain backdrop, and of none without one', async () => {
     const f = await analyseCatalogImage(await decode(await drawing('#ffffff')), options);
     expect(f.shape!.anchors.length).toBeGreaterThan(0);
