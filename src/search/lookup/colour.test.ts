@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { colourFit } from './colour.js';
+import { colourFit, sameColourUnderLight } from './colour.js';
 import { colourEvidence, keptColourEvidence } from './lookup.service.js';
 
 type Rgb = [number, number, number];
@@ -110,5 +110,16 @@ describe('keptColourEvidence', () => {
     expect(keptColourEvidence(15, 0.9, 20)).toBe(15);
     expect(keptColourEvidence(15, 0.3, 20)).toBeCloseTo(12);
     expect(keptColourEvidence(25, 0.1, 20)).toBe(25);
+  });
+});
+
+describe('sameColourUnderLight', () => {
+  it('lets a colour through dimmer or warmer light, not another hue or a grey for a vivid colour', () => {
+    expect(sameColourUnderLight([210, 40, 40], [150, 45, 30])).toBe(true);
+    expect(sameColourUnderLight([250, 250, 250], [170, 165, 150])).toBe(true);
+    expect(sameColourUnderLight([20, 20, 20], [45, 40, 50])).toBe(true);
+    expect(sameColourUnderLight([210, 40, 40], [40, 170, 60])).toBe(false);
+    expect(sameColourUnderLight([250, 250, 250], [20, 20, 20])).toBe(false);
+    expect(sameColourUnderLight([30, 60, 220], [120, 120, 125])).toBe(false);
   });
 });

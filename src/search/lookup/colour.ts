@@ -1,6 +1,5 @@
 import type { Homography } from '../../features/local/geometry.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { sameColourUnderLight } from './shapes.js';
 
 export interface ColourOptions {
   /** Catalog pixels with every channel above this are white background, not product. */
@@ -124,4 +123,35 @@ function solve4(a: Float64Array, b: Float64Array): Float64Array {
     }
   }
   return Float64Array.from(m.map((r, i) => (Math.abs(r[i]!) < 1e-12 ? 0 : r[4]! / r[i]!)));
+}
+
+/**
+ * Whether a colour in a photo may be a catalogue colour under a shopper's light (a region's mean
+ * colour in shapes.ts, a colour bin's mean in colourFit): hues
+ * within HUE_TOLERANCE where both are coloured, lightness within a factor LIGHT_RATIO (or
+ * LIGHT_DIFFERENCE levels, for dark colours), and not a vivid colour against a grey.
+ */
+export function sameColourUnderLight(a: readonly number[], b: readonly number[]): boolean {
+  const la = (a[0]! + a[1]! + a[2]!) / 3, lb = (b[0]! + b[1]! + b[2]!) / 3;
+  if (Math.abs(la - lb) > LIGHT_DIFFERENCE && (Math.max(la, lb) / Math.max(1, Math.min(la, lb))) > LIGHT_RATIO) return false;
+  const ca = Math.max(...a) - Math.min(...a), cb = Math.max(...b) - Math.min(...b);
+  if (Math.max(ca, cb) >= VIVID && Math.min(ca, cb) < GREY) return false;
+  if (Math.min(ca, cb) < COLOURED) return true;
+  const d = Math.abs(hue(a) - hue(b));
+  return Math.min(d, 360 - d) <= HUE_TOLERANCE;
+}
+const LIGHT_DIFFERENCE = 40;
+const LIGHT_RATIO = 2.5;
+const VIVID = 90;
+const GREY = 20;
+const COLOURED = 40;
+const HUE_TOLERANCE = 50;
+
+/** Hue in degrees of an RGB colour. */
+function hue(c: readonly number[]): number {
+  const [r, g, b] = c as [number, number, number];
+  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+  if (d === 0) return 0;
+  const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return (h * 60 + 360) % 360;
 }

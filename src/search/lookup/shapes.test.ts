@@ -4,7 +4,7 @@ import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { shapeEvidence } from './lookup.service.js';
-import { DEFAULT_SHAPE_OPTIONS, productShape, sameColourUnderLight, ShapeIndex } from './shapes.js';
+import { DEFAULT_SHAPE_OPTIONS, productShape, ShapeIndex } from './shapes.js';
 
 const GREEN: Rgb = [40, 170, 60], YELLOW: Rgb = [235, 215, 50], ORANGE: Rgb = [240, 140, 20], BROWN: Rgb = [90, 40, 10];
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
@@ -123,17 +123,6 @@ describe('ShapeIndex', () => {
     expect(idx.size).toBe(2);
     expect(idx.memoryBytes).toBeGreaterThan(2 * 200 * 7);
     expect(idx.memoryBytes).toBeLessThan(2 * 5_000);
-  });
-});
-
-describe('sameColourUnderLight', () => {
-  it('lets a colour through dimmer or warmer light, not another hue or a grey for a vivid colour', () => {
-    expect(sameColourUnderLight([210, 40, 40], [150, 45, 30])).toBe(true);
-    expect(sameColourUnderLight([250, 250, 250], [170, 165, 150])).toBe(true);
-    expect(sameColourUnderLight([20, 20, 20], [45, 40, 50])).toBe(true);
-    expect(sameColourUnderLight([210, 40, 40], [40, 170, 60])).toBe(false);
-    expect(sameColourUnderLight([250, 250, 250], [20, 20, 20])).toBe(false);
-    expect(sameColourUnderLight([30, 60, 220], [120, 120, 125])).toBe(false);
   });
 });
 

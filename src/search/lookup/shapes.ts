@@ -3,6 +3,7 @@ import { DEFAULT_FLAT_REGION_OPTIONS, flatFrame, meanAround, regionShapes, type 
 import type { LocalFeatures } from '../../features/local/local-features.js';
 import type { FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
+import { sameColourUnderLight } from './colour.js';
 import { layoutFit } from './layouts.js';
 
 /**
@@ -269,36 +270,6 @@ export class ShapeIndex {
     }
     return out.sort((a, b) => b.fit - a.fit);
   }
-}
-
-/**
- * Whether a photo region's mean colour may be a catalogue region's under a shopper's light: hues
- * within HUE_TOLERANCE where both are coloured, lightness within a factor LIGHT_RATIO (or
- * LIGHT_DIFFERENCE levels, for dark colours), and not a vivid colour against a grey.
- */
-export function sameColourUnderLight(a: readonly number[], b: readonly number[]): boolean {
-  const la = (a[0]! + a[1]! + a[2]!) / 3, lb = (b[0]! + b[1]! + b[2]!) / 3;
-  if (Math.abs(la - lb) > LIGHT_DIFFERENCE && (Math.max(la, lb) / Math.max(1, Math.min(la, lb))) > LIGHT_RATIO) return false;
-  const ca = Math.max(...a) - Math.min(...a), cb = Math.max(...b) - Math.min(...b);
-  if (Math.max(ca, cb) >= VIVID && Math.min(ca, cb) < GREY) return false;
-  if (Math.min(ca, cb) < COLOURED) return true;
-  const d = Math.abs(hue(a) - hue(b));
-  return Math.min(d, 360 - d) <= HUE_TOLERANCE;
-}
-const LIGHT_DIFFERENCE = 40;
-const LIGHT_RATIO = 2.5;
-const VIVID = 90;
-const GREY = 20;
-const COLOURED = 40;
-const HUE_TOLERANCE = 50;
-
-/** Hue in degrees of an RGB colour. */
-function hue(c: readonly number[]): number {
-  const [r, g, b] = c as [number, number, number];
-  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
-  if (d === 0) return 0;
-  const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
-  return (h * 60 + 360) % 360;
 }
 
 /** First index whose logSpread is at least `v` (anchors sorted by it). */
