@@ -59,7 +59,10 @@ export interface LookupOptions {
   /** Longest side catalog images / query photos are analysed at. */
   catalogSide: number;
   querySide: number;
-  /** How many of the index's candidates the spatial check re-ranks (spatial-rerank.ts), in a coarse pass. */
+  /**
+   * Most of the index's candidates the spatial check re-ranks (spatial-rerank.ts), in a coarse
+   * pass: a tenth of the catalogue images, at least RERANK_FLOOR, at most this.
+   */
   rerankTop: number;
   /** How many of them (best coarse scores first) get the full spatial check. */
   refineTop: number;
@@ -172,7 +175,8 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   // at p50 ~210 ms; its first 500 instead of 300, or verifying 50 instead of 30, gain ≤ 0.01.
   // Session 16 (tuning sets at 10k, same data): the first 1,000 instead of 300 claim 3 and 4 more
   // right exact matches (218 → 221, 209 → 213 of 300), recall@10 +1 photo on seed 4, no other
-  // recall change, distractors' claims the same, lookup p50 +9 to +12 ms; at 1k no change, +5 ms.
+  // recall change, distractors' claims the same, lookup p50 +9 to +12 ms; at 1k no change for
+  // +5 ms (test set: +9 ms), hence a tenth of the catalogue, at least 300 (RERANK_FLOOR).
   rerankTop: 1000,
   refineTop: 100,
   verifyTop: 30,
@@ -641,7 +645,8 @@ export class LookupService {
     if (!index || index.size === 0) return [];
     const pass: QueryPass = { vocabulary: v, index, image, accept, decoded: new Map(), rows: new Map() };
     const o = this.options;
-    const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop: o.rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
+    const rerankTop = Math.min(o.rerankTop, Math.max(RERANK_FLOOR, Math.ceil(RERANK_SHARE * index.size)));
+    const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
     const found = await this.finishPass(pass, await this.startPass(pass, crop, whole, 0.5), whole);
     const best = (matches: Map<number, LocalMatch>): number => Math.max(0, ...[...matches.values()].map((m) => m.evidence));
     if (!crop && o.windows.side > 0 && o.windows.side < 1 && best(found) < Math.min(o.windows.belowEvidence, o.exactInliers)) {
@@ -913,6 +918,9 @@ export function photoWindows(side: number): FractionBox[] {
   return [[far / 2, far / 2], [0, 0], [far, 0], [0, far], [far, far]].map(([x, y]) => ({ x: x!, y: y!, width: side, height: side }));
 }
 
+/** The fewest index candidates the whole photo's spatial check re-ranks, and its share of the catalogue (LookupOptions.rerankTop). */
+const RERANK_FLOOR = 300;
+const RERANK_SHARE = 0.1;
 /** Word-level support from which the spatial model is trusted to place the product (tuning set). */
 const PLACED_SUPPORT = 6;
 /**
