@@ -46,3 +46,24 @@ export function gradientArrow(from: Rgb, to: Rgb, outline?: Rgb): (u: number, v:
     return [from[0] + (to[0] - from[0]) * t, from[1] + (to[1] - from[1]) * t, from[2] + (to[2] - from[2]) * t];
   };
 }
+
+/** The arrow's shape (as `arrow`), drawn as its outline only: a stroke `width` wide (of the drawing's side) in `stroke`, the inside showing through. */
+export function outlinedArrow(stroke: Rgb, width = 0.015): (u: number, v: number) => Rgb | null {
+  const inShape = (u: number, v: number, inset: number): boolean =>
+    (u > 0.05 + inset && u < 0.6 && Math.abs(v - 0.5) < 0.12 - inset) || (u >= 0.6 - inset && u < 0.95 - 1.5 * inset && Math.abs(v - 0.5) < (0.95 - u) * 1.1 - inset);
+  return (u, v) => (inShape(u, v, 0) && !inShape(u, v, width) ? stroke : null);
+}
+
+/** A ring: a circle's outline `width` wide in `stroke`. */
+export function ring(stroke: Rgb, width = 0.015): (u: number, v: number) => Rgb | null {
+  return (u, v) => {
+    const r = radius(u, v);
+    return r < 0.48 && r >= 0.48 - width ? stroke : null;
+  };
+}
+
+/** Part of outlinedArrow: its strokes right of u = `from` only (the head and the shaft's end), a drawing of its own. */
+export function arrowHeadOutline(stroke: Rgb, from = 0.45, width = 0.015): (u: number, v: number) => Rgb | null {
+  const whole = outlinedArrow(stroke, width);
+  return (u, v) => (u >= from ? whole(u, v) : null);
+}

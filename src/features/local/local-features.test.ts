@@ -39,13 +39,19 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(blob)).toBe(FORMAT_VERSION);
     // Versions 1 and 2 end after the descriptors (no angles, no colour copy); version 3 has the
     // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte), version 7
-    // after the layout (no shape count).
+    // after the layout (no shape count), versions 8 and 9 after the shape (no outline count).
     const descriptorsEnd = 10 + 36 * f.count;
-    const before8 = Buffer.from(blob.subarray(0, blob.length - 2));
+    const before10 = Buffer.from(blob.subarray(0, blob.length - 2));
+    for (const version of [8, 9]) {
+      before10.writeUInt16LE(version, 2);
+      expect(decodeLocalFeatures(before10).count).toBe(f.count);
+      expect(decodeLocalFeatures(before10).outline).toBeUndefined();
+    }
+    const before8 = Buffer.from(blob.subarray(0, blob.length - 4));
     before8.writeUInt16LE(7, 2);
     expect(decodeLocalFeatures(before8).count).toBe(f.count);
     expect(decodeLocalFeatures(before8).shape).toBeUndefined();
-    const before7 = blob.subarray(0, blob.length - 3);
+    const before7 = blob.subarray(0, blob.length - 5);
     for (const version of [4, 5, 6]) {
       const old = Buffer.from(before7);
       old.writeUInt16LE(version, 2);
@@ -67,14 +73,14 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout, the shape)', async () => {
+  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout, the shape, the strokes)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1 + 2);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1 + 2 + 2);
     const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
     const rect = { cx: 150.5, cy: 120.25, width: 240, height: 160, angle: 0.125 };
     const layout = { aspect: 1.5, colours: Uint8Array.from({ length: 144 * 3 }, (_, i) => (i * 5) % 256), rect };
     const blob = encodeLocalFeatures({ ...f, colours, layout });
-    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3 + 2);
+    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3 + 2 + 2);
     const g = decodeLocalFeatures(blob);
     expect(g.layout?.aspect).toBe(1.5);
     expect(g.layout?.rect).toEqual(rect);
@@ -99,12 +105,22 @@ describe('local features (ORB via OpenCV)', () => {
     expect(h.layout?.rect).toEqual(rect);
     expect(h.shape).toEqual(shape);
     // Version 8 wrote no level byte after an anchor's point count.
-    const firstAnchor = withShape.length - (2 * 30 + 4 * 2);
-    const v8 = Buffer.concat([withShape.subarray(0, firstAnchor + 29), withShape.subarray(firstAnchor + 30, firstAnchor + 30 + 8 + 29), withShape.subarray(firstAnchor + 30 + 8 + 30)]);
+    const firstAnchor = withShape.length - 2 - (2 * 30 + 4 * 2);
+    const v8 = Buffer.concat([withShape.subarray(0, firstAnchor + 29), withShape.subarray(firstAnchor + 30, firstAnchor + 30 + 8 + 29), withShape.subarray(firstAnchor + 30 + 8 + 30, withShape.length - 2)]);
     v8.writeUInt16LE(8, 2);
     expect(decodeLocalFeatures(v8).shape).toEqual({ ...shape, anchors: [anchor, { ...anchor, points: new Uint16Array(0) }] });
     expect(() => decodeLocalFeatures(withShape.subarray(0, withShape.length - 1))).toThrow(/expected/);
     expect(() => encodeLocalFeatures({ ...f, shape: { ...shape, colours: new Uint8Array(3) } })).toThrow(/one colour each/);
+    // The strokes of a line drawing after the shape: colour, longest side, int8 pairs on and beside them.
+    const outline = { colour: [230, 40, 20] as [number, number, number], extent: 164, strokes: Int8Array.from([-100, -50, 100, 50, 0, -1]), halo: Int8Array.from([-104, -50, 104, 50]) };
+    const withOutline = encodeLocalFeatures({ ...f, colours, layout, shape, outline });
+    expect(withOutline.length).toBe(withShape.length + 2 + 3 + 1 + 6 + 4);
+    const o = decodeLocalFeatures(withOutline);
+    expect(o.outline).toEqual(outline);
+    expect(o.shape).toEqual(shape);
+    expect(() => decodeLocalFeatures(withOutline.subarray(0, withOutline.length - 1))).toThrow(/expected/);
+    expect(() => encodeLocalFeatures({ ...f, outline: { ...outline, strokes: Int8Array.from([1, 2, 3]) } })).toThrow(/x, y pairs/);
+    expect(() => encodeLocalFeatures({ ...f, outline: { ...outline, extent: 0 } })).toThrow(/longest side/);
   }, 20_000);
 
   it('joins two detections of one image (softened and sharp catalog keypoints)', async () => {

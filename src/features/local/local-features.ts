@@ -58,6 +58,18 @@ export interface LocalFeatures {
       level?: number;
     })[];
   };
+  /**
+   * The product's strokes (search/lookup/outlines.ts), for catalogue images of a coloured line
+   * drawing on a plain backdrop: their colour, the drawing's longest side (px, at the 200-px frame
+   * the strokes were found in), points on them and points beside them, as int8 x, y pairs in 1/200
+   * of that side from the drawing's centre. Absent otherwise, and in features of older analyses.
+   */
+  outline?: {
+    colour: [number, number, number];
+    extent: number;
+    strokes: Int8Array;
+    halo: Int8Array;
+  };
 }
 
 /** Steps of a full turn in LocalFeatures.angles (one byte per keypoint). */
@@ -351,11 +363,12 @@ const MAGIC = 0x4c46; // "LF"
  * (LookupOptions.backdropKeypoints), same layout; 6: as 5, for plain backdrops of any colour, not
  * only white; 7: as 6, plus the product rectangle's colour layout (LocalFeatures.layout) after the
  * colour copy; 8: as 7, plus the product's shape (LocalFeatures.shape) after the layout; 9: as 8,
- * plus anchors grown across gradients, each anchor with its level. Features of an older analysis
- * still decode, and LookupService.update() re-analyses them from the display copy.
+ * plus anchors grown across gradients, each anchor with its level; 10: as 9, plus the product's
+ * strokes (LocalFeatures.outline) after the shape. Features of an older analysis still decode, and
+ * LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 9;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+export const FORMAT_VERSION = 10;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;
@@ -371,7 +384,9 @@ const XY_SCALE = 4;
  * rectangle (centre, sides, turn: six float32) and its RGB bytes, then the shape's point count
  * (uint16, 0 without one), its extent (float32), points (uint16 pairs) and colours (RGB), its anchor
  * count (one byte) and per anchor six float32 (area, centre, axis, elongation, spread), its colour
- * (three bytes), a point count (uint16), its level (one byte; not in version 8) and the points. Little-endian whatever the host.
+ * (three bytes), a point count (uint16), its level (one byte; not in version 8) and the points,
+ * then the strokes' point count (uint16, 0 without them), their halo's point count (uint16), their
+ * colour (three bytes), the drawing's longest side (uint8) and both sets of int8 pairs. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
@@ -381,7 +396,8 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const cells = f.layout ? f.layout.colours.length / 3 : 0;
   if (cells > 255 || !Number.isInteger(cells)) throw new AppError('INVALID_PARAMETER', 'the colour layout of local features has at most 255 RGB cells');
   const layoutBytes = 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0);
-  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes + shapeBytes(f.shape));
+  const sBytes = shapeBytes(f.shape);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes + sBytes + outlineBytes(f.outline));
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -404,7 +420,43 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
     out.set(f.layout.colours, o + 1 + LAYOUT_HEADER);
   }
   writeShape(out, o + layoutBytes, f.shape);
+  writeOutline(out, o + layoutBytes + sBytes, f.outline);
   return out;
+}
+
+function outlineBytes(outline: LocalFeatures['outline']): number {
+  if (!outline || outline.strokes.length === 0) return 2;
+  if (outline.strokes.length / 2 > 65535 || outline.halo.length / 2 > 65535 || outline.strokes.length % 2 || outline.halo.length % 2) {
+    throw new AppError('INVALID_PARAMETER', 'the outline of local features has at most 65,535 stroke and halo points (x, y pairs)');
+  }
+  if (!Number.isInteger(outline.extent) || outline.extent < 1 || outline.extent > 255) throw new AppError('INVALID_PARAMETER', "the outline of local features needs the drawing's longest side, 1–255 px");
+  return 2 + 2 + 3 + 1 + outline.strokes.length + outline.halo.length;
+}
+
+function writeOutline(out: Buffer, o: number, outline: LocalFeatures['outline']): void {
+  if (!outline || outline.strokes.length === 0) {
+    out.writeUInt16LE(0, o);
+    return;
+  }
+  out.writeUInt16LE(outline.strokes.length / 2, o);
+  out.writeUInt16LE(outline.halo.length / 2, o + 2);
+  outline.colour.forEach((v, i) => { out[o + 4 + i] = Math.max(0, Math.min(255, Math.round(v))); });
+  out[o + 7] = outline.extent;
+  out.set(new Uint8Array(outline.strokes.buffer, outline.strokes.byteOffset, outline.strokes.length), o + 8);
+  out.set(new Uint8Array(outline.halo.buffer, outline.halo.byteOffset, outline.halo.length), o + 8 + outline.strokes.length);
+}
+
+/** The outline section from `o` (null without one) and where it ends; null when the blob is too short for it. */
+function readOutline(b: Buffer, o: number): { outline: LocalFeatures['outline'] | null; end: number } | null {
+  if (b.length < o + 2) return null;
+  const strokes = b.readUInt16LE(o);
+  if (strokes === 0) return { outline: null, end: o + 2 };
+  if (b.length < o + 8) return null;
+  const halo = b.readUInt16LE(o + 2);
+  const end = o + 8 + 2 * strokes + 2 * halo;
+  if (b.length < end) return null;
+  const int8s = (at: number, n: number): Int8Array => Int8Array.from(new Int8Array(b.buffer, b.byteOffset + at, n));
+  return { outline: { colour: [b[o + 4]!, b[o + 5]!, b[o + 6]!], extent: b[o + 7]!, strokes: int8s(o + 8, 2 * strokes), halo: int8s(o + 8 + 2 * strokes, 2 * halo) }, end };
 }
 
 /** A shape's anchor: six float32, its colour (three bytes), a point count (uint16) and its level (one byte; version 8: none). */
@@ -492,8 +544,9 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const cells = version >= 7 && b.length > coloursEnd ? b[coloursEnd]! : 0;
   const layoutEnd = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
   const shape = version >= 8 ? readShape(b, layoutEnd, version) : { shape: null, end: layoutEnd };
-  const expected = shape?.end ?? layoutEnd + 2;
-  if (!shape || b.length !== expected) {
+  const outline = !shape ? null : version >= 10 ? readOutline(b, shape.end) : { outline: null, end: shape.end };
+  const expected = outline?.end ?? (shape ? shape.end + 2 : layoutEnd + 2);
+  if (!shape || !outline || b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
   const xy = new Float32Array(count * 2);
@@ -510,5 +563,6 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
     features.layout = { aspect, rect: { cx, cy, width, height, angle }, colours: Uint8Array.from(b.subarray(coloursEnd + 1 + LAYOUT_HEADER, layoutEnd)) };
   }
   if (shape.shape) features.shape = shape.shape;
+  if (outline.outline) features.outline = outline.outline;
   return features;
 }

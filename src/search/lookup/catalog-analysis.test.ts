@@ -113,4 +113,15 @@ describe('analyseCatalogImage', () => {
     expect(decodeLocalFeatures(encodeLocalFeatures(f)).shape).toEqual(f.shape);
     expect((await analyseCatalogImage(await decode(await drawing('gradient')), options)).shape).toBeUndefined();
   });
+
+  it('keeps the strokes of a coloured line drawing (a red outlined arrow), and none of a filled drawing', async () => {
+    const arrow = await decode(await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">
+      <rect width="400" height="400" fill="#ffffff"/>
+      <path d="M60 260 V120 H260 V70 L350 160 L260 250 V200 H120 V260 Z" fill="none" stroke="#e03020" stroke-width="6"/></svg>`)).jpeg({ quality: 90 }).toBuffer());
+    const f = await analyseCatalogImage(arrow, options);
+    expect(f.outline!.strokes.length / 2).toBeGreaterThan(60);
+    expect(f.outline!.colour[0]).toBeGreaterThan(180);
+    expect(decodeLocalFeatures(encodeLocalFeatures(f)).outline).toEqual(f.outline);
+    expect((await analyseCatalogImage(await decode(await drawing('#ffffff')), options)).outline).toBeUndefined();
+  });
 });

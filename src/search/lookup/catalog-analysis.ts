@@ -5,6 +5,7 @@ import { resample } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { LAYOUT_GRID } from './layouts.js';
 import type { LookupOptions } from './lookup.service.js';
+import { productOutline } from './outlines.js';
 import { productShape } from './shapes.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
@@ -18,7 +19,7 @@ export const MIN_BACKDROP_SHARE = 0.02;
  * the image as it is, then those of the softened image with its plain backdrop painted each grey of
  * backdropGreys (white catalogues: `backdropLevels`), the colour copy, and, when the product on
  * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts), and
- * the product's shape (shapes.ts).
+ * the product's shape (shapes.ts), and the strokes of a coloured line drawing (outlines.ts).
  */
 export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
   let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
@@ -39,7 +40,8 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
   }
   const layout = rect ? { aspect: rect.width / rect.height, colours: colours!, rect } : undefined;
   const shape = plain ? await productShape(image) : null;
-  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}) };
+  const outline = plain ? productOutline(image) : null;
+  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}), ...(outline ? { outline } : {}) };
 }
 
 /**

@@ -16,6 +16,7 @@ import { analyseCatalogImage } from './catalog-analysis.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
 import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
+import { DEFAULT_OUTLINE_OPTIONS, OutlineIndex, type OutlineOptions } from './outlines.js';
 import { DEFAULT_SHAPE_OPTIONS, ShapeIndex, type ShapeOptions } from './shapes.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
@@ -132,6 +133,14 @@ export interface LookupOptions {
    * shape match +20 ms at 10k.
    */
   shapes: ShapeOptions;
+  /**
+   * Lookup of coloured line drawings by their strokes (outlines.ts), when nothing is exact after
+   * the shapes; `minFit` above 1 turns it off. Tuning sets (seeds 3 and 4, 300 photos each),
+   * lookup recall@1 / @10 without and with it at 1k (15 drawings, freshly ingested): 0.973 / 0.987
+   * → 0.977 / 0.990 and 0.957 / 0.977 → 0.963 / 0.983 (the three red outlined arrows, no photo
+   * lower), exact claims unchanged.
+   */
+  outlines: OutlineOptions;
 }
 
 export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyPath'> = {
@@ -226,6 +235,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   colour: DEFAULT_COLOUR_OPTIONS,
   layouts: DEFAULT_LAYOUT_OPTIONS,
   shapes: DEFAULT_SHAPE_OPTIONS,
+  outlines: DEFAULT_OUTLINE_OPTIONS,
 };
 
 /** Geometric evidence that a catalog image is in the query photo. */
@@ -250,6 +260,8 @@ export interface LocalMatch {
   layout?: number;
   /** Share of the photo's colour variance at the placed product's points its shape's colours explain (shapes.ts). */
   shape?: number;
+  /** Share of the placed line drawing's stroke points on its colour in the photo, less that of the points beside them (outlines.ts). */
+  outline?: number;
   /**
    * inliers × min(1, coverage / FULL_COVERAGE), then the pixel check (appearanceEvidence) and the
    * colour check (colourEvidence): the evidence that ranks and calibrates; ≥ exactInliers is an exact match.
@@ -414,6 +426,16 @@ const SHAPE_EVIDENCE = 4;
 const SHAPE_GAIN = 20;
 
 /**
+ * Evidence of a line drawing's strokes in the photo (outlines.ts): as a layout's, from
+ * LAYOUT_EVIDENCE at the least fit that ranks to LAYOUT_EVIDENCE + LAYOUT_RANGE at a full fit. A
+ * coloured stroke drawing's fit is as specific as a rectangle's layout: on the tuning sets the
+ * products' own drawings fit 0.77–1.0, other drawings at most 0.77.
+ */
+export function outlineEvidence(fit: number, minFit: number): number {
+  return layoutEvidence(fit, minFit);
+}
+
+/**
  * Evidence of a flat match (a layout or a shape) by the size of its placed product: a place of the
  * photo (or the shopper's box) with a side below FLAT_SIDE of it keeps that share of its evidence.
  * A small place holds few pixels and is often a clutter object, so a colour fit there is likelier
@@ -467,6 +489,8 @@ export class LookupService {
   private layouts = new LayoutIndex();
   /** Shapes of the flat drawings, rebuilt with the index. */
   private shapes = new ShapeIndex();
+  /** Strokes of the coloured line drawings, rebuilt with the index. */
+  private outlines = new OutlineIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
@@ -601,23 +625,31 @@ export class LookupService {
     const images: IndexedImage[] = [];
     const layouts = new LayoutIndex();
     const shapes = new ShapeIndex();
+    const outlines = new OutlineIndex();
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout) layouts.add(r.key, f.layout);
         if (f.shape) shapes.add(r.key, f.shape);
+        if (f.outline) outlines.add(r.key, f.outline);
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
     this.index = new HammingIndex(v.words, images, { ...this.options.hamming, maxTurn: this.maxTurn });
     this.layouts = layouts;
     this.shapes = shapes;
+    this.outlines = outlines;
     this.indexVersion = version;
   }
 
-  /** Memory held by the index (postings with descriptors and positions, the colour layouts and the shapes), in bytes, for reports. */
+  /** Memory held by the index (postings with descriptors and positions, the colour layouts, the shapes and the line drawings), in bytes, for reports. */
   get indexMemoryBytes(): number {
-    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes + this.shapes.memoryBytes;
+    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes + this.shapes.memoryBytes + this.outlines.memoryBytes;
+  }
+
+  /** Catalogue images with a coloured line drawing in the index. */
+  get outlineCount(): number {
+    return this.outlines.size;
   }
 
   /** Catalogue images with a product shape in the index. */
@@ -681,18 +713,20 @@ export class LookupService {
 
   /**
    * Flat products in the photo (or the shopper's box), on its flat frame made once: rectangles by
-   * their colour layout (layouts.ts), drawings by their shape (shapes.ts). Either ranks a product,
+   * their colour layout (layouts.ts), drawings by their shape (shapes.ts), coloured line drawings by
+   * their strokes (outlines.ts). Each ranks a product,
    * it never claims one (layoutEvidence, shapeEvidence); where the keypoints found the product, the
    * larger evidence stands.
    */
   private async lookupFlat(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
-    const { layouts, shapes } = this.options;
+    const { layouts, shapes, outlines } = this.options;
     const useLayouts = this.layouts.size > 0 && layouts.minFit <= 1, useShapes = this.shapes.size > 0 && shapes.minFit <= 1;
-    if (!useLayouts && !useShapes) return;
+    const useOutlines = this.outlines.size > 0 && outlines.minFit <= 1;
+    if (!useLayouts && !useShapes && !useOutlines) return;
     const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const frames = new Map<number, Promise<RgbImage>>();
     const frame = (side: number): Promise<RgbImage> => frames.get(side) ?? frames.set(side, flatFrame(region, side)).get(side)!;
-    const rank = (key: number, fit: number, box: FractionBox, fitEvidence: number, by: 'layout' | 'shape'): void => {
+    const rank = (key: number, fit: number, box: FractionBox, fitEvidence: number, by: 'layout' | 'shape' | 'outline'): void => {
       const evidence = flatPlacementEvidence(fitEvidence, box);
       const known = found.get(key);
       if (known && known.evidence >= evidence) return;
@@ -701,6 +735,7 @@ export class LookupService {
     };
     if (useLayouts) for (const m of this.layouts.matchFrame(await frame(layouts.side), layouts, accept)) rank(m.key, m.fit, m.box, layoutEvidence(m.fit, layouts.minFit), 'layout');
     if (useShapes) for (const m of this.shapes.matchFrame(await frame(shapes.side), shapes, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, shapeEvidence(m.fit, shapes.minFit), 'shape');
+    if (useOutlines) for (const m of this.outlines.match(region, outlines, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, outlineEvidence(m.fit, outlines.minFit), 'outline');
   }
 
   /**
