@@ -30,6 +30,8 @@ export interface MatchDTO {
   layout?: number;
   /** Share of the photo's colours at the placed drawing the product's shape explains, when it was found that way. */
   shape?: number;
+  /** Share of a coloured line drawing's strokes on their colour in the photo (less the points beside them), when it was found that way. */
+  outline?: number;
   /** Where the product is in the query photo, as fractions (0..1); null when no verified match. */
   box: FractionBox | null;
 }
@@ -70,6 +72,7 @@ export function toHitDTO(hit: SearchHit | LookupSearchHit): HitDTO {
           inliers: match.inliers,
           ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
           ...(match.shape !== undefined ? { shape: round(match.shape) } : {}),
+          ...(match.outline !== undefined ? { outline: round(match.outline) } : {}),
           box: match.box
             ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
             : null,

@@ -59,6 +59,10 @@ const MatchSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'A flat drawing (a CD, a clock, a curved arrow) found by its shape and colours: the share of the photo\'s colours at the placed drawing it explains. Ranks, never exact',
     },
+    outline: {
+      type: 'number', minimum: 0, maximum: 1,
+      description: 'A coloured line drawing (a red outlined arrow) found by its strokes: the share of its stroke points on their colour in the photo, less that of the points beside them. Ranks, never exact',
+    },
     box: { anyOf: [BoxSchema, { type: 'null' }], description: 'Where the product is in the query photo' },
   },
 } as const;

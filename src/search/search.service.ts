@@ -54,6 +54,11 @@ export interface HitMatch {
    * variance at the placed drawing's points its colours explain (0..1). Ranks but is never exact.
    */
   shape?: number;
+  /**
+   * When a coloured line drawing was found by its strokes: the share of its stroke points on the
+   * stroke colour in the photo, less that of the points beside them (0..1). Ranks but is never exact.
+   */
+  outline?: number;
   /** Where the product is in the query photo, as fractions (0..1) of its width and height. */
   box?: FractionBox;
 }
@@ -114,15 +119,15 @@ export class SearchService {
     ]);
     const vector = global.vector;
     const images = await this.store.getImages(matches.map((m) => m.key));
-    const byProduct = new Map<string, { hit?: SearchHit; inliers: number; evidence: number; layout?: number; shape?: number; box?: FractionBox; cosine: number; image?: ProductImage }>();
+    const byProduct = new Map<string, { hit?: SearchHit; inliers: number; evidence: number; layout?: number; shape?: number; outline?: number; box?: FractionBox; cosine: number; image?: ProductImage }>();
     for (const h of global.hits) byProduct.set(h.product.id, { hit: h, inliers: 0, evidence: 0, cosine: h.score });
     for (const m of matches) {
       const image = images.get(m.key);
       if (!image || excluded.has(image.productId)) continue;
       const entry = byProduct.get(image.productId);
       if (entry && entry.evidence >= m.evidence) continue;
-      if (entry) Object.assign(entry, { inliers: m.inliers, evidence: m.evidence, layout: m.layout, shape: m.shape, box: m.box, image });
-      else byProduct.set(image.productId, { inliers: m.inliers, evidence: m.evidence, layout: m.layout, shape: m.shape, cosine: -1, image, ...(m.box ? { box: m.box } : {}) });
+      if (entry) Object.assign(entry, { inliers: m.inliers, evidence: m.evidence, layout: m.layout, shape: m.shape, outline: m.outline, box: m.box, image });
+      else byProduct.set(image.productId, { inliers: m.inliers, evidence: m.evidence, layout: m.layout, shape: m.shape, outline: m.outline, cosine: -1, image, ...(m.box ? { box: m.box } : {}) });
     }
     // Products only the lookup found are listed when their evidence is above chance: a chance-level
     // match is neither verified nor globally similar, and costs a stored-vector read (and, under a
@@ -143,8 +148,8 @@ export class SearchService {
       }
       // Coverage-discounted inliers: a shared part of another product does not make it "exact".
       const score = calibratedScore(e.evidence, e.cosine, lookup.exactInliers);
-      const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.layout !== undefined ? { layout: e.layout } : {}), ...(e.shape !== undefined ? { shape: e.shape } : {}), ...(e.box ? { box: e.box } : {}) };
-      hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined) ? { matchedImage: e.image } : {}), score, match });
+      const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.layout !== undefined ? { layout: e.layout } : {}), ...(e.shape !== undefined ? { shape: e.shape } : {}), ...(e.outline !== undefined ? { outline: e.outline } : {}), ...(e.box ? { box: e.box } : {}) };
+      hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined || e.outline !== undefined) ? { matchedImage: e.image } : {}), score, match });
     }
     hits.sort((a, b) => b.score - a.score);
     return { hits: hits.slice(0, options.k), tookMs: performance.now() - started };

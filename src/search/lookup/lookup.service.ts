@@ -730,8 +730,9 @@ export class LookupService {
       const evidence = flatPlacementEvidence(fitEvidence, box);
       const known = found.get(key);
       if (known && known.evidence >= evidence) return;
+      // The placement that ranks the product is where it is, whatever box weaker keypoints had.
       const placed = crop ? inCrop(box, crop) : box;
-      found.set(key, { ...(known ?? { key, inliers: 0, coverage: 0, bovw: 0, box: placed }), evidence, [by]: fit });
+      found.set(key, { ...(known ?? { key, inliers: 0, coverage: 0, bovw: 0 }), box: placed, evidence, [by]: fit });
     };
     if (useLayouts) for (const m of this.layouts.matchFrame(await frame(layouts.side), layouts, accept)) rank(m.key, m.fit, m.box, layoutEvidence(m.fit, layouts.minFit), 'layout');
     if (useShapes) for (const m of this.shapes.matchFrame(await frame(shapes.side), shapes, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, shapeEvidence(m.fit, shapes.minFit), 'shape');
