@@ -40,6 +40,7 @@ try {
   out.invertedFileMB = Math.round(((s.lookup?.indexMemoryBytes ?? 0) / 1e6) * 10) / 10;
   out.layouts = s.lookup?.layoutCount ?? 0;
   out.shapes = s.lookup?.shapeCount ?? 0;
+  out.outlines = s.lookup?.outlineCount ?? 0;
   console.log(JSON.stringify(out));
 } finally {
   await s.close();
