@@ -73,12 +73,12 @@ describe('product lookup (medium)', () => {
     const [first, second, third] = rows;
     // As written by analysis versions 1 and 2 (no angles, no colour copy after the descriptors), 3
     // (the colour copy, no angles) and 4 (angles and the colour copy, without the backdrop
-    // keypoints); versions before 7 end without the colour layout's byte (and before 8 without the
-    // shape's two).
+    // keypoints); versions before 7 end without the colour layout's byte (before 8 without the
+    // shape's two, before 10 without the outline's two).
     const asVersion = (features: Buffer, version: number): Buffer => {
-      const { layout: _, shape: __, ...f } = decodeLocalFeatures(features);
+      const { layout: _, shape: __, outline: ___, ...f } = decodeLocalFeatures(features);
       const encoded = encodeLocalFeatures({ ...f, colours: version >= 3 ? f.colours : undefined });
-      const blob = encoded.subarray(0, encoded.length - 3);
+      const blob = encoded.subarray(0, encoded.length - 5);
       const descriptorsEnd = 10 + 36 * f.count;
       const old = version >= 4 ? Buffer.from(blob) : Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
