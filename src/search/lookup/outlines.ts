@@ -23,7 +23,7 @@ import type { LocalFeatures } from '../../features/local/local-features.js';
  *
  * The distance transform is written here (a two-pass 3-4 chamfer, ~25 lines) rather than taken
  * from OpenCV: the photo side of lookup is plain TypeScript on already-decoded pixels, and OpenCV's
- * WASM build would need each mask copied into its heap; I did not measure that route.
+ * WASM build would need each mask copied into its heap (that route is not measured).
  */
 
 /** A catalogue image's line drawing as stored with its local features. */
