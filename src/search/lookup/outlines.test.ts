@@ -107,4 +107,12 @@ describe('OutlineIndex', () => {
     expect(idx.size).toBe(2);
     expect(idx.memoryBytes).toBeGreaterThan(0);
   });
+
+  it('finds nothing, and does not fail, in a photo of a pixel or a thin strip', () => {
+    const idx = index(['red']);
+    for (const [width, height] of [[1, 1], [2, 40], [3, 7]] as const) {
+      const tiny = { data: Buffer.alloc(width * height * 3, 200).fill(30, 0, 3), width, height, channels: 3 as const };
+      expect(idx.match(tiny, DEFAULT_OUTLINE_OPTIONS, 45)).toEqual([]);
+    }
+  });
 });
