@@ -12,6 +12,8 @@ const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
   ring: ring(RED),
   black: outlinedArrow([20, 20, 20]),
   filled: arrow(RED, RED),
+  // A card's back: thin lines 1/40 of the card apart, a texture rather than a drawing.
+  lattice: (u, v) => ((u * 40) % 1 < 0.15 || (v * 40) % 1 < 0.15 ? BLUE : null),
   head: arrowHeadOutline(RED),
 };
 
@@ -46,8 +48,9 @@ describe('productOutline', () => {
     expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(190);
   });
 
-  it('has none for a filled drawing, a black line drawing, or an image without a plain backdrop', () => {
+  it('has none for a filled drawing, a lattice of packed strokes, a black line drawing, or an image without a plain backdrop', () => {
     expect(productOutline(catalogue('filled'))).toBeNull();
+    expect(productOutline(catalogue('lattice'))).toBeNull();
     expect(productOutline(catalogue('black'))).toBeNull();
     expect(productOutline(flagImage(400, 400, DRAWINGS.red!, { cx: 200, cy: 200, width: 340, height: 340, turn: 0 }, 'table'))).toBeNull();
   });

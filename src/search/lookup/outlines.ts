@@ -11,7 +11,7 @@ import type { LocalFeatures } from '../../features/local/local-features.js';
  * it has no flat region whose shape a photo keeps (shapes.ts). What a photo keeps is the stroke: a
  * thin line of about the catalogue's colour under the light. A catalogue image whose product is
  * such a drawing (on a plain backdrop, hardly any ink more than STROKE_DEPTH px from the backdrop
- * at TEMPLATE_SIDE, coloured) keeps points on its strokes and points beside them (its halo, where a
+ * at TEMPLATE_SIDE, strokes not packed into a texture, coloured) keeps points on its strokes and points beside them (its halo, where a
  * photo shows no stroke colour). In a photo (scaled to `side`) the pixels of the stroke's colour
  * under the light form a mask; the drawing is placed over it at every size, turn and position
  * (chamfer matching on the mask's distance transform: on the mask pooled 4×4, then hill-climbing on
@@ -64,6 +64,12 @@ const MIN_CHROMA = 60;
 const CELL = 4;
 const HALO_NEAR = 3;
 const HALO_FAR = 6;
+/**
+ * Least halo points per stroke point. Strokes packed closer than that (a playing card's lattice, a
+ * rainbow's bands) are a texture, which any patch of the colour fits: at 10k such a card back fitted
+ * 0.80–0.88 in many photos. Outlines have at least 0.96 (10k catalogue), the packed drawings 0.21–0.66.
+ */
+const MIN_HALO_SHARE = 0.8;
 /** Stored coordinates: fractions of the drawing's longest side × COORD_SCALE, as int8. */
 const COORD_SCALE = 200;
 
@@ -113,6 +119,7 @@ export function productOutline(image: RgbImage): ProductOutline | null {
       if (beside >= 0) quantise(beside % w, Math.floor(beside / w), halo);
     }
   }
+  if (halo.length < MIN_HALO_SHARE * strokes.length) return null;
   const colour = [0, 1, 2].map((c) => colours.map((v) => v[c]!).sort((a, b) => a - b)[colours.length >> 1]!) as [number, number, number];
   if (Math.max(...colour) - Math.min(...colour) < MIN_CHROMA) return null;
   return { colour, extent, strokes: Int8Array.from(strokes), halo: Int8Array.from(halo) };
