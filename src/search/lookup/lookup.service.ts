@@ -139,7 +139,8 @@ export interface LookupOptions {
    * lookup recall@1 / @10 without and with it at 1k (15 drawings, freshly ingested): 0.973 / 0.987
    * → 0.977 / 0.990 and 0.957 / 0.977 → 0.963 / 0.983 (the three red outlined arrows, no photo
    * lower), exact claims unchanged; at 10k (39 drawings, the catalogue re-analysed from its display
-   * copies) 0.947 / 0.967 → 0.950 / 0.970 and 0.930 / 0.953 → 0.937 / 0.960, the same arrows.
+   * copies) 0.947 / 0.967 → 0.950 / 0.970 and 0.930 / 0.953 → 0.937 / 0.960, the same arrows
+   * (and photo for photo the same with the 5 drawings of packed strokes left out, 34 drawings).
    * Lookup mean +20 ms at 1k, +60 ms at 10k (two runs sharing the two cores); photos with an exact
    * match never get here. The coarse level's scores hardly tell the right drawing (0.47–0.67) from
    * the others (median 0.50, 99th percentile 0.67), so it keeps KEEP placements for the finer ones.
