@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from './types.js';
-import { cropImage, detectSubject } from './subject.js';
+import { boxOverlap, cropImage, detectSubject } from './subject.js';
 
 function scene(w: number, h: number, box: { x: number; y: number; w: number; h: number }): RgbImage {
   const data = Buffer.alloc(w * h * 3);
@@ -36,5 +36,14 @@ describe('main-subject detection', () => {
     expect(c.data.subarray(0, 3).equals(img.data.subarray((10 * 50 + 10) * 3, (10 * 50 + 10) * 3 + 3))).toBe(true);
     const d = cropImage(img, { x: 45, y: 35, width: 20, height: 20 });
     expect([d.width, d.height]).toEqual([5, 5]);
+  });
+});
+
+describe('boxOverlap', () => {
+  it('is the share of the smaller box inside the other, 0 when they do not meet', () => {
+    const big = { x: 0, y: 0, width: 1, height: 1 };
+    expect(boxOverlap(big, { x: 0.5, y: 0.5, width: 0.2, height: 0.2 })).toBeCloseTo(1);
+    expect(boxOverlap({ x: 0, y: 0, width: 0.5, height: 0.5 }, { x: 0.25, y: 0, width: 0.5, height: 0.5 })).toBeCloseTo(0.5);
+    expect(boxOverlap(big, { x: 1, y: 0, width: 0.5, height: 0.5 })).toBe(0);
   });
 });

@@ -22,6 +22,13 @@ export function fractionToPixels(box: FractionBox, width: number, height: number
   return { x: box.x * width, y: box.y * height, width: box.width * width, height: box.height * height };
 }
 
+/** Share of the smaller of two boxes inside the other (0 when they do not meet). */
+export function boxOverlap(a: PixelBox, b: PixelBox): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? (w * h) / Math.min(a.width * a.height, b.width * b.height) : 0;
+}
+
 /**
  * Main-subject box by background difference: the background colour is the median of the border
  * pixels, and a pixel belongs to the subject when it differs from it clearly (colour distance) or

@@ -7,7 +7,7 @@ import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
-import { cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
+import { boxOverlap, cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
 import { flatFrame } from '../../imaging/flat-regions.js';
 import type { ImageLimits, RgbImage } from '../../imaging/types.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
@@ -374,12 +374,6 @@ function geometricEvidence(m: { inliers: number; coverage: number }): number {
   return m.inliers * Math.min(1, m.coverage / FULL_COVERAGE);
 }
 
-function overlap(a: FractionBox, b: FractionBox): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  return w > 0 && h > 0 ? (w * h) / Math.min(a.width * a.height, b.width * b.height) : 0;
-}
-
 /**
  * An exact claim (matches best first) whose own pixels are not beyond doubt (agreement below
  * CLEAR_AGREEMENT) is withdrawn when another catalog image fits the same place in the photo with
@@ -399,7 +393,7 @@ export function withoutAmbiguousClaim(matches: LocalMatch[], exactInliers: numbe
   for (;;) {
     const first = out[0];
     if (!first || first.evidence < exactInliers || !first.box || (first.agreement ?? 0) >= CLEAR_AGREEMENT) return out;
-    const rival = out.slice(1).some((m) => m.box && m.inliers >= RIVAL_SHARE * first.inliers && overlap(first.box!, m.box) >= SAME_PLACE);
+    const rival = out.slice(1).some((m) => m.box && m.inliers >= RIVAL_SHARE * first.inliers && boxOverlap(first.box!, m.box) >= SAME_PLACE);
     if (!rival) return out;
     out = [{ ...first, evidence: belowExact(first.evidence, exactInliers) }, ...out.slice(1)].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw);
   }

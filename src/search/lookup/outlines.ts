@@ -1,6 +1,6 @@
 import { findBackdrop } from '../../imaging/backdrop.js';
 import { resample } from '../../imaging/index.js';
-import type { FractionBox } from '../../imaging/subject.js';
+import { boxOverlap, type FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
 import type { LocalFeatures } from '../../features/local/local-features.js';
 
@@ -342,7 +342,7 @@ export class OutlineIndex {
     // longest keeps that share of its fit.
     const out: OutlineMatch[] = [];
     for (const m of found) {
-      const longest = Math.max(...found.filter((n) => containment(m.box, n.box) >= SAME_PLACE).map((n) => n.length));
+      const longest = Math.max(...found.filter((n) => boxOverlap(m.box, n.box) >= SAME_PLACE).map((n) => n.length));
       const fit = m.fit * Math.min(1, m.length / longest);
       if (fit >= options.minFit) out.push({ key: m.key, fit, box: m.box });
     }
@@ -476,13 +476,6 @@ function fitAt(l: Level, strokes: Int32Array, halo: Int32Array, x: number, y: nu
     if (X >= 0 && Y >= 0 && X < l.w && Y < l.h && l.d[Y * l.w + X] === 0) covered++;
   }
   return { fit: (2 * on) / Math.max(2, strokes.length) - (2 * covered) / Math.max(2, halo.length), on };
-}
-
-/** Share of the smaller box's area inside the larger. */
-function containment(a: FractionBox, b: FractionBox): number {
-  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  return (w * h) / Math.max(1e-9, Math.min(a.width * a.height, b.width * b.height));
 }
 /** About `count` of the points, spread over the drawing (every k-th, in a scrambled order so the first few are not neighbours). */
 function spread(points: Int8Array, count: number): Int8Array {
