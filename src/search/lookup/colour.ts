@@ -149,7 +149,11 @@ const HUE_TOLERANCE = 50;
 
 /** Hue in degrees of an RGB colour. */
 function hue(c: readonly number[]): number {
-  const [r, g, b] = c as [number, number, number];
+  return hueOf(c[0]!, c[1]!, c[2]!);
+}
+
+/** Hue in degrees of the colour (r, g, b); 0 for a grey. */
+export function hueOf(r: number, g: number, b: number): number {
   const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
   if (d === 0) return 0;
   const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;

@@ -3,6 +3,7 @@ import { resample } from '../../imaging/index.js';
 import { boxOverlap, type FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
 import type { LocalFeatures } from '../../features/local/local-features.js';
+import { hueOf } from './colour.js';
 
 /**
  * Lookup of line drawings by their strokes: an arrow drawn as a red outline is a thin line of one
@@ -181,10 +182,7 @@ const STROKE_LIGHT = 2.2;
 interface StrokeColour { lum: number; chroma: number; hue: number }
 
 function describe(r: number, g: number, b: number): StrokeColour {
-  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
-  let hue = 0;
-  if (d > 0) hue = ((max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4) * 60 + 360) % 360;
-  return { lum: (r + g + b) / 3, chroma: d, hue };
+  return { lum: (r + g + b) / 3, chroma: Math.max(r, g, b) - Math.min(r, g, b), hue: hueOf(r, g, b) };
 }
 
 /**
