@@ -1,14 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
 import { evaluate } from '../../src/eval/eval.service.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
 import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
-import { flagImage, relit, stripes, type Rgb } from '../factories/flags.js';
-import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup } from './shoplens.factory.js';
+import { stripes, type Rgb } from '../factories/flags.js';
+import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
 
 const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
   mali: stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true),
@@ -32,8 +31,7 @@ describe('lookup of flat rectangular products (medium)', () => {
     const report = await ingestFlatCatalogue(ctx, FLAGS, 'flags', { width: 360, height: 240 });
     expect(report.created).toBe(35);
     // Blurred (σ 2) and squeezed (JPEG 35), as the lookup benchmark's worst photos.
-    const scene = relit(flagImage(640, 480, FLAGS.mali!, { cx: 330, cy: 250, width: 240, height: 160, turn: -22 }, 'table', 4), [0.8, 0.75, 0.85], [5, 10, 0]);
-    photo = await sharp(scene.data, { raw: { width: 640, height: 480, channels: 3 } }).blur(2).jpeg({ quality: 35 }).toBuffer();
+    photo = await tablePhoto(FLAGS.mali!, { cx: 330, cy: 250, width: 240, height: 160, turn: -22 }, { seed: 4, gain: [0.8, 0.75, 0.85], offset: [5, 10, 0], blur: 2, quality: 35 });
   }, 180_000);
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
 import { decodeImage } from '../../src/imaging/index.js';
 import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
 import { DEFAULT_OUTLINE_OPTIONS } from '../../src/search/lookup/outlines.js';
 import { arrowHeadOutline, outlinedArrow, ring } from '../factories/drawings.js';
-import { flagImage, relit, type Rgb } from '../factories/flags.js';
-import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup } from './shoplens.factory.js';
+import type { Rgb } from '../factories/flags.js';
+import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
 
 const RED: Rgb = [225, 40, 30];
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
@@ -29,8 +28,7 @@ describe('lookup of coloured line drawings by their strokes (medium)', () => {
     const report = await ingestFlatCatalogue(ctx, DRAWINGS, 'drawings', { width: 340, height: 340 });
     expect(report.created).toBe(34);
     // Turned, smaller, other light, blurred (σ 1) and squeezed (JPEG 50).
-    const scene = relit(flagImage(640, 480, DRAWINGS.arrow!, { cx: 300, cy: 250, width: 300, height: 300, turn: -20 }, 'table', 7), [0.85, 0.8, 0.95], [10, 0, -10]);
-    photo = await sharp(scene.data, { raw: { width: 640, height: 480, channels: 3 } }).blur(1).jpeg({ quality: 50 }).toBuffer();
+    photo = await tablePhoto(DRAWINGS.arrow!, { cx: 300, cy: 250, width: 300, height: 300, turn: -20 }, { seed: 7, gain: [0.85, 0.8, 0.95], offset: [10, 0, -10], blur: 1, quality: 50 });
   }, 180_000);
 
   afterAll(async () => {

@@ -5,8 +5,8 @@ import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
 import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
 import { arrow, disc, pear } from '../factories/drawings.js';
-import { flagImage, relit, type Rgb } from '../factories/flags.js';
-import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup } from './shoplens.factory.js';
+import type { Rgb } from '../factories/flags.js';
+import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
 
 const GREEN: Rgb = [40, 170, 60], YELLOW: Rgb = [235, 215, 50];
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
@@ -30,8 +30,7 @@ describe('lookup of flat drawings by their shape (medium)', () => {
     const report = await ingestFlatCatalogue(ctx, DRAWINGS, 'drawings', { width: 340, height: 340 });
     expect(report.created).toBe(34);
     // Turned, smaller, other light, blurred (σ 1.5) and squeezed (JPEG 40).
-    const scene = relit(flagImage(640, 480, DRAWINGS.cd!, { cx: 300, cy: 250, width: 250, height: 250, turn: 25 }, 'table', 6), [0.8, 0.75, 0.9], [10, 5, -5]);
-    photo = await sharp(scene.data, { raw: { width: 640, height: 480, channels: 3 } }).blur(1.5).jpeg({ quality: 40 }).toBuffer();
+    photo = await tablePhoto(DRAWINGS.cd!, { cx: 300, cy: 250, width: 250, height: 250, turn: 25 }, { seed: 6, gain: [0.8, 0.75, 0.9], offset: [10, 5, -5], blur: 1.5, quality: 40 });
   }, 180_000);
 
   afterAll(async () => {

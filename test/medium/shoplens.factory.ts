@@ -6,7 +6,8 @@ import { runCli } from '../../src/cli/main.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { openShoplens, type Shoplens } from '../../src/main.js';
 import type { IngestReport } from '../../src/ingest/ingest.service.js';
-import { flagImage, type Rgb } from '../factories/flags.js';
+import sharp from 'sharp';
+import { flagImage, relit, type Placement, type Rgb } from '../factories/flags.js';
 import { card } from '../factories/gray-card.js';
 import { encodePng } from '../../src/imaging/index.js';
 import { DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
@@ -106,4 +107,18 @@ export async function ingestFlatCatalogue(
   }
   await writeFile(path.join(ctx.dir, 'catalog.csv'), rows.join('\n') + '\n');
   return ctx.shoplens.ingest.ingest(path.join(ctx.dir, 'catalog.csv'));
+}
+
+/**
+ * A shopper's photo (640×480 JPEG) of a flat product: the drawing placed `at` on a cluttered table
+ * (`seed`), under other light (a gain and an offset per channel), blurred (σ `blur`) and squeezed
+ * (JPEG `quality`).
+ */
+export async function tablePhoto(
+  drawing: (u: number, v: number) => Rgb | null,
+  at: Placement,
+  o: { seed: number; gain: Rgb; offset: Rgb; blur: number; quality: number },
+): Promise<Buffer> {
+  const scene = relit(flagImage(640, 480, drawing, at, 'table', o.seed), o.gain, o.offset);
+  return sharp(scene.data, { raw: { width: 640, height: 480, channels: 3 } }).blur(o.blur).jpeg({ quality: o.quality }).toBuffer();
 }
