@@ -3,7 +3,7 @@ import { arrow, arrowHeadOutline, outlinedArrow, ring } from '../../../test/fact
 import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { DEFAULT_OUTLINE_OPTIONS, distanceTransform, OutlineIndex, productOutline } from './outlines.js';
+import { DEFAULT_OUTLINE_OPTIONS, OutlineIndex, productOutline } from './outlines.js';
 
 const RED: Rgb = [225, 40, 30], BLUE: Rgb = [40, 70, 210];
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
@@ -53,19 +53,6 @@ describe('productOutline', () => {
     expect(productOutline(catalogue('lattice'))).toBeNull();
     expect(productOutline(catalogue('black'))).toBeNull();
     expect(productOutline(flagImage(400, 400, DRAWINGS.red!, { cx: 200, cy: 200, width: 340, height: 340, turn: 0 }, 'table'))).toBeNull();
-  });
-});
-
-describe('distanceTransform', () => {
-  it('is 0 on the mask and grows by 1 a step along an axis and 4/3 diagonally', () => {
-    const mask = new Uint8Array(25);
-    mask[12] = 1;
-    const d = distanceTransform(mask, 5, 5);
-    expect(d[12]).toBe(0);
-    expect(d[13]).toBeCloseTo(1);
-    expect(d[14]).toBeCloseTo(2);
-    expect(d[18]).toBeCloseTo(4 / 3);
-    expect(d[0]).toBeCloseTo(8 / 3);
   });
 });
 

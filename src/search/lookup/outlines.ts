@@ -1,4 +1,5 @@
 import { findBackdrop } from '../../imaging/backdrop.js';
+import { distanceTransform } from '../../imaging/distance-transform.js';
 import { resample } from '../../imaging/index.js';
 import { boxOverlap, type FractionBox } from '../../imaging/subject.js';
 import type { RgbImage } from '../../imaging/types.js';
@@ -21,10 +22,6 @@ import { hueOf } from './colour.js';
  * strokes. A good fit ranks the product with its box; it never claims "exact". Black line drawings
  * are left out: in a cluttered photo every outline is black (tuning sets: the right drawings fitted
  * 0.30, wrong ones up to 0.74).
- *
- * The distance transform is written here (a two-pass 3-4 chamfer, ~25 lines) rather than taken
- * from OpenCV: the photo side of lookup is plain TypeScript on already-decoded pixels, and OpenCV's
- * WASM build would need each mask copied into its heap (that route is not measured).
  */
 
 /** A catalogue image's line drawing as stored with its local features. */
@@ -124,43 +121,6 @@ export function productOutline(image: RgbImage): ProductOutline | null {
   const colour = [0, 1, 2].map((c) => colours.map((v) => v[c]!).sort((a, b) => a - b)[colours.length >> 1]!) as [number, number, number];
   if (Math.max(...colour) - Math.min(...colour) < MIN_CHROMA) return null;
   return { colour, extent, strokes: Int8Array.from(strokes), halo: Int8Array.from(halo) };
-}
-
-/**
- * Distance (px, 3-4 chamfer: 1 along an axis, 4/3 diagonally) from every pixel to the nearest pixel
- * set in `mask`; a large number where the mask is empty.
- */
-export function distanceTransform(mask: Uint8Array, w: number, h: number): Float32Array {
-  const d = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) d[i] = mask[i] ? 0 : 1e6;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      let v = d[i]!;
-      if (x > 0) v = Math.min(v, d[i - 1]! + 3);
-      if (y > 0) {
-        v = Math.min(v, d[i - w]! + 3);
-        if (x > 0) v = Math.min(v, d[i - w - 1]! + 4);
-        if (x < w - 1) v = Math.min(v, d[i - w + 1]! + 4);
-      }
-      d[i] = v;
-    }
-  }
-  for (let y = h - 1; y >= 0; y--) {
-    for (let x = w - 1; x >= 0; x--) {
-      const i = y * w + x;
-      let v = d[i]!;
-      if (x < w - 1) v = Math.min(v, d[i + 1]! + 3);
-      if (y < h - 1) {
-        v = Math.min(v, d[i + w]! + 3);
-        if (x < w - 1) v = Math.min(v, d[i + w + 1]! + 4);
-        if (x > 0) v = Math.min(v, d[i + w - 1]! + 4);
-      }
-      d[i] = v;
-    }
-  }
-  for (let i = 0; i < w * h; i++) d[i] = d[i]! / 3;
-  return d;
 }
 
 /**
