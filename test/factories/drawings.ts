@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/eval/random.js';
 import type { Rgb } from './flags.js';
 
 /**
@@ -66,4 +67,24 @@ export function ring(stroke: Rgb, width = 0.015): (u: number, v: number) => Rgb 
 export function arrowHeadOutline(stroke: Rgb, from = 0.45, width = 0.015): (u: number, v: number) => Rgb | null {
   const whole = outlinedArrow(stroke, width);
   return (u, v) => (u >= from ? whole(u, v) : null);
+}
+
+/**
+ * A label (a rounded square of `paper`) printed with small marks in `mark` (squares, triangles and
+ * bars at places drawn from `seed`). Marks of the paper's luma (a yellow on grey) have their
+ * corners on the yellow–blue channel only.
+ */
+export function printedLabel(mark: Rgb, paper: Rgb, seed: number): (u: number, v: number) => Rgb | null {
+  const r = seededRandom(seed);
+  const marks = Array.from({ length: 14 }, () => ({ x: 0.12 + r() * 0.66, y: 0.12 + r() * 0.66, s: 0.05 + r() * 0.08, kind: Math.floor(r() * 3) }));
+  return (u, v) => {
+    const dx = Math.max(0, Math.abs(u - 0.5) - 0.4), dy = Math.max(0, Math.abs(v - 0.5) - 0.4);
+    if (Math.hypot(dx, dy) > 0.06) return null;
+    for (const m of marks) {
+      const a = (u - m.x) / m.s, b = (v - m.y) / m.s;
+      if (a < 0 || a >= 1 || b < 0 || b >= 1) continue;
+      if (m.kind === 0 || (m.kind === 1 && a < b) || (m.kind === 2 && b > 0.3 && b < 0.6)) return mark;
+    }
+    return paper;
+  };
 }

@@ -41,12 +41,13 @@ describe('lookup of coloured line drawings by their strokes (medium)', () => {
     expect(ctx.shoplens.lookup!.outlineCount).toBe(4);
   });
 
-  it('finds the arrow first as a similar item (strokes never claim an exact match), with its box', async () => {
+  it('finds the arrow first as a similar item, with its box', async () => {
+    // By its strokes or by the keypoints of its red on the yellow–blue channel, whichever weighs
+    // more (colour-keypoints.test.ts); the strokes alone: the next test.
     const result = await ctx.shoplens.search.searchByImage(photo, { k: 5 });
     const first = result.hits[0]!;
     expect(first.product.id).toBe('arrow');
     expect(first.match?.exact).toBe(false);
-    expect(first.match?.outline).toBeGreaterThan(DEFAULT_OUTLINE_OPTIONS.minFit);
     const box = first.match!.box!;
     expect(box.x + box.width / 2).toBeCloseTo(300 / 640, 1);
     expect(box.y + box.height / 2).toBeCloseTo(250 / 480, 1);

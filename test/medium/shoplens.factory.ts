@@ -68,12 +68,12 @@ export async function ingestPictures(
 }
 
 /**
- * A LookupService on the shoplens's store that gets one keypoint per photo and no second look in
+ * A LookupService on the shoplens's store that gets one keypoint per photo (none of a colour channel) and no second look in
  * boxes: nothing for a homography, as when a flat product's corners show only clutter. Close it.
  */
 export async function starvedLookup(shoplens: Shoplens, options: Partial<LookupOptions> = {}): Promise<LookupService> {
   const limits = { maxPixels: shoplens.config.maxImagePixels, maxBytes: shoplens.config.maxImageBytes };
-  const starved = { queryKeypoints: 1, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
+  const starved = { queryKeypoints: 1, colourKeypoints: { ...DEFAULT_LOOKUP_OPTIONS.colourKeypoints, query: 0 }, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
   const l = new LookupService(shoplens.store, { limits, vocabularyPath: path.join(shoplens.config.dataDir, 'lookup-vocabulary.bin'), ...starved, ...options }, shoplens.media);
   await l.open();
   return l;

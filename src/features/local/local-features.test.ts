@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { card } from '../../../test/factories/gray-card.js';
-import { ANGLE_STEPS, angleStep, concatFeatures, decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, localFeaturesVersion, spreadOut } from './local-features.js';
+import { ANGLE_STEPS, angleStep, channelKey, concatFeatures, decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, keyedFeatures, localFeaturesVersion, spreadOut } from './local-features.js';
 import { fitSimilarity, isPlausible, project } from './geometry.js';
 
 describe('local features (ORB via OpenCV)', () => {
@@ -41,6 +41,10 @@ describe('local features (ORB via OpenCV)', () => {
     // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte), version 7
     // after the layout (no shape count), versions 8 and 9 after the shape (no outline count).
     const descriptorsEnd = 10 + 36 * f.count;
+    // Version 10 has the same layout (11 adds keypoints, not fields).
+    const v10 = Buffer.from(blob);
+    v10.writeUInt16LE(10, 2);
+    expect(decodeLocalFeatures(v10)).toEqual(decodeLocalFeatures(blob));
     const before10 = Buffer.from(blob.subarray(0, blob.length - 2));
     for (const version of [8, 9]) {
       before10.writeUInt16LE(version, 2);
@@ -135,6 +139,26 @@ describe('local features (ORB via OpenCV)', () => {
     expect(() => concatFeatures(soft, { ...sharp, width: 100 })).toThrow(/different image sizes/);
   }, 20_000);
 
+  it('keys a colour channel\'s descriptors: distances within the channel kept, luma and channel descriptors as far apart as random bits', async () => {
+    const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 80 });
+    const yb = keyedFeatures(f, 'yellow-blue'), rg = keyedFeatures(f, 'red-green');
+    const d = (a: Uint8Array, i: number, b: Uint8Array, j: number): number => {
+      let n = 0;
+      for (let k = 0; k < 32; k++) n += popcount(a[32 * i + k]! ^ b[32 * j + k]!);
+      return n;
+    };
+    expect(Array.from(yb.xy)).toEqual(Array.from(f.xy));
+    expect(yb.angles).toEqual(f.angles);
+    for (let i = 0; i + 1 < f.count; i++) {
+      expect(d(yb.descriptors, i, yb.descriptors, i + 1)).toBe(d(f.descriptors, i, f.descriptors, i + 1));
+      // The same keypoint on luma and on a channel: the key's own weight apart, never near.
+      expect(d(yb.descriptors, i, f.descriptors, i)).toBeGreaterThan(90);
+      expect(d(yb.descriptors, i, rg.descriptors, i)).toBeGreaterThan(90);
+    }
+    expect(channelKey('yellow-blue')).toEqual(channelKey('yellow-blue'));
+    expect(channelKey('yellow-blue')).not.toEqual(channelKey('red-green'));
+  }, 20_000);
+
   it('gives each keypoint its orientation, which turns with the image', async () => {
     // The card turned by 90° (clockwise on screen): a keypoint at (x, y) moves to (h − 1 − y, x),
     // and its ORB angle (degrees, clockwise in image coordinates) grows by 90°, a quarter of ANGLE_STEPS.
@@ -220,3 +244,9 @@ describe('similarity RANSAC', () => {
     expect(isPlausible(Float64Array.from([0.01, 0, 0, 0, 0.01, 0, 0, 0, 1]), 400, 400)).toBe(false);
   });
 });
+
+function popcount(v: number): number {
+  let n = 0;
+  for (; v; v &= v - 1) n++;
+  return n;
+}

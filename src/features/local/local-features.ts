@@ -1,6 +1,7 @@
 import { AppError } from '../../domain/errors.js';
 import type { RegionShape, TurnedRect } from '../../imaging/flat-regions.js';
 import type { GrayImage, RgbImage } from '../../imaging/types.js';
+import type { OpponentChannel } from '../../imaging/opponent.js';
 import { loadOpenCv, nativeOrb, type Cv } from './opencv.js';
 
 /** Bytes per ORB descriptor (256 bits). */
@@ -115,7 +116,7 @@ export interface LocalFeatureOptions {
 }
 
 /** Identity of the local features: stored with a vocabulary so features from another setup are never mixed. */
-export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1+sharp+backdrop';
+export const LOCAL_FEATURES_IDENTITY = 'orb-32B@2/scale1.2x8/fast12/catalog-blur1+sharp+backdrop+keyed-yellow-blue';
 
 /** Converts RGB to luma (BT.601), the input ORB expects. */
 export function toLuma(img: RgbImage | GrayImage): GrayImage {
@@ -299,6 +300,30 @@ function pick(raw: RawKeypoints, keep: number[], width: number, height: number):
   return { width, height, count: keep.length, xy, descriptors, ...(angles ? { angles } : {}) };
 }
 
+/**
+ * The features of an opponent-colour channel (imaging/opponent.ts) with every descriptor XORed with
+ * the channel's key: two descriptors of one channel keep their Hamming distance, while a luma
+ * descriptor and a channel's are as far apart as random bits (128 of 256 on average), so keypoints
+ * only ever match keypoints of their own channel, through the same vocabulary and index.
+ */
+export function keyedFeatures(f: LocalFeatures, channel: OpponentChannel): LocalFeatures {
+  const key = channelKey(channel);
+  const descriptors = f.descriptors.slice();
+  for (let i = 0; i < descriptors.length; i++) descriptors[i]! ^= key[i % DESCRIPTOR_BYTES]!;
+  return { ...f, descriptors };
+}
+
+/** DESCRIPTOR_BYTES of fixed pseudo-random bits per channel (xorshift32 from a per-channel seed). */
+export function channelKey(channel: OpponentChannel): Uint8Array {
+  let s = channel === 'yellow-blue' ? 0x9e3779b9 : 0x85ebca6b;
+  const out = new Uint8Array(DESCRIPTOR_BYTES);
+  for (let i = 0; i < DESCRIPTOR_BYTES; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = s & 0xff;
+  }
+  return out;
+}
+
 /** The keypoints of two detections on the same image (`a`'s first), e.g. at two blur levels. */
 export function concatFeatures(a: LocalFeatures, b: LocalFeatures): LocalFeatures {
   if (a.width !== b.width || a.height !== b.height) throw new AppError('INVALID_PARAMETER', 'local features of different image sizes cannot be joined');
@@ -364,11 +389,13 @@ const MAGIC = 0x4c46; // "LF"
  * only white; 7: as 6, plus the product rectangle's colour layout (LocalFeatures.layout) after the
  * colour copy; 8: as 7, plus the product's shape (LocalFeatures.shape) after the layout; 9: as 8,
  * plus anchors grown across gradients, each anchor with its level; 10: as 9, plus the product's
- * strokes (LocalFeatures.outline) after the shape. Features of an older analysis still decode, and
+ * strokes (LocalFeatures.outline) after the shape; 11: as 10, plus the yellow–blue channel's
+ * keypoints (LookupOptions.colourKeypoints, descriptors keyed: keyedFeatures) after the backdrop
+ * ones, same layout. Features of an older analysis still decode, and
  * LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 10;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+export const FORMAT_VERSION = 11;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;

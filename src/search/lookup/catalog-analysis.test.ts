@@ -36,7 +36,8 @@ function repeated(catalog: LocalFeatures, from: number, to: number, query: Local
 }
 
 describe('analyseCatalogImage', () => {
-  const options = DEFAULT_LOOKUP_OPTIONS;
+  // The backdrop tests look at the backdrop keypoints alone (the colour keypoints come after them).
+  const options = { ...DEFAULT_LOOKUP_OPTIONS, colourKeypoints: { ...DEFAULT_LOOKUP_OPTIONS.colourKeypoints, catalog: 0 } };
 
   it('adds the keypoints of the product on each grey backdrop, and none to a picture without a plain backdrop', async () => {
     const onWhite = await decode(await drawing('#ffffff'));
@@ -72,6 +73,26 @@ describe('analyseCatalogImage', () => {
     // On a light table (27 against 8) the keypoints of the image as it is still do the work.
     const light = await photoOn('#c0b0a0');
     expect(repeated(catalog, 0, plainCount, light)).toBeGreaterThan(repeated(catalog, plainCount, catalog.count, light));
+  });
+
+  it('adds the yellow–blue channel\'s keypoints after all others, keyed, and none for a grey product', async () => {
+    const label = async (mark: string) => decode(await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">
+      <rect width="400" height="400" fill="#ffffff"/><rect x="40" y="40" width="320" height="320" rx="30" fill="#b4b4b4"/>
+      <polygon points="80,90 160,90 120,170" fill="${mark}"/><rect x="200" y="80" width="90" height="50" fill="${mark}"/>
+      <rect x="90" y="230" width="60" height="90" fill="${mark}"/><polygon points="220,200 320,300 220,300" fill="${mark}"/>
+    </svg>`)).png().toBuffer());
+    const colour = DEFAULT_LOOKUP_OPTIONS;
+    // A yellow of the paper's luma (178 against 180): hardly any corner on luma, many on yellow–blue.
+    const yellow = await label('#c8be3c');
+    const lumaOnly = await analyseCatalogImage(yellow, options);
+    const both = await analyseCatalogImage(yellow, colour);
+    expect(both.count - lumaOnly.count).toBeGreaterThan(40); // measured: 96 on four marks' corners
+    expect(both.count - lumaOnly.count).toBeLessThanOrEqual(colour.colourKeypoints.catalog);
+    expect(Buffer.from(both.descriptors.subarray(0, lumaOnly.descriptors.length)).equals(Buffer.from(lumaOnly.descriptors))).toBe(true);
+    expect(decodeLocalFeatures(encodeLocalFeatures(both)).count).toBe(both.count);
+    // A grey one has no colour: the channel is flat.
+    const grey = await label('#505050');
+    expect((await analyseCatalogImage(grey, colour)).count).toBe((await analyseCatalogImage(grey, options)).count);
   });
 
   it('keeps the colour layout of a product that fills a rectangle on its backdrop, and of no other', async () => {

@@ -1,7 +1,8 @@
-import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
+import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, keyedFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { backdropGreys, findBackdrop, onBackdrop } from '../../imaging/backdrop.js';
 import { centredRectangle, productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { resample } from '../../imaging/index.js';
+import { opponentChannel } from '../../imaging/opponent.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { LAYOUT_GRID } from './layouts.js';
 import type { LookupOptions } from './lookup.service.js';
@@ -9,7 +10,7 @@ import { productOutline } from './outlines.js';
 import { productShape } from './shapes.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
-export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels'>;
+export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels' | 'colourKeypoints'>;
 
 /** Least share of an image's pixels in its backdrop for the backdrop keypoints: a photo that fills its frame gets none. */
 export const MIN_BACKDROP_SHARE = 0.02;
@@ -30,6 +31,9 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
     for (const level of backdropGreys(backdrop.colour, o.backdropLevels)) {
       features = concatFeatures(features, await extractLocalFeatures(onBackdrop(image, backdrop.mask, level), { ...o.catalogDetection, maxKeypoints: o.backdropKeypoints }));
     }
+  }
+  if (o.colourKeypoints.catalog > 0) {
+    for (const ch of o.colourKeypoints.channels) features = concatFeatures(features, keyedFeatures(await extractLocalFeatures(opponentChannel(image, ch), { ...o.catalogDetection, maxKeypoints: o.colourKeypoints.catalog }), ch));
   }
   let rect = plain ? productRectangle(image, backdrop.mask) : null;
   let colours = rect ? rectangleLayout(image, rect, LAYOUT_GRID) : null;
