@@ -18,7 +18,8 @@ export const MIN_BACKDROP_SHARE = 0.02;
 /**
  * The local features stored for a catalog image: the keypoints of its softened copy, then those of
  * the image as it is, then those of the softened image with its plain backdrop painted each grey of
- * backdropGreys (white catalogues: `backdropLevels`), the colour copy, and, when the product on
+ * backdropGreys (white catalogues: `backdropLevels`), then those of the softened image's
+ * opponent-colour channels (`colourKeypoints`, descriptors keyed), the colour copy, and, when the product on
  * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts), and
  * the product's shape (shapes.ts), and the strokes of a coloured line drawing (outlines.ts).
  */
