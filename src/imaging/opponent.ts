@@ -10,6 +10,7 @@ import type { GrayImage, RgbImage } from './types.js';
  */
 export type OpponentChannel = 'yellow-blue' | 'red-green';
 
+/** The channel of `img`: (R + G) / 2 − B (yellow–blue) or R − G (red–green), plus 128, clamped. */
 export function opponentChannel(img: RgbImage, channel: OpponentChannel): GrayImage {
   const n = img.width * img.height;
   const d = img.data;
