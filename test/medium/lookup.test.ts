@@ -216,6 +216,29 @@ describe('product lookup (medium)', () => {
     }
   }, 90_000);
 
+  it('a match placed small in the photo ranks with less evidence than in a shopper\'s box around it', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    const key = (await s.store.getProductVectors('p00017'))[0]!.key;
+    // The product at 0.12 of the photo's side, on a plain table: too small for an exact match.
+    const small = await sharp(path.join(benchDir, 'images', 'p00017.jpg')).resize(96, 96).toBuffer();
+    const photo = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#8c7f70' } })
+      .composite([{ input: small, left: 120, top: 90 }]).jpeg({ quality: 90 }).toBuffer();
+    const image = await decodeImage(photo, limits, { maxSide: 640 });
+    const whole = (await s.lookup!.lookup(image, undefined)).find((m) => m.key === key);
+    const box = { x: 0.1, y: 0.1, width: 0.2, height: 0.25 };
+    const boxed = (await s.lookup!.lookup(image, box)).find((m) => m.key === key);
+    expect(whole?.box).toBeDefined();
+    expect(boxed?.box).toBeDefined();
+    const side = Math.sqrt(whole!.box!.width * whole!.box!.height);
+    expect(side).toBeLessThan(0.2);
+    expect(whole!.inliers).toBeGreaterThan(3);
+    expect(boxed!.evidence).toBeLessThan(s.lookup!.exactInliers);
+    // In the box the product fills most of the frame and keeps its evidence; in the whole photo it
+    // keeps the share of its side below a third of the photo's.
+    expect(whole!.evidence).toBeLessThan(0.8 * boxed!.evidence);
+  }, 60_000);
+
   it('a crop box restricts the query, and a bad one is refused', async () => {
     const bytes = await readFile(path.join(benchDir, 'images', 'p00005.jpg'));
     const r = await ctx.shoplens.search.searchByImage(bytes, { k: 3, crop: { x: 0.05, y: 0.05, width: 0.9, height: 0.9 } });

@@ -4,7 +4,7 @@ import { findBackdrop } from '../../imaging/backdrop.js';
 import { productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS, LAYOUT_GRID, LayoutIndex, layoutFit, layoutUnder, type ProductLayout } from './layouts.js';
-import { flatPlacementEvidence, layoutEvidence } from './lookup.service.js';
+import { placementEvidence, layoutEvidence } from './lookup.service.js';
 
 const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
   mali: stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true),
@@ -99,11 +99,11 @@ describe('layoutEvidence', () => {
   });
 });
 
-describe('flatPlacementEvidence', () => {
+describe('placementEvidence', () => {
   it('keeps a large placement’s evidence and scales a small one’s by its side', () => {
-    expect(flatPlacementEvidence(12, { x: 0.2, y: 0.1, width: 0.5, height: 0.4 })).toBe(12);
-    expect(flatPlacementEvidence(12, { x: 0, y: 0, width: 0.3, height: 0.3 })).toBeCloseTo(12);
-    expect(flatPlacementEvidence(12, { x: 0.5, y: 0.5, width: 0.15, height: 0.15 })).toBeCloseTo(6);
-    expect(flatPlacementEvidence(12, { x: 0.5, y: 0.5, width: 0, height: 0.2 })).toBe(0);
+    expect(placementEvidence(12, { x: 0.2, y: 0.1, width: 0.5, height: 0.4 })).toBe(12);
+    expect(placementEvidence(12, { x: 0, y: 0, width: 0.3, height: 0.3 })).toBeCloseTo(12);
+    expect(placementEvidence(12, { x: 0.5, y: 0.5, width: 0.15, height: 0.15 })).toBeCloseTo(6);
+    expect(placementEvidence(12, { x: 0.5, y: 0.5, width: 0, height: 0.2 })).toBe(0);
   });
 });

@@ -456,21 +456,24 @@ export function outlineEvidence(fit: number, minFit: number): number {
 }
 
 /**
- * Evidence of a flat match (a layout or a shape) by the size of its placed product: a place of the
- * photo (or the shopper's box) with a side below FLAT_SIDE of it keeps that share of its evidence.
- * A small place holds few pixels and is often a clutter object, so a colour fit there is likelier
- * by chance. On the verified matches of the tuning sets (seeds 3 and 4, 1k and 10k) the right
- * placements' sides (√ of the box's share of the photo) start at 0.31 (5th percentile; median
- * 0.50), those of wrong matches ranked above the right one at 0.11 (median 0.31–0.40).
- * Tuning sets, lookup recall@1 / @10 with keptColourEvidence below (same data): 1k seed 3 0.973 /
- * 0.987 unchanged, seed 4 0.940 / 0.973 → 0.953 / 0.973; 10k seed 3 0.947 / 0.967 unchanged, seed 4
- * 0.900 / 0.947 → 0.923 / 0.947; no photo ranked lower. Offline on the same matches: this alone
- * gains 6 photos at recall@1, keptColourEvidence alone 3, together 10 (of 1,200).
+ * Evidence of a match below exactInliers by the size of its placed product: a place of the photo
+ * (or the shopper's box) with a side below PLACED_SIDE of it keeps that share of its evidence. A
+ * shopper frames the product they look for; a small place holds few pixels and is often a clutter
+ * object, so a colour fit or a few inliers there are likelier by chance. Exact matches keep theirs.
+ * Flat matches (a layout or a shape; session 17): on the verified matches of the tuning sets (seeds
+ * 3 and 4, 1k and 10k) the right placements' sides (√ of the box's share of the photo) start at
+ * 0.31 (5th percentile; median 0.50), those of wrong matches ranked above the right one at 0.11
+ * (median 0.31–0.40). Lookup recall@1 / @10 with keptColourEvidence below (same data): 1k seed 3
+ * 0.973 / 0.987 unchanged, seed 4 0.940 / 0.973 → 0.953 / 0.973; 10k seed 3 0.947 / 0.967
+ * unchanged, seed 4 0.900 / 0.947 → 0.923 / 0.947; no photo ranked lower. Offline on the same
+ * matches: this alone gains 6 photos at recall@1, keptColourEvidence alone 3, together 10 (of 1,200).
+ * Keypoint matches (session 19): a few inliers on a small clutter drawing, lifted by its colour fit
+ * (a washing-machine icon of 0.01 of the photo at 18 over a speech bubble of 0.13 at 14).
  */
-export function flatPlacementEvidence(evidence: number, box: FractionBox): number {
-  return evidence * Math.min(1, Math.sqrt(Math.max(0, box.width * box.height)) / FLAT_SIDE);
+export function placementEvidence(evidence: number, box: FractionBox): number {
+  return evidence * Math.min(1, Math.sqrt(Math.max(0, box.width * box.height)) / PLACED_SIDE);
 }
-const FLAT_SIDE = 0.3;
+const PLACED_SIDE = 0.3;
 
 /**
  * Evidence of a verified match below exactInliers whose colours in the photo are mostly not the
@@ -488,6 +491,11 @@ const KEPT_SHARE = 0.8;
 /** A box given as fractions of the shopper's crop, as fractions of the whole photo. */
 function inCrop(box: FractionBox, crop: FractionBox): FractionBox {
   return { x: crop.x + box.x * crop.width, y: crop.y + box.y * crop.height, width: box.width * crop.width, height: box.height * crop.height };
+}
+
+/** A box given as fractions of the whole photo, as fractions of the shopper's crop (the inverse of inCrop). */
+function inFrame(box: FractionBox, crop: FractionBox | undefined): FractionBox {
+  return crop ? { x: (box.x - crop.x) / crop.width, y: (box.y - crop.y) / crop.height, width: box.width / crop.width, height: box.height / crop.height } : box;
 }
 
 /** Share of its evidence a verified match keeps when it turns the product beyond maxRotation. */
@@ -695,7 +703,7 @@ export class LookupService {
     await this.refresh();
     const index = this.index;
     if (!index || index.size === 0) return [];
-    const pass: QueryPass = { vocabulary: v, index, image, accept, decoded: new Map(), rows: new Map() };
+    const pass: QueryPass = { vocabulary: v, index, image, frame: crop, accept, decoded: new Map(), rows: new Map() };
     const o = this.options;
     const rerankTop = Math.min(o.rerankTop, Math.max(RERANK_FLOOR, Math.ceil(RERANK_SHARE * index.size)));
     const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
@@ -747,7 +755,7 @@ export class LookupService {
     const frames = new Map<number, Promise<RgbImage>>();
     const frame = (side: number): Promise<RgbImage> => frames.get(side) ?? frames.set(side, flatFrame(region, side)).get(side)!;
     const rank = (key: number, fit: number, box: FractionBox, fitEvidence: number, by: 'layout' | 'shape' | 'outline'): void => {
-      const evidence = flatPlacementEvidence(fitEvidence, box);
+      const evidence = placementEvidence(fitEvidence, box);
       const known = found.get(key);
       if (known && known.evidence >= evidence) return;
       // The placement that ranks the product is where it is, whatever box weaker keypoints had.
@@ -855,6 +863,7 @@ export class LookupService {
         evidence = keptColourEvidence(colourEvidence(evidence, explained, this.options.exactInliers), colour.kept, this.options.exactInliers);
       }
       if (res.homography && rotationOf(res.homography) > this.options.maxRotation) evidence *= ROTATED_SHARE;
+      if (box && evidence < this.options.exactInliers) evidence = placementEvidence(evidence, inFrame(box, pass.frame));
       return {
         key: c.key, inliers: res.inliers, coverage: res.coverage, evidence, bovw: c.score, restricted: q !== query,
         ...(agreement !== undefined ? { agreement, correlations } : {}), ...(colour ? { colour: colour.explained, colourKept: colour.kept } : {}), ...(box ? { box } : {}),
@@ -971,6 +980,8 @@ interface QueryPass {
   vocabulary: Vocabulary;
   index: HammingIndex;
   image: RgbImage;
+  /** The shopper's box, if any: the frame a placement's size is measured in (placementEvidence). */
+  frame: FractionBox | undefined;
   accept: ((key: number) => boolean) | undefined;
   decoded: Map<number, QuantizedFeatures>;
   rows: Map<number, LocalFeatureRow>;
