@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { appearanceAgreement } from './appearance.js';
+import { appearanceAgreement, closerPlacement } from './appearance.js';
 import { appearanceEvidence, appearanceFactor } from './lookup.service.js';
 
 function blank(width: number, height: number, rgb: [number, number, number]): RgbImage {
@@ -100,6 +100,52 @@ describe('appearanceAgreement (pixel-level check of a geometric match)', () => {
     expect(await appearanceAgreement(photo, catalog, tiny, frame)).toBeNull();
     const outside = Float64Array.from([1, 0, 2000, 0, 1, 2000, 0, 0, 1]);
     expect(await appearanceAgreement(photo, catalog, outside, frame)).toBeNull();
+  });
+});
+
+describe('closerPlacement (which of two variants at one place the photo shows)', () => {
+  // A circle, and the same circle with a cross in it: one product line, two drawings.
+  const circle = (cross: boolean): RgbImage => {
+    const img = blank(256, 256, [255, 255, 255]);
+    for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) {
+      const r = Math.hypot(x - 128, y - 128);
+      const ring = r > 88 && r < 100;
+      const bar = cross && r < 92 && (Math.abs(x - 128) < 5 || Math.abs(y - 128) < 5);
+      if (ring || bar) img.data.set([20, 20, 20], (y * 256 + x) * 3);
+    }
+    return img;
+  };
+  const plain = circle(false), crossed = circle(true);
+  const frame = { width: 256, height: 256 };
+  // Turned 12° and scaled 0.8 into the photo.
+  const t = (12 * Math.PI) / 180, k = 0.8;
+  const at = Float64Array.from([k * Math.cos(t), -k * Math.sin(t), 200, k * Math.sin(t), k * Math.cos(t), 60, 0, 0, 1]);
+  const photoOf = (catalog: RgbImage, seed: number): RgbImage => {
+    const photo = table(560, 400, seed);
+    for (let y = 0; y < 400; y++) for (let x = 0; x < 560; x++) {
+      // Inverse of the placement: the catalogue pixel each photo pixel shows (white stays the table: transparent).
+      const dx = x - 200, dy = y - 60;
+      const u = Math.round((Math.cos(t) * dx + Math.sin(t) * dy) / k), v = Math.round((-Math.sin(t) * dx + Math.cos(t) * dy) / k);
+      if (u < 0 || v < 0 || u >= 256 || v >= 256) continue;
+      const o = (v * 256 + u) * 3;
+      if (catalog.data[o]! < 128) photo.data.set([40, 30, 60], (y * 560 + x) * 3);
+    }
+    return photo;
+  };
+
+  it('prefers the drawing whose extra part the photo shows, and the one without where it does not', async () => {
+    const showsCross = await closerPlacement(photoOf(crossed, 11), { catalog: plain, homography: at, frame }, { catalog: crossed, homography: at, frame });
+    expect(showsCross!.b).toBeGreaterThan(showsCross!.a + 0.1);
+    const showsPlain = await closerPlacement(photoOf(plain, 12), { catalog: plain, homography: at, frame }, { catalog: crossed, homography: at, frame });
+    expect(showsPlain!.a).toBeGreaterThan(showsPlain!.b + 0.1);
+  });
+
+  it('scores one drawing against itself alike, and declines a footprint outside the photo', async () => {
+    const same = await closerPlacement(photoOf(crossed, 13), { catalog: crossed, homography: at, frame }, { catalog: crossed, homography: at, frame });
+    expect(same!.a).toBeCloseTo(same!.b, 6);
+    expect(same!.a).toBeGreaterThan(0.6);
+    const outside = Float64Array.from([1, 0, 2000, 0, 1, 2000, 0, 0, 1]);
+    expect(await closerPlacement(photoOf(crossed, 13), { catalog: crossed, homography: outside, frame }, { catalog: plain, homography: outside, frame })).toBeNull();
   });
 });
 

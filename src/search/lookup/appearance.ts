@@ -51,65 +51,25 @@ export async function appearanceAgreement(
   frame: { width: number; height: number },
   options: AppearanceOptions = DEFAULT_APPEARANCE_OPTIONS,
 ): Promise<Appearance | null> {
-  const corners = [[0, 0], [frame.width, 0], [frame.width, frame.height], [0, frame.height]].map(([x, y]) => project(homography, x!, y!));
-  if (corners.some((p) => p === null)) return null;
-  const qx = corners.map((p) => p![0]), qy = corners.map((p) => p![1]);
-  const bx0 = Math.max(0, Math.floor(Math.min(...qx))), bx1 = Math.min(photo.width, Math.ceil(Math.max(...qx)));
-  const by0 = Math.max(0, Math.floor(Math.min(...qy))), by1 = Math.min(photo.height, Math.ceil(Math.max(...qy)));
-  const bw = bx1 - bx0, bh = by1 - by0;
-  if (bw < 2 * options.grid || bh < 2 * options.grid) return null;
-  const s = Math.min(1, options.workSide / Math.max(bw, bh));
-  const ow = Math.max(options.grid, Math.round(bw * s)), oh = Math.max(options.grid, Math.round(bh * s));
-  // Catalog pixels → feature frame → photo → working footprint.
-  const toFrame = [frame.width / catalog.width, frame.height / catalog.height];
-  // Shrink the catalog first (area averaging) when the warp would shrink it: no aliasing.
-  const shrink = Math.min(1, (1.5 * Math.max(ow, oh)) / Math.max(catalog.width, catalog.height));
-  const h = homography;
-  const pre = [toFrame[0]! / shrink, toFrame[1]! / shrink];
-  const m = [
-    s * (h[0]! - bx0 * h[6]!) * pre[0]!, s * (h[1]! - bx0 * h[7]!) * pre[1]!, s * (h[2]! - bx0 * h[8]!),
-    s * (h[3]! - by0 * h[6]!) * pre[0]!, s * (h[4]! - by0 * h[7]!) * pre[1]!, s * (h[5]! - by0 * h[8]!),
-    h[6]! * pre[0]!, h[7]! * pre[1]!, h[8]!,
-  ];
-  const { cv } = await loadOpenCv();
-  const mats: { delete(): void }[] = [];
-  const keep = <T extends { delete(): void }>(x: T): T => { mats.push(x); return x; };
-  try {
-    const cat = keep(grayMat(cv, toLuma(catalog)));
-    let catSrc = cat;
-    if (shrink < 1) {
-      catSrc = keep(new cv.Mat());
-      cv.resize(cat, catSrc, new cv.Size(Math.max(1, Math.round(catalog.width * shrink)), Math.max(1, Math.round(catalog.height * shrink))), 0, 0, cv.INTER_AREA);
-    }
-    const warped = keep(new cv.Mat());
-    const mm = keep(cv.matFromArray(3, 3, cv.CV_64F, m));
-    // Replicated border: no artificial edge where the catalog image ends, whatever its background.
-    cv.warpPerspective(catSrc, warped, mm, new cv.Size(ow, oh), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
-    const roi = keep(grayMat(cv, lumaRegion(photo, bx0, by0, bw, bh)));
-    const seen = keep(new cv.Mat());
-    cv.resize(roi, seen, new cv.Size(ow, oh), 0, 0, cv.INTER_AREA);
-    const [cgx, cgy] = gradients(cv, warped, options.sigma, keep);
+  const area = footprint(photo, [{ homography, frame }], options);
+  if (!area) return null;
+  return withFootprint(photo, area, options, (cv, seen, keep) => {
+    const [cgx, cgy, shade] = warpedGradients(cv, { catalog, homography, frame }, area, options, keep);
     const [pgx, pgy] = gradients(cv, seen, options.sigma, keep);
     const g = options.grid;
     const n = g * g;
     const cc = new Float64Array(n), pp = new Float64Array(n), cp = new Float64Array(n), mag = new Float64Array(n), px = new Float64Array(n);
     const pmag = new Float64Array(n), inside = new Float64Array(n);
-    const shade = warped.data as Uint8Array;
-    for (let y = 0; y < oh; y++) {
-      const row = Math.min(g - 1, Math.floor((y * g) / oh)) * g;
-      for (let x = 0; x < ow; x++) {
-        const i = y * ow + x;
-        const cell = row + Math.min(g - 1, Math.floor((x * g) / ow));
-        const a = doubled(cgx[i]!, cgy[i]!), b = doubled(pgx[i]!, pgy[i]!);
-        cc[cell]! += a[0] * a[0] + a[1] * a[1];
-        pp[cell]! += b[0] * b[0] + b[1] * b[1];
-        cp[cell]! += a[0] * b[0] + a[1] * b[1];
-        mag[cell]! += Math.hypot(cgx[i]!, cgy[i]!);
-        pmag[cell]! += Math.hypot(pgx[i]!, pgy[i]!);
-        if (shade[i]! < BACKGROUND_LUMA) inside[cell]!++;
-        px[cell]!++;
-      }
-    }
+    forEachCell(area, g, (i, cell) => {
+      const a = doubled(cgx[i]!, cgy[i]!), b = doubled(pgx[i]!, pgy[i]!);
+      cc[cell]! += a[0] * a[0] + a[1] * a[1];
+      pp[cell]! += b[0] * b[0] + b[1] * b[1];
+      cp[cell]! += a[0] * b[0] + a[1] * b[1];
+      mag[cell]! += Math.hypot(cgx[i]!, cgy[i]!);
+      pmag[cell]! += Math.hypot(pgx[i]!, pgy[i]!);
+      if (shade[i]! < BACKGROUND_LUMA) inside[cell]!++;
+      px[cell]!++;
+    });
     const correlations: number[] = [];
     for (let c = 0; c < n; c++) {
       if (px[c]! === 0) continue;
@@ -121,8 +81,156 @@ export async function appearanceAgreement(
     if (correlations.length < 4) return null;
     const agree = correlations.filter((r) => r >= options.cellAgreement).length;
     return { agreement: agree / correlations.length, cells: correlations.length, correlations };
+  });
+}
+
+/** A catalog image placed in the photo: its pixels, the homography from its feature frame, and that frame's size. */
+export interface PlacedImage {
+  catalog: RgbImage | GrayImage;
+  homography: Homography;
+  frame: { width: number; height: number };
+}
+
+/**
+ * Which of two catalog images placed at the same place of the photo looks more like it there: two
+ * drawings of one product line (a smiley with and without its tongue out, an escalator sign with
+ * and without an arrow, a circle with and without a cross) share most keypoints, so their inliers
+ * and pixel checks are alike, and only the part where they differ tells them apart. Both are
+ * compared with the photo on one grid over the union of their footprints, in the cells where
+ * either has content. A cell counts 1 for an image whose gradients there correlate with the
+ * photo's (the correlation, when both have structure) or that is plain where the photo is plain
+ * too, and 0 for structure on one side only. Returns each image's mean over those cells (a, b),
+ * or null when the footprint is too small or fewer than 4 cells have content.
+ */
+export async function closerPlacement(
+  photo: RgbImage | GrayImage,
+  a: PlacedImage,
+  b: PlacedImage,
+  options: AppearanceOptions = DEFAULT_APPEARANCE_OPTIONS,
+): Promise<{ a: number; b: number } | null> {
+  const area = footprint(photo, [a, b], options);
+  if (!area) return null;
+  return withFootprint(photo, area, options, (cv, seen, keep) => {
+    const [pgx, pgy] = gradients(cv, seen, options.sigma, keep);
+    const g = options.grid;
+    const n = g * g;
+    const px = new Float64Array(n), pp = new Float64Array(n), pmag = new Float64Array(n);
+    const sums = [a, b].map((placed) => {
+      const [cgx, cgy] = warpedGradients(cv, placed, area, options, keep);
+      const cc = new Float64Array(n), cp = new Float64Array(n), mag = new Float64Array(n);
+      forEachCell(area, g, (i, cell) => {
+        const u = doubled(cgx[i]!, cgy[i]!), v = doubled(pgx[i]!, pgy[i]!);
+        cc[cell]! += u[0] * u[0] + u[1] * u[1];
+        cp[cell]! += u[0] * v[0] + u[1] * v[1];
+        mag[cell]! += Math.hypot(cgx[i]!, cgy[i]!);
+      });
+      return { cc, cp, mag };
+    });
+    forEachCell(area, g, (i, cell) => {
+      const v = doubled(pgx[i]!, pgy[i]!);
+      pp[cell]! += v[0] * v[0] + v[1] * v[1];
+      pmag[cell]! += Math.hypot(pgx[i]!, pgy[i]!);
+      px[cell]!++;
+    });
+    const score = [0, 0];
+    let cells = 0;
+    for (let c = 0; c < n; c++) {
+      if (px[c]! === 0) continue;
+      const content = sums.map((s) => s.mag[c]! / px[c]! >= options.contentGradient);
+      if (!content[0] && !content[1]) continue;
+      cells++;
+      const seenContent = pmag[c]! / px[c]! >= options.contentGradient;
+      sums.forEach((s, k) => {
+        if (content[k] && seenContent) score[k]! += s.cc[c]! > 0 && pp[c]! > 0 ? Math.max(0, s.cp[c]! / Math.sqrt(s.cc[c]! * pp[c]!)) : 0;
+        else if (!content[k] && !seenContent) score[k]! += 1;
+      });
+    }
+    return cells < 4 ? null : { a: score[0]! / cells, b: score[1]! / cells };
+  });
+}
+
+/** The footprint's box in the photo (pixels) and the working size it is compared at. */
+interface Footprint {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+  /** Working pixels per photo pixel. */
+  scale: number;
+  workWidth: number;
+  workHeight: number;
+}
+
+/** The box of the placed catalog images' frames in the photo (their union), or null when one does not project or it is too small. */
+function footprint(photo: { width: number; height: number }, placed: { homography: Homography; frame: { width: number; height: number } }[], options: AppearanceOptions): Footprint | null {
+  const qx: number[] = [], qy: number[] = [];
+  for (const { homography, frame } of placed) {
+    for (const [x, y] of [[0, 0], [frame.width, 0], [frame.width, frame.height], [0, frame.height]]) {
+      const p = project(homography, x!, y!);
+      if (!p) return null;
+      qx.push(p[0]);
+      qy.push(p[1]);
+    }
+  }
+  const x0 = Math.max(0, Math.floor(Math.min(...qx))), x1 = Math.min(photo.width, Math.ceil(Math.max(...qx)));
+  const y0 = Math.max(0, Math.floor(Math.min(...qy))), y1 = Math.min(photo.height, Math.ceil(Math.max(...qy)));
+  const width = x1 - x0, height = y1 - y0;
+  if (width < 2 * options.grid || height < 2 * options.grid) return null;
+  const scale = Math.min(1, options.workSide / Math.max(width, height));
+  return { x0, y0, width, height, scale, workWidth: Math.max(options.grid, Math.round(width * scale)), workHeight: Math.max(options.grid, Math.round(height * scale)) };
+}
+
+type Keep = <T extends { delete(): void }>(x: T) => T;
+
+/** Runs `compare` on the photo's footprint at working size, freeing every OpenCV matrix it keeps afterwards. */
+async function withFootprint<T>(photo: RgbImage | GrayImage, area: Footprint, options: AppearanceOptions, compare: (cv: Cv, seen: unknown, keep: Keep) => T): Promise<T> {
+  const { cv } = await loadOpenCv();
+  const mats: { delete(): void }[] = [];
+  const keep: Keep = (x) => { mats.push(x); return x; };
+  try {
+    const roi = keep(grayMat(cv, lumaRegion(photo, area.x0, area.y0, area.width, area.height)));
+    const seen = keep(new cv.Mat());
+    cv.resize(roi, seen, new cv.Size(area.workWidth, area.workHeight), 0, 0, cv.INTER_AREA);
+    return compare(cv, seen, keep);
   } finally {
     for (const x of mats.reverse()) x.delete();
+  }
+}
+
+/** A placed catalog image warped into the working footprint: its Sobel gradients and its luma. */
+function warpedGradients(cv: Cv, placed: PlacedImage, area: Footprint, options: AppearanceOptions, keep: Keep): [Float32Array, Float32Array, Uint8Array] {
+  const { catalog, homography: h, frame } = placed;
+  const { x0, y0, scale: s, workWidth: ow, workHeight: oh } = area;
+  // Catalog pixels → feature frame → photo → working footprint.
+  const toFrame = [frame.width / catalog.width, frame.height / catalog.height];
+  // Shrink the catalog first (area averaging) when the warp would shrink it: no aliasing.
+  const shrink = Math.min(1, (1.5 * Math.max(ow, oh)) / Math.max(catalog.width, catalog.height));
+  const pre = [toFrame[0]! / shrink, toFrame[1]! / shrink];
+  const m = [
+    s * (h[0]! - x0 * h[6]!) * pre[0]!, s * (h[1]! - x0 * h[7]!) * pre[1]!, s * (h[2]! - x0 * h[8]!),
+    s * (h[3]! - y0 * h[6]!) * pre[0]!, s * (h[4]! - y0 * h[7]!) * pre[1]!, s * (h[5]! - y0 * h[8]!),
+    h[6]! * pre[0]!, h[7]! * pre[1]!, h[8]!,
+  ];
+  const cat = keep(grayMat(cv, toLuma(catalog)));
+  let catSrc = cat;
+  if (shrink < 1) {
+    catSrc = keep(new cv.Mat());
+    cv.resize(cat, catSrc, new cv.Size(Math.max(1, Math.round(catalog.width * shrink)), Math.max(1, Math.round(catalog.height * shrink))), 0, 0, cv.INTER_AREA);
+  }
+  const warped = keep(new cv.Mat());
+  const mm = keep(cv.matFromArray(3, 3, cv.CV_64F, m));
+  // Replicated border: no artificial edge where the catalog image ends, whatever its background.
+  cv.warpPerspective(catSrc, warped, mm, new cv.Size(ow, oh), cv.INTER_LINEAR, cv.BORDER_REPLICATE);
+  const [gx, gy] = gradients(cv, warped, options.sigma, keep);
+  return [gx, gy, Uint8Array.from(warped.data as Uint8Array)];
+}
+
+/** Calls `visit` with each working pixel's index and its cell of the `grid` × `grid` grid. */
+function forEachCell(area: Footprint, grid: number, visit: (i: number, cell: number) => void): void {
+  const { workWidth: ow, workHeight: oh } = area;
+  for (let y = 0; y < oh; y++) {
+    const row = Math.min(grid - 1, Math.floor((y * grid) / oh)) * grid;
+    for (let x = 0; x < ow; x++) visit(y * ow + x, row + Math.min(grid - 1, Math.floor((x * grid) / ow)));
   }
 }
 
@@ -154,7 +262,7 @@ function grayMat(cv: Cv, img: GrayImage): Cv {
 }
 
 /** Sobel gradients (float) of a smoothed 8-bit image. */
-function gradients(cv: Cv, src: unknown, sigma: number, keep: <T extends { delete(): void }>(x: T) => T): [Float32Array, Float32Array] {
+function gradients(cv: Cv, src: unknown, sigma: number, keep: Keep): [Float32Array, Float32Array] {
   const smooth = keep(new cv.Mat() as { delete(): void });
   cv.GaussianBlur(src, smooth, new cv.Size(0, 0), sigma, sigma, cv.BORDER_REPLICATE);
   const gx = keep(new cv.Mat() as { delete(): void; data32F: Float32Array });
