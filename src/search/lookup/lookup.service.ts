@@ -424,6 +424,11 @@ function geometricEvidence(m: { inliers: number; coverage: number }): number {
   return m.inliers * Math.min(1, m.coverage / FULL_COVERAGE);
 }
 
+/** Matches best first: by evidence, then by the candidate generation's score. */
+function byEvidence(a: LocalMatch, b: LocalMatch): number {
+  return b.evidence - a.evidence || b.bovw - a.bovw;
+}
+
 /**
  * An exact claim (matches best first) whose own pixels are not beyond doubt (agreement below
  * CLEAR_AGREEMENT) is withdrawn when another catalog image fits the same place in the photo with
@@ -445,7 +450,7 @@ export function withoutAmbiguousClaim(matches: LocalMatch[], exactInliers: numbe
     if (!first || first.evidence < exactInliers || !first.box || (first.agreement ?? 0) >= CLEAR_AGREEMENT) return out;
     const rival = out.slice(1).some((m) => m.box && m.inliers >= RIVAL_SHARE * first.inliers && boxOverlap(first.box!, m.box) >= SAME_PLACE);
     if (!rival) return out;
-    out = [{ ...first, evidence: belowExact(first.evidence, exactInliers) }, ...out.slice(1)].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw);
+    out = [{ ...first, evidence: belowExact(first.evidence, exactInliers) }, ...out.slice(1)].sort(byEvidence);
   }
 }
 
@@ -770,7 +775,7 @@ export class LookupService {
       }
     }
     if (best(found) < o.exactInliers) await this.lookupFlat(image, crop, accept, found);
-    const ranked = [...found.values()].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw);
+    const ranked = [...found.values()].sort(byEvidence);
     return withoutAmbiguousClaim(await this.closerVariantFirst(pass, ranked), o.exactInliers);
   }
 
@@ -802,7 +807,7 @@ export class LookupService {
     if (!closer) return ranked;
     const rest = ranked.filter((m) => m !== first && m !== closer);
     const demoted = { ...first, evidence: closer.evidence };
-    return [{ ...closer, evidence: first.evidence }, ...[demoted, ...rest].sort((a, b) => b.evidence - a.evidence || b.bovw - a.bovw)];
+    return [{ ...closer, evidence: first.evidence }, ...[demoted, ...rest].sort(byEvidence)];
   }
 
   /**
