@@ -742,7 +742,7 @@ export class LookupService {
     await this.refresh();
     const index = this.index;
     if (!index || index.size === 0) return [];
-    const pass: QueryPass = { vocabulary: v, index, image, frame: crop, accept, decoded: new Map(), rows: new Map() };
+    const pass: QueryPass = { vocabulary: v, index, image, frame: crop, accept, decoded: new Map(), rows: new Map(), pixels: new Map() };
     const o = this.options;
     const rerankTop = Math.min(o.rerankTop, Math.max(RERANK_FLOOR, Math.ceil(RERANK_SHARE * index.size)));
     const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
@@ -793,7 +793,7 @@ export class LookupService {
     if (rivals.length === 0) return ranked;
     const pixels = async (m: LocalMatch): Promise<RgbImage | null> => {
       const row = pass.rows.get(m.key);
-      return row ? this.catalogPixels(row.sha256) : null;
+      return row ? this.catalogPixels(pass, row.sha256) : null;
     };
     const own = await pixels(first);
     if (!own) return ranked;
@@ -915,7 +915,7 @@ export class LookupService {
       // Only where the claim is at stake: a match with enough inliers to be exact must also look like
       // the whole product inside its footprint.
       if (evidence >= this.options.exactInliers && res.homography && this.media) {
-        const pixels = await this.catalogPixels(row.sha256);
+        const pixels = await this.catalogPixels(pass, row.sha256);
         const a = pixels ? await appearanceAgreement(region, pixels, res.homography, cf, this.options.appearance) : null;
         if (a) {
           agreement = a.agreement;
@@ -985,8 +985,15 @@ export class LookupService {
     return out;
   }
 
-  /** The catalog image's display copy at the catalog analysis size, or null when it is missing. */
-  private async catalogPixels(sha256: string): Promise<RgbImage | null> {
+  /** The catalog image's display copy at the catalog analysis size, or null when it is missing; decoded once per query. */
+  private catalogPixels(pass: QueryPass, sha256: string): Promise<RgbImage | null> {
+    let pixels = pass.pixels.get(sha256);
+    if (!pixels) pass.pixels.set(sha256, (pixels = this.readCatalogPixels(sha256)));
+    return pixels;
+  }
+
+  /** catalogPixels, uncached. */
+  private async readCatalogPixels(sha256: string): Promise<RgbImage | null> {
     try {
       return await decodeImage(await readFile(this.media!.pathFor(sha256)), this.options.limits, { maxSide: this.options.catalogSide });
     } catch {
@@ -1058,6 +1065,8 @@ interface QueryPass {
   accept: ((key: number) => boolean) | undefined;
   decoded: Map<number, QuantizedFeatures>;
   rows: Map<number, LocalFeatureRow>;
+  /** Catalog display copies decoded for the pixel checks, by content hash (the variant check reads them again). */
+  pixels: Map<string, Promise<RgbImage | null>>;
 }
 
 /** Boxes of side `side` (fractions of the photo) at its centre and its four corners. */
