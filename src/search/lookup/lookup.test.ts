@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { belowExact, calibratedScore, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
+import { agreeingFirst, belowExact, calibratedScore, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -157,5 +157,44 @@ describe('withoutAmbiguousClaim', () => {
     const elsewhere = [match(1, 22, 21, 0.85), match(2, 19, 74, 0.6, { x: 0.75, y: 0.6, width: 0.2, height: 0.3 })];
     expect(withoutAmbiguousClaim(elsewhere, 20)).toEqual(elsewhere);
     expect(withoutAmbiguousClaim([], 20)).toEqual([]);
+  });
+});
+
+describe('agreeingFirst', () => {
+  const placement = { homography: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), frame: { width: 100, height: 100 } };
+  const match = (key: number, evidence: number, placed = true): LocalMatch =>
+    ({ key, evidence, inliers: Math.round(evidence), coverage: 0.3, bovw: 0, ...(placed ? { placement } : {}) });
+  /** Agreement by key; a key missing from the map cannot be judged. */
+  const agreement = (byKey: Record<number, number>) => async (m: LocalMatch): Promise<number | null> => byKey[m.key] ?? null;
+
+  it('puts a match whose pixels agree clearly better in the first place, with the first one\'s evidence', async () => {
+    // A swimming sign's chance inliers under a sailing ship, the ship with fewer.
+    const out = await agreeingFirst([match(1, 19), match(2, 15.3), match(3, 6)], agreement({ 1: 0.35, 2: 0.97, 3: 0.2 }), 20);
+    expect(out.map((m) => m.key)).toEqual([2, 1, 3]);
+    expect(out[0]!.evidence).toBe(19);
+    expect(out[1]!.evidence).toBe(15.3);
+  });
+
+  it('chooses the best agreeing of several, and only one agreeing by the margin and the least fit', async () => {
+    const ranked = [match(1, 12), match(2, 10), match(3, 9), match(4, 8)];
+    expect((await agreeingFirst(ranked, agreement({ 1: 0.1, 2: 0.7, 3: 0.9, 4: 0.8 }), 20))[0]!.key).toBe(3);
+    // 0.25 better is within chance; 0.45 is not enough agreement to go by.
+    expect(await agreeingFirst(ranked, agreement({ 1: 0.5, 2: 0.75 }), 20)).toEqual(ranked);
+    expect(await agreeingFirst(ranked, agreement({ 1: 0.1, 2: 0.45 }), 20)).toEqual(ranked);
+  });
+
+  it('leaves exact claims, flat matches, weak rivals and unjudged firsts alone', async () => {
+    const all = agreement({ 1: 0.1, 2: 0.95 });
+    const exact = [match(1, 24), match(2, 18)];
+    expect(await agreeingFirst(exact, all, 20)).toEqual(exact);
+    const flatFirst = [match(1, 12, false), match(2, 10)];
+    expect(await agreeingFirst(flatFirst, all, 20)).toEqual(flatFirst);
+    const flatRival = [match(1, 12), match(2, 10, false)];
+    expect(await agreeingFirst(flatRival, all, 20)).toEqual(flatRival);
+    const weak = [match(1, 12), match(2, 5.5)]; // below half the first's evidence
+    expect(await agreeingFirst(weak, all, 20)).toEqual(weak);
+    const unjudged = [match(3, 12), match(2, 10)];
+    expect(await agreeingFirst(unjudged, all, 20)).toEqual(unjudged);
+    expect(await agreeingFirst([], all, 20)).toEqual([]);
   });
 });
