@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arrow, disc, gradientArrow, pear } from '../../../test/factories/drawings.js';
 import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
+import { readFile } from 'node:fs/promises';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { shapeEvidence } from './lookup.service.js';
@@ -107,6 +108,19 @@ describe('ShapeIndex', () => {
     const table = decodeImage(await encodeJpeg(flagImage(640, 480, () => null, { cx: 0, cy: 0, width: 1, height: 1, turn: 0 }, 'table', 9), { quality: 40 }));
     expect((await idx.match(await table, DEFAULT_SHAPE_OPTIONS, 45)).filter((m) => m.fit > 0.8)).toEqual([]);
     expect(await new ShapeIndex().match(turned, DEFAULT_SHAPE_OPTIONS, 45)).toEqual([]);
+  });
+
+  it('refines a roughly placed product from a low first fit: a page of text lines on a cluttered table', async () => {
+    // A lookup-benchmark catalogue image and a tuning photo of it (seed 7), from Open Clip Art.
+    const fixture = async (name: string): Promise<RgbImage> => decodeImage(await readFile(new URL(`../../../test/fixtures/images/${name}`, import.meta.url)), undefined, { maxSide: 640 });
+    const idx = new ShapeIndex();
+    idx.add(0, (await productShape(await fixture('page-catalogue.jpg')))!);
+    const shot = await fixture('page-photo.jpg');
+    const [match] = await idx.match(shot, DEFAULT_SHAPE_OPTIONS, 30);
+    expect(match?.key).toBe(0);
+    expect(match!.fit).toBeGreaterThan(0.75);
+    // Its anchors place it so roughly that a placement kept only from 0.45 is never refined.
+    expect(await idx.match(shot, { ...DEFAULT_SHAPE_OPTIONS, quickFit: 0.45 }, 30)).toEqual([]);
   });
 
   it('takes tiny or one-pixel images without failing', async () => {
