@@ -449,6 +449,41 @@ function byEvidence(a: LocalMatch, b: LocalMatch): number {
 }
 
 /**
+ * The first match (`ranked` best first), or another catalog image placed at the same place of the
+ * photo (SAME_PLACE) with at least VARIANT_SHARE of its inliers and evidence whose pixels fit the
+ * photo there clearly better (`fit`: closerPlacement of the first (a) and the other (b); by
+ * VARIANT_MARGIN, and at least VARIANT_FIT): that one takes the first's rank and evidence, the
+ * first takes the other's (inFirstPlace). Two drawings of one product line (a smiley with and
+ * without its tongue out) share most keypoints, so inliers rank them by chance; where they differ,
+ * the photo shows one. An exact claim taken over is judged by the new first's own pixels
+ * (`agreement`, kept on the match for withoutAmbiguousClaim): below exact its pixel check was never
+ * made, and without it the claim was withdrawn as unconfirmed (a tuning photo's right product lost
+ * its exact claim so).
+ */
+export async function closerVariantFirst(
+  ranked: LocalMatch[],
+  fit: (first: LocalMatch, m: LocalMatch) => Promise<{ a: number; b: number } | null>,
+  agreement: (m: LocalMatch) => Promise<number | null>,
+  exactInliers: number,
+): Promise<LocalMatch[]> {
+  const first = ranked[0];
+  if (!first?.placement || !first.box) return ranked;
+  const rivals = ranked.slice(1).filter((m) => m.placement && m.box && m.inliers >= VARIANT_SHARE * first.inliers && m.evidence >= VARIANT_SHARE * first.evidence && boxOverlap(first.box!, m.box) >= SAME_PLACE);
+  let closer: LocalMatch | null = null;
+  let gain = VARIANT_MARGIN;
+  for (const m of rivals) {
+    const f = await fit(first, m);
+    if (f && f.b >= VARIANT_FIT && f.b - f.a >= gain) [closer, gain] = [m, f.b - f.a];
+  }
+  if (!closer) return ranked;
+  if (first.evidence >= exactInliers && closer.agreement === undefined) {
+    const a = await agreement(closer);
+    if (a !== null) closer = { ...closer, agreement: a };
+  }
+  return inFirstPlace(ranked, closer);
+}
+
+/**
  * `ranked` (best first), or when its first match is a keypoint match below exact, another keypoint
  * match among the next AGREEING_TOP with at least AGREEING_SHARE of its evidence whose pixels agree
  * with the photo clearly better (`agreement`: appearanceAgreement at its placement; by
@@ -472,10 +507,10 @@ export async function agreeingFirst(ranked: LocalMatch[], agreement: (m: LocalMa
   return closer ? inFirstPlace(ranked, closer) : ranked;
 }
 
-/** `ranked` with `closer` first at the first's evidence, and the first ranked by the evidence `closer` had. */
+/** `ranked` with `closer` (a match of it, or a copy: matched by key) first at the first's evidence, and the first ranked by the evidence `closer` had. */
 function inFirstPlace(ranked: LocalMatch[], closer: LocalMatch): LocalMatch[] {
   const first = ranked[0]!;
-  const rest = ranked.filter((m) => m !== first && m !== closer);
+  const rest = ranked.filter((m) => m.key !== first.key && m.key !== closer.key);
   return [{ ...closer, evidence: first.evidence }, ...[{ ...first, evidence: closer.evidence }, ...rest].sort(byEvidence)];
 }
 
@@ -826,32 +861,14 @@ export class LookupService {
     }
     if (best(found) < o.exactInliers) await this.lookupFlat(image, crop, accept, found);
     const ranked = [...found.values()].sort(byEvidence);
-    const closer = await this.closerVariantFirst(pass, ranked);
+    const closer = await closerVariantFirst(ranked, (first, m) => this.placementFit(pass, first, m), (m) => this.agreementOf(pass, m), o.exactInliers);
     return withoutAmbiguousClaim(await agreeingFirst(closer, (m) => this.agreementOf(pass, m), o.exactInliers), o.exactInliers);
   }
 
-  /**
-   * The first match, or another catalog image placed at the same place of the photo (SAME_PLACE)
-   * with at least VARIANT_SHARE of its inliers and evidence whose pixels fit the photo there clearly better
-   * (closerPlacement, by VARIANT_MARGIN, and at least VARIANT_FIT): that one takes the first's rank and evidence, the first
-   * takes the other's. Two drawings of one product line (a smiley with and without its tongue out)
-   * share most keypoints, so inliers rank them by chance; where they differ, the photo shows one.
-   */
-  private async closerVariantFirst(pass: QueryPass, ranked: LocalMatch[]): Promise<LocalMatch[]> {
-    const first = ranked[0];
-    if (!first?.placement || !first.box || !this.media) return ranked;
-    const rivals = ranked.slice(1).filter((m) => m.placement && m.box && m.inliers >= VARIANT_SHARE * first.inliers && m.evidence >= VARIANT_SHARE * first.evidence && boxOverlap(first.box!, m.box) >= SAME_PLACE);
-    if (rivals.length === 0) return ranked;
-    const own = await this.matchPixels(pass, first);
-    if (!own) return ranked;
-    let closer: LocalMatch | null = null;
-    let gain = VARIANT_MARGIN;
-    for (const m of rivals) {
-      const other = await this.matchPixels(pass, m);
-      const fit = other ? await closerPlacement(pass.image, { catalog: own, ...first.placement }, { catalog: other, ...m.placement! }, this.options.appearance) : null;
-      if (fit && fit.b >= VARIANT_FIT && fit.b - fit.a >= gain) [closer, gain] = [m, fit.b - fit.a];
-    }
-    return closer ? inFirstPlace(ranked, closer) : ranked;
+  /** closerPlacement of a rival match against the first at their places in the photo, or null when either display copy is missing. */
+  private async placementFit(pass: QueryPass, first: LocalMatch, m: LocalMatch): Promise<{ a: number; b: number } | null> {
+    const own = await this.matchPixels(pass, first), other = await this.matchPixels(pass, m);
+    return own && other && first.placement && m.placement ? closerPlacement(pass.image, { catalog: own, ...first.placement }, { catalog: other, ...m.placement }, this.options.appearance) : null;
   }
 
   /** A keypoint match's pixel agreement with the photo (appearanceAgreement at its placement), or null when it cannot be judged. */

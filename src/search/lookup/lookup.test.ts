@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { agreeingFirst, belowExact, calibratedScore, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
+import { agreeingFirst, belowExact, calibratedScore, closerVariantFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -196,5 +196,40 @@ describe('agreeingFirst', () => {
     const unjudged = [match(3, 12), match(2, 10)];
     expect(await agreeingFirst(unjudged, all, 20)).toEqual(unjudged);
     expect(await agreeingFirst([], all, 20)).toEqual([]);
+  });
+});
+
+describe('closerVariantFirst', () => {
+  const placement = { homography: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), frame: { width: 100, height: 100 } };
+  const box = { x: 0.3, y: 0.1, width: 0.6, height: 0.8 };
+  const match = (key: number, evidence: number, inliers: number, agreement?: number, at = box): LocalMatch =>
+    ({ key, evidence, inliers, coverage: 0.5, bovw: 0, box: at, placement, ...(agreement !== undefined ? { agreement } : {}) });
+  /** closerPlacement scores (first, other) by the other's key. */
+  const fits = (byKey: Record<number, number>, own = 0.7) => async (_: LocalMatch, m: LocalMatch) => (m.key in byKey ? { a: own, b: byKey[m.key]! } : null);
+
+  it('puts the variant that fits the photo clearly better first, with the first one\'s evidence', async () => {
+    const ranked = [match(1, 30, 30, 0.95), match(2, 27, 26), match(3, 25, 25)];
+    const out = await closerVariantFirst(ranked, fits({ 2: 0.9, 3: 0.72 }), async () => 0.97, 20);
+    expect(out.map((m) => m.key)).toEqual([2, 1, 3]);
+    expect(out[0]!.evidence).toBe(30);
+    expect(out[1]!.evidence).toBe(27);
+    // Within the margin, below the least fit, or elsewhere in the photo: the order stays.
+    expect(await closerVariantFirst(ranked, fits({ 2: 0.73, 3: 0.74 }), async () => 0.97, 20)).toEqual(ranked);
+    expect(await closerVariantFirst(ranked, fits({ 2: 0.45 }, 0.2), async () => 0.97, 20)).toEqual(ranked);
+    const elsewhere = [match(1, 30, 30, 0.95), match(2, 27, 26, undefined, { x: 0, y: 0, width: 0.2, height: 0.2 })];
+    expect(await closerVariantFirst(elsewhere, fits({ 2: 0.95 }), async () => 0.97, 20)).toEqual(elsewhere);
+  });
+
+  it('judges an exact claim it takes over by the new first\'s own pixels', async () => {
+    // A wrong exact match, the right variant below exact (never pixel-checked), and a third drawing at
+    // the same place with nearly as many inliers: the claim stands only if the right one's pixels are clear.
+    const ranked = [match(1, 22.7, 21, 0.96), match(2, 18, 18), match(3, 20, 20, 0.86)];
+    const clear = withoutAmbiguousClaim(await closerVariantFirst(ranked, fits({ 2: 0.9 }), async () => 1, 20), 20);
+    expect(clear[0]!.key).toBe(2);
+    expect(clear[0]!.agreement).toBe(1);
+    expect(clear[0]!.evidence).toBe(22.7);
+    const unclear = withoutAmbiguousClaim(await closerVariantFirst(ranked, fits({ 2: 0.9 }), async () => 0.8, 20), 20);
+    expect(unclear[0]!.key).toBe(2);
+    expect(unclear[0]!.evidence).toBeLessThan(20);
   });
 });
