@@ -874,16 +874,15 @@ export class LookupService {
   /** A keypoint match's pixel agreement with the photo (appearanceAgreement at its placement), or null when it cannot be judged. */
   private async agreementOf(pass: QueryPass, m: LocalMatch): Promise<number | null> {
     if (m.agreement !== undefined) return m.agreement;
-    if (!this.media) return null;
     const pixels = await this.matchPixels(pass, m);
     const a = pixels && m.placement ? await appearanceAgreement(pass.image, pixels, m.placement.homography, m.placement.frame, this.options.appearance) : null;
     return a?.agreement ?? null;
   }
 
-  /** The display copy of a match's catalog image (catalogPixels), or null. */
+  /** The display copy of a match's catalog image (catalogPixels), or null (none, or no media store). */
   private async matchPixels(pass: QueryPass, m: LocalMatch): Promise<RgbImage | null> {
     const row = pass.rows.get(m.key);
-    return row ? this.catalogPixels(pass, row.sha256) : null;
+    return row && this.media ? this.catalogPixels(pass, row.sha256) : null;
   }
 
   /**

@@ -160,8 +160,10 @@ describe('withoutAmbiguousClaim', () => {
   });
 });
 
+/** A keypoint match's placement in the photo (the two checks below only pass it on). */
+const placement = { homography: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), frame: { width: 100, height: 100 } };
+
 describe('agreeingFirst', () => {
-  const placement = { homography: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), frame: { width: 100, height: 100 } };
   const match = (key: number, evidence: number, placed = true): LocalMatch =>
     ({ key, evidence, inliers: Math.round(evidence), coverage: 0.3, bovw: 0, ...(placed ? { placement } : {}) });
   /** Agreement by key; a key missing from the map cannot be judged. */
@@ -200,7 +202,6 @@ describe('agreeingFirst', () => {
 });
 
 describe('closerVariantFirst', () => {
-  const placement = { homography: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), frame: { width: 100, height: 100 } };
   const box = { x: 0.3, y: 0.1, width: 0.6, height: 0.8 };
   const match = (key: number, evidence: number, inliers: number, agreement?: number, at = box): LocalMatch =>
     ({ key, evidence, inliers, coverage: 0.5, bovw: 0, box: at, placement, ...(agreement !== undefined ? { agreement } : {}) });
