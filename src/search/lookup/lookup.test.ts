@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { agreeingFirst, belowExact, calibratedScore, closerVariantFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
+import { agreeingFirst, belowExact, calibratedScore, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -232,5 +232,43 @@ describe('closerVariantFirst', () => {
     const unclear = withoutAmbiguousClaim(await closerVariantFirst(ranked, fits({ 2: 0.9 }), async () => 0.8, 20), 20);
     expect(unclear[0]!.key).toBe(2);
     expect(unclear[0]!.evidence).toBeLessThan(20);
+  });
+});
+
+describe('mainSubjectFirst', () => {
+  /** A match whose box has side `side` (a share of the photo's width and height) at (x, y). */
+  const match = (key: number, evidence: number, x: number, y: number, side: number): LocalMatch =>
+    ({ key, evidence, inliers: Math.round(evidence), coverage: 0.5, bovw: 0, box: { x, y, width: side, height: side } });
+
+  it('puts the larger of two products firmly matched at different places first, with the first one\'s evidence', () => {
+    // A flag among the clutter that copies a catalogue flag (small, top right) and the product (large, left).
+    const ranked = [match(1, 18.9, 0.65, 0, 0.3), match(2, 17.6, 0.1, 0.2, 0.55), match(3, 14, 0.5, 0.1, 0.45)];
+    const out = mainSubjectFirst(ranked, 20);
+    expect(out.map((m) => m.key)).toEqual([2, 1, 3]);
+    expect(out[0]!.evidence).toBe(18.9);
+    expect(out[1]!.evidence).toBe(17.6);
+  });
+
+  it('hands over the first one\'s rank, not its exact claim', () => {
+    const out = mainSubjectFirst([match(1, 23.3, 0.65, 0, 0.3), match(2, 19.7, 0.1, 0.2, 0.6)], 20);
+    expect(out.map((m) => m.key)).toEqual([2, 1]);
+    expect(out[0]!.evidence).toBeLessThan(20);
+    expect(out[0]!.evidence).toBeGreaterThan(out[1]!.evidence);
+    // An exact product keeps the claim it has on its own.
+    const both = mainSubjectFirst([match(1, 40, 0.65, 0, 0.3), match(2, 30, 0.1, 0.2, 0.6)], 20);
+    expect(both[0]!).toMatchObject({ key: 2, evidence: 40 });
+  });
+
+  it('leaves weak matches, rivals not much larger, overlapping ones and lone firsts alone', () => {
+    const weakFirst = [match(1, 12, 0.65, 0, 0.3), match(2, 11, 0.1, 0.2, 0.6)];
+    expect(mainSubjectFirst(weakFirst, 20)).toEqual(weakFirst);
+    const weakRival = [match(1, 30, 0.65, 0, 0.3), match(2, 19, 0.1, 0.2, 0.6)]; // below 0.7 of the first
+    expect(mainSubjectFirst(weakRival, 20)).toEqual(weakRival);
+    const alike = [match(1, 19, 0.65, 0, 0.3), match(2, 18, 0.1, 0.2, 0.35)]; // 1.36 times the area
+    expect(mainSubjectFirst(alike, 20)).toEqual(alike);
+    const overlapping = [match(1, 19, 0.4, 0.3, 0.3), match(2, 18, 0.1, 0.2, 0.6)];
+    expect(mainSubjectFirst(overlapping, 20)).toEqual(overlapping);
+    expect(mainSubjectFirst([match(1, 30, 0.1, 0.1, 0.2)], 20)).toHaveLength(1);
+    expect(mainSubjectFirst([], 20)).toEqual([]);
   });
 });
