@@ -335,6 +335,15 @@ function lookupSection(r: Json): string[] {
   );
   const d = ex.distractors, q = ex.queries;
   out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (Hamming-embedding postings: image, ORB descriptor and position per catalogue keypoint${ex.layouts !== undefined ? `; colour layouts of ${ex.layouts} flat rectangular products` : ''}${ex.shapes !== undefined ? `; shapes of ${ex.shapes} products on a plain backdrop` : ''}${ex.outlines !== undefined ? `; strokes of ${ex.outlines} coloured line drawings` : ''}): ${f(ex.invertedFileMB, 1)} MB.`, '');
+  const c = r.categories;
+  if (c) {
+    out.push(
+      `Category quality with product lookup on (the issue's "category-level quality on Fashion-MNIST does not drop"): ${c.queries} Fashion-MNIST test images as category queries against ${c.catalog} training images (\`${c.generateCommand}\`, upscaled to 224 px, ingested with local features), \`shoplens eval\` on the same data directory with lookup on and off; relevant = same category.`, '',
+      '| search | command | found@1 | found@10 | mAP | nDCG@10 | p50 ms |', '|---|---|---:|---:|---:|---:|---:|',
+      ...([['lookup on', c.on], ['lookup off (global features)', c.off]] as [string, Json][]).map(([name, e]) => `| ${name} | \`${e.command}\` | ${f(e['found@1'], 3)} | ${f(e['found@10'], 3)} | ${f(e.mAP, 3)} | ${f(e['ndcg@10'], 3)} | ${f(e.latency_ms?.p50)} |`),
+      '',
+    );
+  }
   const p50 = t.latency_ms?.p50;
   const at10k = catalogImages >= 10_000;
   out.push(
@@ -343,6 +352,7 @@ function lookupSection(r: Json): string[] {
     `| recall@10 ≥ 0.98 | ${f(t['recall@10'], 3)} | ${yes(t['recall@10'] === undefined ? null : t['recall@10'] >= 0.98)} |`,
     `| p50 ≤ 150 ms at 10,000 catalogue images | ${f(p50)} ms at ${catalogImages} images (load ${t.loadBefore?.[0] ?? '—'} → ${t.loadAfter?.[0] ?? '—'}) | ${at10k ? yes(p50 <= 150) : `**not measured at 10k** (${catalogImages}-image catalogue${p50 > 150 ? '; already over 150 ms at this size' : ''})`} |`,
     `| 0 distractor photos with an exact match | ${d ? `${d.withExactMatch} / ${d.photos}` : '—'} | ${yes(d ? d.withExactMatch === 0 : null)} |`,
+    ...(c ? [`| Fashion-MNIST category quality does not drop with lookup on | nDCG@10 ${f(c.on['ndcg@10'], 3)} vs ${f(c.off['ndcg@10'], 3)}, found@1 ${f(c.on['found@1'], 3)} vs ${f(c.off['found@1'], 3)} (on vs off) | ${yes(c.on['ndcg@10'] >= c.off['ndcg@10'] - 0.005 && c.on['found@1'] >= c.off['found@1'] - 0.005)} |`] : []),
     '',
   );
   return out;

@@ -51,11 +51,11 @@ const dataKey = (): string => `lookup-${SIZES.products + SIZES.fillers}-${SIZES.
 
 const ENV = { ...process.env, SHOPLENS_LOCAL_FEATURES: 'true', SHOPLENS_LOG_LEVEL: 'warn' };
 
-/** Runs a bench script (CLI from source or a helper) and parses the last stdout line as JSON. */
-async function jsonOf(script: string, scriptArgs: string[]): Promise<{ value: Record<string, unknown>; seconds: number; command: string }> {
+/** Runs a bench script (CLI from source or a helper) and parses the last stdout line as JSON; `lookup` false runs it with product lookup off. */
+async function jsonOf(script: string, scriptArgs: string[], lookup = true): Promise<{ value: Record<string, unknown>; seconds: number; command: string }> {
   const started = performance.now();
-  const r = await runTs(script, scriptArgs, [], ENV);
-  const command = `${script.endsWith('run-cli.ts') ? 'SHOPLENS_LOCAL_FEATURES=true ' : ''}npx tsx ${script} ${scriptArgs.join(' ')}`;
+  const r = await runTs(script, scriptArgs, [], { ...ENV, SHOPLENS_LOCAL_FEATURES: String(lookup) });
+  const command = `${script.endsWith('run-cli.ts') ? `SHOPLENS_LOCAL_FEATURES=${String(lookup)} ` : ''}npx tsx ${script} ${scriptArgs.join(' ')}`;
   if (r.code !== 0) throw new Error(`${command} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)}`);
   const value = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   return { value, seconds: round((performance.now() - started) / 1000, 1), command };
@@ -102,6 +102,45 @@ async function cachedData(useCache: boolean, photos: string): Promise<{ dir: str
   return { dir, cached, build: JSON.parse(readFileSync(path.join(dir, 'build.json'), 'utf8')) as Record<string, unknown> };
 }
 
+/** Fashion-MNIST category check (make-fashion-categories.ts): catalogue and category queries. */
+const CATEGORY_SIZES = quick ? { catalog: 600, queries: 100 } : { catalog: 3000, queries: 500 };
+const CATEGORY_CODE = ['bench/lookup/make-fashion-categories.ts', 'src/eval/datasets/fashion-mnist.reader.ts'];
+
+/**
+ * The issue's "category-level quality on Fashion-MNIST does not drop", with product lookup on: a
+ * catalogue of Fashion-MNIST training images ingested with local features, category queries from
+ * the test images, `shoplens eval` on the same data directory with lookup on and off.
+ */
+async function categoryCheck(useCache: boolean): Promise<Record<string, unknown>> {
+  const key = `${JSON.stringify(CATEGORY_SIZES)}/${ORB_ENGINE}`;
+  const images = await cachedBuild(`fashion-categories-${CATEGORY_SIZES.catalog}-${codeHash(key, CATEGORY_CODE)}`, 'queries.csv', useCache, async (work) => {
+    log('lookup', `Fashion-MNIST category check: ${CATEGORY_SIZES.catalog} catalogue images, ${CATEGORY_SIZES.queries} queries`);
+    const r = await runTs('bench/lookup/make-fashion-categories.ts', ['--out', work, '--catalog', String(CATEGORY_SIZES.catalog), '--queries', String(CATEGORY_SIZES.queries)]);
+    if (r.code !== 0) throw new Error(`make-fashion-categories exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  });
+  const data = await cachedBuild(`fashion-categories-data-${CATEGORY_SIZES.catalog}-${codeHash(key, [...CATEGORY_CODE, ...DATA_CODE])}`, 'build.json', useCache, async (work) => {
+    log('lookup', 'Fashion-MNIST category check: ingesting with local features');
+    const t = performance.now();
+    await jsonOf('bench/lookup/run-cli.ts', ['ingest', path.join(images.dir, 'catalog.csv'), '--data', path.join(work, 'data'), '--no-progress', '--json']);
+    writeFileSync(path.join(work, 'build.json'), JSON.stringify({ ingestSeconds: round((performance.now() - t) / 1000, 1), builtAt: new Date().toISOString() }));
+  });
+  const work = mkdtempSync(path.join(os.tmpdir(), 'shoplens-bench-categories-'));
+  try {
+    const dir = path.join(work, 'data');
+    cpSync(path.join(data.dir, 'data'), dir, { recursive: true });
+    const queries = path.join(images.dir, 'queries.csv');
+    const rel = (cmd: string) => cmd.split(work).join('<data>').split(images.dir).join('<images>');
+    const on = await jsonOf('bench/lookup/run-cli.ts', ['eval', '--data', dir, '--queries', queries, '--json']);
+    const off = await jsonOf('bench/lookup/run-cli.ts', ['eval', '--data', dir, '--queries', queries, '--json'], false);
+    return {
+      ...CATEGORY_SIZES, generateCommand: `npx tsx bench/lookup/make-fashion-categories.ts --out <images> --catalog ${CATEGORY_SIZES.catalog} --queries ${CATEGORY_SIZES.queries}`,
+      on: { command: rel(on.command), ...on.value }, off: { command: rel(off.command), ...off.value },
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   const useCache = !args.rest.includes('--no-cache');
@@ -123,6 +162,8 @@ async function main(): Promise<void> {
     const exact = await jsonOf('bench/lookup/exact-check.ts', ['--data', data, '--queries', path.join(bench, 'test.csv'), '--distractors', path.join(bench, 'test-distractors.csv')]);
     log('lookup', `shoplens eval on ${SIZES.self} catalog images queried as themselves`);
     const self = await jsonOf('bench/lookup/run-cli.ts', ['eval', '--data', data, '--queries', path.join(bench, 'self.csv'), '--json']);
+    // Category quality with lookup on: once, with the 1,000-product piece.
+    const categories = SIZES.fillers === 0 ? await categoryCheck(useCache) : null;
     const ingest = build['ingest'] as Record<string, unknown> | undefined;
     writeResult(RESULT, quick, {
       name: RESULT, quick, machine,
@@ -138,6 +179,7 @@ async function main(): Promise<void> {
       test: { command: rel(test.command), seconds: test.seconds, loadBefore, loadAfter: loadAfterTest, ...test.value },
       exactCheck: { command: rel(exact.command), seconds: exact.seconds, loadAfter: load(), ...exact.value },
       self: { command: rel(self.command), seconds: self.seconds, loadAfter: load(), ...self.value },
+      ...(categories ? { categories } : {}),
     });
     log('lookup', `test recall@1 ${String(test.value['recall@1'])} @10 ${String(test.value['recall@10'])}, distractors ${JSON.stringify(exact.value['distractors'])}`);
   } finally {
