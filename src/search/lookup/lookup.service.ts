@@ -416,9 +416,9 @@ const VARIANT_MARGIN = 0.05;
  */
 const VARIANT_FIT = 0.5;
 
-/** Matches after the first that the agreement check (agreeingFirst) compares with it. */
-const AGREEING_TOP = 9;
-/** Least evidence of such a match, as a share of the first's. */
+/** Matches after the first that the agreement and main-subject checks (agreeingFirst, mainSubjectFirst) compare with it. */
+const RIVALS_TOP = 9;
+/** Least evidence of a match the agreement check compares with the first, as a share of the first's. */
 const AGREEING_SHARE = 0.5;
 /**
  * How much more of its footprint's cells must agree (appearanceAgreement) for it to come first,
@@ -501,7 +501,7 @@ export async function closerVariantFirst(
 
 /**
  * `ranked` (best first), or when its first match is a keypoint match below exact, another keypoint
- * match among the next AGREEING_TOP with at least AGREEING_SHARE of its evidence whose pixels agree
+ * match among the next RIVALS_TOP with at least AGREEING_SHARE of its evidence whose pixels agree
  * with the photo clearly better (`agreement`: appearanceAgreement at its placement; by
  * AGREEING_MARGIN, and at least AGREEING_FIT) in its place (inFirstPlace). Below exact, inliers and
  * colour rank a handful of chance correspondences on a clutter drawing (a swimming sign under a
@@ -515,7 +515,7 @@ export async function agreeingFirst(ranked: LocalMatch[], agreement: (m: LocalMa
   if (own === null) return ranked;
   let closer: LocalMatch | null = null;
   let best = Math.max(own + AGREEING_MARGIN, AGREEING_FIT);
-  for (const m of ranked.slice(1, 1 + AGREEING_TOP)) {
+  for (const m of ranked.slice(1, 1 + RIVALS_TOP)) {
     if (!m.placement || m.evidence < Math.max(CHANCE_EVIDENCE, AGREEING_SHARE * first.evidence)) continue;
     const a = await agreement(m);
     if (a !== null && a >= best) [closer, best] = [m, a];
@@ -527,7 +527,7 @@ export async function agreeingFirst(ranked: LocalMatch[], agreement: (m: LocalMa
  * `ranked` (best first), or when the photo holds two catalog products firmly matched at different
  * places (both with at least SUBJECT_EVIDENCE, the other with SUBJECT_SHARE of the first's, boxes
  * overlapping at most SUBJECT_OVERLAP), the one whose box is SUBJECT_AREA times larger first
- * (inFirstPlace; the largest such among the next AGREEING_TOP). A shopper photographs the product
+ * (inFirstPlace; the largest such among the next RIVALS_TOP). A shopper photographs the product
  * they look for, large in the frame; the other is something lying beside it (a sign or a flag
  * among the clutter that copies a catalog drawing). It claims "exact" only on its own evidence:
  * the first's exact claim is not handed over, and below exact no match claims.
@@ -537,7 +537,7 @@ export function mainSubjectFirst(ranked: LocalMatch[], exactInliers: number): Lo
   if (!first?.box || first.evidence < SUBJECT_EVIDENCE) return ranked;
   const area = (b: FractionBox): number => b.width * b.height;
   let subject: LocalMatch | null = null;
-  for (const m of ranked.slice(1, 1 + AGREEING_TOP)) {
+  for (const m of ranked.slice(1, 1 + RIVALS_TOP)) {
     if (!m.box || m.evidence < Math.max(SUBJECT_EVIDENCE, SUBJECT_SHARE * first.evidence)) continue;
     if (area(m.box) < SUBJECT_AREA * area(first.box) || boxOverlap(first.box, m.box) > SUBJECT_OVERLAP) continue;
     if (!subject || area(m.box) > area(subject.box!)) subject = m;
