@@ -13,9 +13,12 @@ import { cosineSimilarity } from '../domain/vector.js';
 import { decodeImage } from '../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
 import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
-import { calibratedScore, CHANCE_EVIDENCE, type LookupService } from './lookup/lookup.service.js';
+import type { LookupService } from './lookup/lookup.service.js';
+import { calibratedScore, CHANCE_EVIDENCE, isProductShot, PRODUCT_SHOT_HITS, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
 
 export const MAX_K = 200;
+/** Products whose nearest-neighbour cosine is cached (a few bytes each); the cache restarts when full. */
+const NEIGHBOUR_CACHE_SIZE = 100_000;
 
 export interface SearchServiceOptions {
   limits: ImageLimits;
@@ -85,6 +88,9 @@ export class SearchService {
     private readonly lookup?: LookupService,
   ) {}
 
+  /** Nearest-other-product cosines by product id, for the catalogue version they were read at. */
+  private neighbourCache = { version: -1, cosines: new Map<string, number>() };
+
   /**
    * Search by encoded image bytes (an upload). The bytes are analysed in memory and never stored.
    * With product lookup ready, verified local matches are merged in: each hit then carries a
@@ -108,8 +114,12 @@ export class SearchService {
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
     // The global features (a worker thread) and the local lookup (this thread) run side by side.
     const [global, matches] = await Promise.all([
-      // Global candidates (more than k, so a locally verified product can displace them).
-      this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
+      // Global candidates (more than k, so a locally verified product can displace them), and the
+      // catalogue-neighbour cosines of the first few that tell a product shot from a shopper's photo.
+      this.extractor.extract(region).then(async (vector) => {
+        const r = await this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started);
+        return { ...r, vector, neighbourCosines: await this.neighbourCosines(r.hits.slice(0, PRODUCT_SHOT_HITS).map((h) => h.product.id)) };
+      }),
       (async () => {
         const pixels = await (photo ?? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }));
         const excludedKeys = await this.keysOf([...excluded]);
@@ -135,6 +145,10 @@ export class SearchService {
     const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.evidence > CHANCE_EVIDENCE);
     const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
     const metric = this.extractor.identity.metric;
+    const top = global.hits[0];
+    const productShot = metric === 'cosine' && top !== undefined &&
+      isProductShot(top.score, global.neighbourCosines, [...byProduct.values()].map((e) => e.evidence), lookup.exactInliers);
+    const localWeight = productShot ? PRODUCT_SHOT_LOCAL_WEIGHT : SHOPPER_PHOTO_LOCAL_WEIGHT;
     const hits: LookupSearchHit[] = [];
     for (const [id, e] of byProduct) {
       let hit = e.hit;
@@ -147,7 +161,7 @@ export class SearchService {
         hit = { product, distance: 1 - cosine, score: e.cosine, matchedImage: e.image };
       }
       // Coverage-discounted inliers: a shared part of another product does not make it "exact".
-      const score = calibratedScore(e.evidence, e.cosine, lookup.exactInliers);
+      const score = calibratedScore(e.evidence, e.cosine, lookup.exactInliers, localWeight);
       const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.layout !== undefined ? { layout: e.layout } : {}), ...(e.shape !== undefined ? { shape: e.shape } : {}), ...(e.outline !== undefined ? { outline: e.outline } : {}), ...(e.box ? { box: e.box } : {}) };
       hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined || e.outline !== undefined) ? { matchedImage: e.image } : {}), score, match });
     }
@@ -246,6 +260,40 @@ export class SearchService {
         : [];
     });
     return { hits, tookMs: performance.now() - started };
+  }
+
+  /**
+   * Each product's cosine to its nearest other catalogue product (global features, no filter),
+   * cached until the catalogue changes. Empty unless the metric is cosine.
+   */
+  private async neighbourCosines(productIds: string[]): Promise<number[]> {
+    if (this.extractor.identity.metric !== 'cosine') return [];
+    const version = await this.store.getVersion();
+    if (version !== this.neighbourCache.version || this.neighbourCache.cosines.size >= NEIGHBOUR_CACHE_SIZE) {
+      this.neighbourCache = { version, cosines: new Map() };
+    }
+    const out: number[] = [];
+    for (const id of productIds) {
+      let cosine = this.neighbourCache.cosines.get(id);
+      if (cosine === undefined) {
+        cosine = await this.nearestOtherCosine(id);
+        this.neighbourCache.cosines.set(id, cosine);
+      }
+      out.push(cosine);
+    }
+    return out;
+  }
+
+  /** The cosine of a product's nearest image of another product (0 when it has none). */
+  private async nearestOtherCosine(productId: string): Promise<number> {
+    const vectors = await this.store.getProductVectors(productId);
+    const own = new Set(vectors.map((v) => v.key));
+    let best = 0;
+    for (const v of vectors) {
+      const other = this.indexSync.index.search(v.vector, own.size + 1).find((n) => !own.has(n.key));
+      if (other) best = Math.max(best, distanceToScore('cosine', other.distance));
+    }
+    return best;
   }
 
   private async negativeVectors(options: QueryOptions): Promise<Float32Array[]> {

@@ -5,7 +5,7 @@ import { evaluate } from '../../src/eval/eval.service.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
-import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
+import { CHANCE_EVIDENCE } from '../../src/search/lookup/calibration.js';
 import { stripes, type Rgb } from '../factories/flags.js';
 import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/index.js';
-import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
+import { CHANCE_EVIDENCE } from '../../src/search/lookup/calibration.js';
 import { DEFAULT_OUTLINE_OPTIONS } from '../../src/search/lookup/outlines.js';
 import { arrowHeadOutline, outlinedArrow, ring } from '../factories/drawings.js';
 import type { Rgb } from '../factories/flags.js';

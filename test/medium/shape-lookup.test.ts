@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { decodeImage } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
-import { CHANCE_EVIDENCE } from '../../src/search/lookup/lookup.service.js';
+import { CHANCE_EVIDENCE } from '../../src/search/lookup/calibration.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
 import { arrow, disc, pear } from '../factories/drawings.js';
 import type { Rgb } from '../factories/flags.js';

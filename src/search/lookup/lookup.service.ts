@@ -11,6 +11,7 @@ import { boxOverlap, cropImage, fractionToPixels, type FractionBox } from '../..
 import { flatFrame } from '../../imaging/flat-regions.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
 import type { GrayImage, ImageLimits, RgbImage } from '../../imaging/types.js';
+import { CHANCE_EVIDENCE } from './calibration.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
 import { appearanceAgreement, closerPlacement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { analyseCatalogImage } from './catalog-analysis.js';
@@ -1257,31 +1258,4 @@ function branchesOf(v: Vocabulary, words: Uint32Array): Uint8Array {
   const b = new Uint8Array(words.length);
   for (let i = 0; i < words.length; i++) b[i] = v.branchOf(words[i]!);
   return b;
-}
-
-/**
- * Evidence a wrong candidate reaches by chance: among the 30 verified candidates of a tuning photo
- * (seed 2, 100 photos) the best wrong one mostly has 2–4.
- */
-export const CHANCE_EVIDENCE = 4;
-
-/**
- * One calibrated score in [0, 1] from local and global evidence. Exact matches (evidence ≥
- * exactInliers) score in [0.5, 1], everything else in [0, 0.5): "score ≥ 0.5" and "exact match"
- * are the same statement, the one threshold a client needs. Among exact matches the score grows
- * with the inliers (mostly) and the global cosine (colour/shape similarity). Below the threshold,
- * local evidence above chance level counts 9× the global cosine: whole-image
- * features barely see a product in a cluttered photo (recall@1 0.01 on the lookup benchmark), so a
- * partly verified product must rank above a merely similar-looking one.
- */
-export function calibratedScore(inliers: number, globalCosine: number, exactInliers: number): number {
-  const cosine = Math.max(0, Math.min(1, globalCosine));
-  if (inliers >= exactInliers) {
-    // Log scale from the threshold (0) to 5× it (1): a 97-inlier match outranks a 46-inlier one
-    // (often a copy of the drawing or a product sharing a part) whatever their global cosines.
-    const l = Math.min(1, Math.log(inliers / exactInliers) / Math.log(5));
-    return 0.5 + 0.5 * (0.7 * l + 0.3 * cosine);
-  }
-  const local = Math.max(0, Math.min(1, (inliers - CHANCE_EVIDENCE) / Math.max(1, exactInliers - CHANCE_EVIDENCE)));
-  return 0.5 * 0.999 * (0.9 * local + 0.1 * cosine);
 }

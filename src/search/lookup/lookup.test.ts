@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { agreeingFirst, belowExact, calibratedScore, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
+import { calibratedScore, isProductShot, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
+import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {
@@ -78,6 +79,34 @@ describe('calibrated score', () => {
     expect(calibratedScore(15, 0, 20)).toBeGreaterThan(calibratedScore(9, 0, 20));
     // At chance level the global cosine decides, as in a search without lookup.
     expect(calibratedScore(3, 0.8, 20)).toBeGreaterThan(calibratedScore(4, 0.5, 20));
+  });
+});
+
+describe('product shots', () => {
+  const nn = [0.9, 0.85, 0.88];
+  it('are photos as close to their best catalogue match as its catalogue neighbours, with no settling local match', () => {
+    expect(isProductShot(0.86, nn, [9, 8.5, 7], 20)).toBe(true);
+    expect(isProductShot(0.81, nn, [], 20)).toBe(true);
+    // Below 0.9 of the closest neighbour cosine: a shopper's photo.
+    expect(isProductShot(0.8, nn, [9, 8.5, 7], 20)).toBe(false);
+    // A match near exact, or one standing out from the rest, settles the photo as a lookup.
+    expect(isProductShot(0.86, nn, [17, 16.5], 20)).toBe(false);
+    expect(isProductShot(0.86, nn, [12, 8], 20)).toBe(false);
+    expect(isProductShot(0.86, nn, [12, 9], 20)).toBe(true);
+    expect(isProductShot(0.86, nn, [9, 2], 20)).toBe(true);
+    // No catalogue neighbours (one product, or not a cosine space): never.
+    expect(isProductShot(0.99, [], [], 20)).toBe(false);
+    expect(isProductShot(0.99, [0], [], 20)).toBe(false);
+  });
+
+  it('rank by global cosine below the exact threshold, local evidence only breaking near-ties', () => {
+    // A globally close product over a weakly matched one, unlike in a shopper's photo.
+    expect(calibratedScore(0, 0.85, 20, PRODUCT_SHOT_LOCAL_WEIGHT)).toBeGreaterThan(calibratedScore(12, 0.6, 20, PRODUCT_SHOT_LOCAL_WEIGHT));
+    expect(calibratedScore(0, 0.85, 20)).toBeLessThan(calibratedScore(12, 0.6, 20));
+    expect(calibratedScore(10, 0.8, 20, PRODUCT_SHOT_LOCAL_WEIGHT)).toBeGreaterThan(calibratedScore(0, 0.81, 20, PRODUCT_SHOT_LOCAL_WEIGHT));
+    // Exact matches are exact in any photo.
+    expect(calibratedScore(25, 0.2, 20, PRODUCT_SHOT_LOCAL_WEIGHT)).toBeGreaterThanOrEqual(0.5);
+    expect(calibratedScore(19, 1, 20, PRODUCT_SHOT_LOCAL_WEIGHT)).toBeLessThan(0.5);
   });
 });
 
