@@ -14,7 +14,7 @@ import { decodeImage } from '../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
 import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
 import type { LookupService } from './lookup/lookup.service.js';
-import { calibratedScore, CHANCE_EVIDENCE, isProductShot, PRODUCT_SHOT_HITS, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
+import { calibratedScore, CHANCE_EVIDENCE, lookupSettles, looksLikeCatalogImage, PRODUCT_SHOT_HITS, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
 
 export const MAX_K = 200;
 /** Products whose nearest-neighbour cosine is cached (a few bytes each); the cache restarts when full. */
@@ -114,12 +114,8 @@ export class SearchService {
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
     // The global features (a worker thread) and the local lookup (this thread) run side by side.
     const [global, matches] = await Promise.all([
-      // Global candidates (more than k, so a locally verified product can displace them), and the
-      // catalogue-neighbour cosines of the first few that tell a product shot from a shopper's photo.
-      this.extractor.extract(region).then(async (vector) => {
-        const r = await this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started);
-        return { ...r, vector, neighbourCosines: await this.neighbourCosines(r.hits.slice(0, PRODUCT_SHOT_HITS).map((h) => h.product.id)) };
-      }),
+      // Global candidates (more than k, so a locally verified product can displace them).
+      this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
       (async () => {
         const pixels = await (photo ?? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }));
         const excludedKeys = await this.keysOf([...excluded]);
@@ -145,9 +141,12 @@ export class SearchService {
     const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.evidence > CHANCE_EVIDENCE);
     const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
     const metric = this.extractor.identity.metric;
+    // A product shot (a photo like the catalogue's own images) is ranked by its global features
+    // below exact. The neighbour cosines are read only when the lookup leaves the photo open.
     const top = global.hits[0];
     const productShot = metric === 'cosine' && top !== undefined &&
-      isProductShot(top.score, global.neighbourCosines, [...byProduct.values()].map((e) => e.evidence), lookup.exactInliers);
+      !lookupSettles([...byProduct.values()].map((e) => e.evidence), lookup.exactInliers) &&
+      looksLikeCatalogImage(top.score, await this.neighbourCosines(global.hits.slice(0, PRODUCT_SHOT_HITS).map((h) => h.product.id)));
     const localWeight = productShot ? PRODUCT_SHOT_LOCAL_WEIGHT : SHOPPER_PHOTO_LOCAL_WEIGHT;
     const hits: LookupSearchHit[] = [];
     for (const [id, e] of byProduct) {

@@ -16,7 +16,7 @@ export const CHANCE_EVIDENCE = 4;
  */
 export const SHOPPER_PHOTO_LOCAL_WEIGHT = 0.9;
 /**
- * The same weight in a product shot (`isProductShot`): there the global features are as reliable
+ * The same weight in a product shot (`looksLikeCatalogImage`, not `lookupSettles`): there the global features are as reliable
  * as between catalogue images, and weak keypoint matches between look-alike products are not
  * (Fashion-MNIST garments match other garments with 5–17 evidence). Local evidence then only
  * breaks near-ties of the cosine.
@@ -54,26 +54,33 @@ const STANDOUT_EVIDENCE_SHARE = 0.5;
 const STANDOUT_SHARE = 0.7;
 
 /**
- * True when the photo is a product shot like the catalogue's own images, not a shopper's photo of a
- * product among other things: its best global cosine reaches 0.9 of the closest
- * catalogue-neighbour cosine among its top hits' (`neighbourCosines`: each hit's cosine to its
- * nearest other catalogue product), and the lookup found nothing that settles it (`evidence`: the
- * local evidence per product) — no match near exact (0.85 of `exactInliers`), none standing out
- * from the rest (at least half of `exactInliers`, the second best at most 0.7 of it).
+ * A product shot is a photo like the catalogue's own images, not a shopper's photo of a product
+ * among other things: it looks like a catalogue image and the lookup found nothing that settles it
+ * as a lookup (`lookupSettles`). Measured on tuning sets (`bench/lookup/README.md`, session 22):
+ * 373 of 400 Fashion-MNIST queries against 2 of 1,500 shopper-style photos at 1k.
  *
- * The level is the catalogue's own, so it holds in any feature space (a catalogue adaptation moves
- * every cosine). Measured on tuning sets (`bench/lookup/README.md`): 373 of 400 Fashion-MNIST
- * queries against 2 of 1,500 shopper-style photos at 1k.
+ * True when the photo's best global cosine reaches 0.9 of the closest catalogue-neighbour cosine
+ * among its top hits (`neighbourCosines`: each hit's cosine to its nearest other catalogue
+ * product). The level is the catalogue's own, so it holds in any feature space (a catalogue
+ * adaptation moves every cosine).
  */
-export function isProductShot(topCosine: number, neighbourCosines: number[], evidence: number[], exactInliers: number): boolean {
+export function looksLikeCatalogImage(topCosine: number, neighbourCosines: number[]): boolean {
   const level = Math.max(...neighbourCosines);
-  if (!(level > 0) || topCosine < PRODUCT_SHOT_SHARE * level) return false;
+  return level > 0 && topCosine >= PRODUCT_SHOT_SHARE * level;
+}
+
+/**
+ * True when the lookup's evidence per product settles the photo as a lookup: a match near exact
+ * (0.85 of `exactInliers`), or one standing out from the rest (at least half of `exactInliers`,
+ * the second best at most 0.7 of it).
+ */
+export function lookupSettles(evidence: number[], exactInliers: number): boolean {
   let first = 0;
   let second = 0;
   for (const e of evidence) {
     if (e > first) [first, second] = [e, first];
     else if (e > second) second = e;
   }
-  if (first >= SURE_SHARE * exactInliers) return false;
-  return !(first >= STANDOUT_EVIDENCE_SHARE * exactInliers && second <= STANDOUT_SHARE * first);
+  if (first >= SURE_SHARE * exactInliers) return true;
+  return first >= STANDOUT_EVIDENCE_SHARE * exactInliers && second <= STANDOUT_SHARE * first;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { calibratedScore, isProductShot, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
+import { calibratedScore, lookupSettles, looksLikeCatalogImage, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
 import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -84,19 +84,23 @@ describe('calibrated score', () => {
 
 describe('product shots', () => {
   const nn = [0.9, 0.85, 0.88];
-  it('are photos as close to their best catalogue match as its catalogue neighbours, with no settling local match', () => {
-    expect(isProductShot(0.86, nn, [9, 8.5, 7], 20)).toBe(true);
-    expect(isProductShot(0.81, nn, [], 20)).toBe(true);
+  it('are photos as close to their best catalogue match as its catalogue neighbours', () => {
+    expect(looksLikeCatalogImage(0.86, nn)).toBe(true);
+    expect(looksLikeCatalogImage(0.81, nn)).toBe(true);
     // Below 0.9 of the closest neighbour cosine: a shopper's photo.
-    expect(isProductShot(0.8, nn, [9, 8.5, 7], 20)).toBe(false);
-    // A match near exact, or one standing out from the rest, settles the photo as a lookup.
-    expect(isProductShot(0.86, nn, [17, 16.5], 20)).toBe(false);
-    expect(isProductShot(0.86, nn, [12, 8], 20)).toBe(false);
-    expect(isProductShot(0.86, nn, [12, 9], 20)).toBe(true);
-    expect(isProductShot(0.86, nn, [9, 2], 20)).toBe(true);
+    expect(looksLikeCatalogImage(0.8, nn)).toBe(false);
     // No catalogue neighbours (one product, or not a cosine space): never.
-    expect(isProductShot(0.99, [], [], 20)).toBe(false);
-    expect(isProductShot(0.99, [0], [], 20)).toBe(false);
+    expect(looksLikeCatalogImage(0.99, [])).toBe(false);
+    expect(looksLikeCatalogImage(0.99, [0])).toBe(false);
+  });
+
+  it('are not photos whose lookup found a match near exact or one standing out from the rest', () => {
+    expect(lookupSettles([17, 16.5], 20)).toBe(true);
+    expect(lookupSettles([8, 12], 20)).toBe(true);
+    expect(lookupSettles([12, 9], 20)).toBe(false);
+    expect(lookupSettles([9, 2], 20)).toBe(false);
+    expect(lookupSettles([9, 8.5, 7], 20)).toBe(false);
+    expect(lookupSettles([], 20)).toBe(false);
   });
 
   it('rank by global cosine below the exact threshold, local evidence only breaking near-ties', () => {
