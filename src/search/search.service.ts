@@ -263,10 +263,9 @@ export class SearchService {
 
   /**
    * Each product's cosine to its nearest other catalogue product (global features, no filter),
-   * cached until the catalogue changes. Empty unless the metric is cosine.
+   * cached until the catalogue changes. Only for a cosine metric.
    */
   private async neighbourCosines(productIds: string[]): Promise<number[]> {
-    if (this.extractor.identity.metric !== 'cosine') return [];
     const version = await this.store.getVersion();
     if (version !== this.neighbourCache.version || this.neighbourCache.cosines.size >= NEIGHBOUR_CACHE_SIZE) {
       this.neighbourCache = { version, cosines: new Map() };
