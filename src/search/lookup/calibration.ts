@@ -16,10 +16,10 @@ export const CHANCE_EVIDENCE = 4;
  */
 export const SHOPPER_PHOTO_LOCAL_WEIGHT = 0.9;
 /**
- * The same weight in a product shot (`looksLikeCatalogImage`, not `lookupSettles`): there the global features are as reliable
- * as between catalogue images, and weak keypoint matches between look-alike products are not
- * (Fashion-MNIST garments match other garments with 5–17 evidence). Local evidence then only
- * breaks near-ties of the cosine.
+ * The same weight in a product shot (`looksLikeCatalogImage`, not `lookupSettles`): there the
+ * global features are as reliable as between catalogue images, and weak keypoint matches between
+ * look-alike products are not (Fashion-MNIST garments match other garments with 5–17 evidence).
+ * Local evidence then only breaks near-ties of the cosine.
  */
 export const PRODUCT_SHOT_LOCAL_WEIGHT = 0.1;
 
