@@ -8,6 +8,7 @@ import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { boxOverlap, cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
+import { isColourless } from '../../imaging/colourless.js';
 import { flatFrame } from '../../imaging/flat-regions.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
 import type { GrayImage, ImageLimits, RgbImage } from '../../imaging/types.js';
@@ -870,7 +871,7 @@ export class LookupService {
     await this.refresh();
     const index = this.index;
     if (!index || index.size === 0) return [];
-    const pass: QueryPass = { vocabulary: v, index, image, frame: crop, accept, decoded: new Map(), rows: new Map(), pixels: new Map() };
+    const pass: QueryPass = { vocabulary: v, index, image, frame: crop, accept, colourless: isColourless(image), decoded: new Map(), rows: new Map(), pixels: new Map() };
     const o = this.options;
     const rerankTop = Math.min(o.rerankTop, Math.max(RERANK_FLOOR, Math.ceil(RERANK_SHARE * index.size)));
     const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
@@ -1043,7 +1044,10 @@ export class LookupService {
           evidence = appearanceEvidence(evidence, a.agreement, this.options.exactInliers);
         }
       }
-      const colour = res.homography && cf.colours ? colourFit(region, cf.colours, res.homography, cf, this.options.colour) : null;
+      // A photo without colour has nothing for the colour check to weigh: its fit would only say
+      // that two grey silhouettes on black overlap (Fashion-MNIST: 0.6–0.9 explained for nearly any
+      // other garment). bench/lookup/README.md, session 22.
+      const colour = !pass.colourless && res.homography && cf.colours ? colourFit(region, cf.colours, res.homography, cf, this.options.colour) : null;
       if (colour) {
         // A flat rectangular product is also read on its layout's grid under the match (one gain for
         // all channels): the affine colour map lets one tricolour explain another (Mali's stripes
@@ -1183,6 +1187,8 @@ interface QueryPass {
   /** The shopper's box, if any: the frame a placement's size is measured in (placementEvidence). */
   frame: FractionBox | undefined;
   accept: ((key: number) => boolean) | undefined;
+  /** The photo has no colour (isColourless): its matches get no colour check. */
+  colourless: boolean;
   decoded: Map<number, QuantizedFeatures>;
   rows: Map<number, LocalFeatureRow>;
   /** Catalog display copies decoded for the pixel checks, by content hash (the variant check reads them again). */
