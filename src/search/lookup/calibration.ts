@@ -44,7 +44,7 @@ export function calibratedScore(inliers: number, globalCosine: number, exactInli
 
 /** Global top hits whose catalogue neighbours set the product-shot level. */
 export const PRODUCT_SHOT_HITS = 3;
-/** A product shot is at least this share of the closest catalogue-neighbour cosine of those hits. */
+/** A product shot's best global cosine reaches this share of the closest catalogue-neighbour cosine of those hits. */
 const PRODUCT_SHOT_SHARE = 0.9;
 /** Local evidence at or above this share of the exact threshold keeps the shopper-photo weighing: nearly exact. */
 const SURE_SHARE = 0.85;
@@ -57,7 +57,7 @@ const STANDOUT_SHARE = 0.7;
  * A product shot is a photo like the catalogue's own images, not a shopper's photo of a product
  * among other things: it looks like a catalogue image and the lookup found nothing that settles it
  * as a lookup (`lookupSettles`). Measured on tuning sets (`bench/lookup/README.md`, session 22):
- * 373 of 400 Fashion-MNIST queries against 2 of 1,500 shopper-style photos at 1k.
+ * 344 of 400 Fashion-MNIST queries against 1 of 1,500 shopper-style photos at 1k (5 at 10k).
  *
  * True when the photo's best global cosine reaches 0.9 of the closest catalogue-neighbour cosine
  * among its top hits (`neighbourCosines`: each hit's cosine to its nearest other catalogue
