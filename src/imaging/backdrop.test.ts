@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../eval/random.js';
-import { backdropGreys, findBackdrop, onBackdrop } from './backdrop.js';
+import sharp from 'sharp';
+import { backdropGreys, findBackdrop, hasCleanBackdrop, onBackdrop } from './backdrop.js';
+import { decodeImage } from './decode.js';
 import type { RgbImage } from './types.js';
 
 /**
@@ -68,5 +70,53 @@ describe('backdropGreys', () => {
     expect(backdropGreys([250, 252, 249], [48, 128])).toEqual([48, 128]);
     expect(backdropGreys([10, 10, 10], [48, 128])).toEqual([128, 255]);
     expect(backdropGreys([130, 126, 128], [48, 128])).toEqual([48, 255]);
+  });
+});
+
+/**
+ * 80×60 of `level` grey with uniform noise of ±`noise` levels per channel and light falling off by
+ * `falloff` levels from left to right, a red product in the middle.
+ */
+function studio(level: number, noise: number, falloff = 0, seed = 5): RgbImage {
+  const width = 80, height = 60;
+  const r = seededRandom(seed);
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const o = 3 * (y * width + x);
+    const product = x >= 20 && x < 60 && y >= 15 && y < 45;
+    for (let c = 0; c < 3; c++) data[o + c] = product ? [190, 30, 40][c]! : Math.max(0, Math.min(255, Math.round(level - (falloff * x) / width + (2 * r() - 1) * noise)));
+  }
+  return { data, width, height, channels: 3 };
+}
+
+describe('hasCleanBackdrop', () => {
+  it('is true for a product on a flat white, grey or black backdrop', () => {
+    expect(hasCleanBackdrop(studio(255, 0))).toBe(true);
+    expect(hasCleanBackdrop(studio(200, 1))).toBe(true);
+    expect(hasCleanBackdrop(studio(0, 0))).toBe(true);
+  });
+
+  it("is false for a backdrop with a photo's noise or uneven light (a table, a wall)", () => {
+    expect(hasCleanBackdrop(studio(200, 6))).toBe(false);
+    expect(hasCleanBackdrop(studio(120, 12))).toBe(false);
+    expect(hasCleanBackdrop(studio(200, 0, 24))).toBe(false);
+  });
+
+  it('is false when the product fills most of the border', () => {
+    const img = studio(255, 0);
+    for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) if (y < 45 || x < 20) img.data.fill(90, 3 * (y * img.width + x), 3 * (y * img.width + x) + 3);
+    for (let x = 0; x < img.width; x++) img.data[3 * x] = x; // a gradient, not one colour
+    expect(hasCleanBackdrop(img)).toBe(false);
+    expect(hasCleanBackdrop({ data: Buffer.alloc(0), width: 0, height: 0, channels: 3 })).toBe(false);
+  });
+
+  it('survives JPEG: a catalogue image stays clean, a photo of a table does not', async () => {
+    const jpeg = async (img: RgbImage, quality: number): Promise<RgbImage> =>
+      decodeImage(await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer());
+    expect(hasCleanBackdrop(await jpeg(studio(255, 0), 40))).toBe(true);
+    expect(hasCleanBackdrop(await jpeg(studio(235, 0), 75))).toBe(true);
+    // JPEG smooths much of a photo's pixel noise away, not its uneven light.
+    expect(hasCleanBackdrop(await jpeg(studio(200, 3, 24), 40))).toBe(false);
+    expect(hasCleanBackdrop(await jpeg(studio(200, 6, 12), 75))).toBe(false);
   });
 });

@@ -14,11 +14,48 @@ export interface Backdrop {
 export const BACKDROP_TOLERANCE = 25;
 /** Least share of the border in the backdrop's colour for a plain backdrop (a studio sweep, not a room). */
 const PLAIN_BORDER = 0.6;
+/**
+ * Most a clean backdrop's border pixels differ from its median colour in any channel. A digital or
+ * studio-lit backdrop is flat to a level or two (JPEG keeps a flat block exactly); a photographed
+ * table or wall has texture and uneven light (and sensor noise, though JPEG smooths much of it):
+ * on the lookup benchmark's shopper photos a median 7% of the border is within 2 levels of its
+ * median colour, on Fashion-MNIST images 86%.
+ */
+const CLEAN_TOLERANCE = 2;
 
-/** Whether pixel `i` is within BACKDROP_TOLERANCE of `colour` in every channel. */
-export function backdropColoured(img: RgbImage, i: number, colour: readonly [number, number, number]): boolean {
+/** Indices of the image's border pixels (each once). */
+function borderPixels(img: RgbImage): number[] {
+  const { width: w, height: h } = img;
+  const border: number[] = [];
+  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
+  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
+  return border;
+}
+
+/** Median colour, per channel, of the pixels `at`. */
+function medianColour(img: RgbImage, at: number[]): [number, number, number] {
+  const median = (c: number): number => {
+    const v = at.map((i) => img.data[3 * i + c]!).sort((a, b) => a - b);
+    return v[v.length >> 1] ?? 0;
+  };
+  return [median(0), median(1), median(2)];
+}
+
+/**
+ * True when most of the image's border (PLAIN_BORDER) is one noise-free colour (CLEAN_TOLERANCE):
+ * an image made for a catalogue (a product on white, on a studio sweep, a rendered drawing), not a
+ * photo of a product on a table, in a hand or in a room.
+ */
+export function hasCleanBackdrop(img: RgbImage): boolean {
+  const border = borderPixels(img);
+  const colour = medianColour(img, border);
+  return border.length > 0 && border.filter((i) => backdropColoured(img, i, colour, CLEAN_TOLERANCE)).length >= PLAIN_BORDER * border.length;
+}
+
+/** Whether pixel `i` is within `tolerance` (BACKDROP_TOLERANCE) of `colour` in every channel. */
+export function backdropColoured(img: RgbImage, i: number, colour: readonly [number, number, number], tolerance = BACKDROP_TOLERANCE): boolean {
   const d = img.data;
-  return Math.abs(d[3 * i]! - colour[0]) <= BACKDROP_TOLERANCE && Math.abs(d[3 * i + 1]! - colour[1]) <= BACKDROP_TOLERANCE && Math.abs(d[3 * i + 2]! - colour[2]) <= BACKDROP_TOLERANCE;
+  return Math.abs(d[3 * i]! - colour[0]) <= tolerance && Math.abs(d[3 * i + 1]! - colour[1]) <= tolerance && Math.abs(d[3 * i + 2]! - colour[2]) <= tolerance;
 }
 
 /**
@@ -28,15 +65,9 @@ export function backdropColoured(img: RgbImage, i: number, colour: readonly [num
  * not mostly one colour (a room, a table, a model outdoors) has none: share 0.
  */
 export function findBackdrop(img: RgbImage): Backdrop {
-  const { width: w, height: h, data } = img;
-  const border: number[] = [];
-  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
-  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
-  const median = (c: number): number => {
-    const v = border.map((i) => data[3 * i + c]!).sort((a, b) => a - b);
-    return v[v.length >> 1] ?? 0;
-  };
-  const colour: [number, number, number] = [median(0), median(1), median(2)];
+  const { width: w, height: h } = img;
+  const border = borderPixels(img);
+  const colour = medianColour(img, border);
   const mask = new Uint8Array(w * h);
   const near = (i: number): boolean => backdropColoured(img, i, colour);
   if (border.length === 0 || border.filter(near).length < PLAIN_BORDER * border.length) return { mask, share: 0, colour };

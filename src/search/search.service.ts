@@ -14,11 +14,10 @@ import { decodeImage } from '../imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
 import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
 import type { LookupService } from './lookup/lookup.service.js';
-import { calibratedScore, CHANCE_EVIDENCE, lookupSettles, looksLikeCatalogImage, PRODUCT_SHOT_HITS, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
+import { calibratedScore, CHANCE_EVIDENCE, lookupSettles, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
+import { hasCleanBackdrop } from '../imaging/backdrop.js';
 
 export const MAX_K = 200;
-/** Products whose nearest-neighbour cosine is cached (a few bytes each); the cache restarts when full. */
-const NEIGHBOUR_CACHE_SIZE = 100_000;
 
 export interface SearchServiceOptions {
   limits: ImageLimits;
@@ -88,9 +87,6 @@ export class SearchService {
     private readonly lookup?: LookupService,
   ) {}
 
-  /** Nearest-other-product cosines by product id, for the catalogue version they were read at. */
-  private neighbourCache = { version: -1, cosines: new Map<string, number>() };
-
   /**
    * Search by encoded image bytes (an upload). The bytes are analysed in memory and never stored.
    * With product lookup ready, verified local matches are merged in: each hit then carries a
@@ -113,14 +109,14 @@ export class SearchService {
     validateOptions(options);
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
     // The global features (a worker thread) and the local lookup (this thread) run side by side.
-    const [global, matches] = await Promise.all([
+    const [global, { pixels, matches }] = await Promise.all([
       // Global candidates (more than k, so a locally verified product can displace them).
       this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
       (async () => {
         const pixels = await (photo ?? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }));
         const excludedKeys = await this.keysOf([...excluded]);
         const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
-        return lookup.lookup(pixels, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key));
+        return { pixels, matches: await lookup.lookup(pixels, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key)) };
       })(),
     ]);
     const vector = global.vector;
@@ -141,12 +137,11 @@ export class SearchService {
     const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.evidence > CHANCE_EVIDENCE);
     const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
     const metric = this.extractor.identity.metric;
-    // A product shot (a photo like the catalogue's own images) is ranked by its global features
-    // below exact. The neighbour cosines are read only when the lookup leaves the photo open.
-    const top = global.hits[0];
-    const productShot = metric === 'cosine' && top !== undefined &&
-      !lookupSettles([...byProduct.values()].map((e) => e.evidence), lookup.exactInliers) &&
-      looksLikeCatalogImage(top.score, await this.neighbourCosines(global.hits.slice(0, PRODUCT_SHOT_HITS).map((h) => h.product.id)));
+    // A product shot (an image made for a catalogue: a clean backdrop) that the lookup leaves open
+    // is ranked by its global features below exact.
+    const subject = options.crop ? cropImage(pixels, fractionToPixels(options.crop, pixels.width, pixels.height)) : pixels;
+    const productShot = metric === 'cosine' && hasCleanBackdrop(subject) &&
+      !lookupSettles([...byProduct.values()].map((e) => e.evidence), lookup.exactInliers);
     const localWeight = productShot ? PRODUCT_SHOT_LOCAL_WEIGHT : SHOPPER_PHOTO_LOCAL_WEIGHT;
     const hits: LookupSearchHit[] = [];
     for (const [id, e] of byProduct) {
@@ -259,39 +254,6 @@ export class SearchService {
         : [];
     });
     return { hits, tookMs: performance.now() - started };
-  }
-
-  /**
-   * Each product's cosine to its nearest other catalogue product (global features, no filter),
-   * cached until the catalogue changes. Only for a cosine metric.
-   */
-  private async neighbourCosines(productIds: string[]): Promise<number[]> {
-    const version = await this.store.getVersion();
-    if (version !== this.neighbourCache.version || this.neighbourCache.cosines.size >= NEIGHBOUR_CACHE_SIZE) {
-      this.neighbourCache = { version, cosines: new Map() };
-    }
-    const out: number[] = [];
-    for (const id of productIds) {
-      let cosine = this.neighbourCache.cosines.get(id);
-      if (cosine === undefined) {
-        cosine = await this.nearestOtherCosine(id);
-        this.neighbourCache.cosines.set(id, cosine);
-      }
-      out.push(cosine);
-    }
-    return out;
-  }
-
-  /** The cosine of a product's nearest image of another product (0 when it has none). */
-  private async nearestOtherCosine(productId: string): Promise<number> {
-    const vectors = await this.store.getProductVectors(productId);
-    const own = new Set(vectors.map((v) => v.key));
-    let best = 0;
-    for (const v of vectors) {
-      const other = this.indexSync.index.search(v.vector, own.size + 1).find((n) => !own.has(n.key));
-      if (other) best = Math.max(best, distanceToScore('cosine', other.distance));
-    }
-    return best;
   }
 
   private async negativeVectors(options: QueryOptions): Promise<Float32Array[]> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
-import { calibratedScore, lookupSettles, looksLikeCatalogImage, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
+import { calibratedScore, lookupSettles, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
 import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -83,17 +83,6 @@ describe('calibrated score', () => {
 });
 
 describe('product shots', () => {
-  const nn = [0.9, 0.85, 0.88];
-  it('are photos as close to their best catalogue match as its catalogue neighbours', () => {
-    expect(looksLikeCatalogImage(0.86, nn)).toBe(true);
-    expect(looksLikeCatalogImage(0.81, nn)).toBe(true);
-    // Below 0.9 of the closest neighbour cosine: a shopper's photo.
-    expect(looksLikeCatalogImage(0.8, nn)).toBe(false);
-    // No catalogue neighbours (one product, or not a cosine space): never.
-    expect(looksLikeCatalogImage(0.99, [])).toBe(false);
-    expect(looksLikeCatalogImage(0.99, [0])).toBe(false);
-  });
-
   it('are not photos whose lookup found a match near exact or one standing out from the rest', () => {
     expect(lookupSettles([17, 16.5], 20)).toBe(true);
     expect(lookupSettles([8, 12], 20)).toBe(true);
