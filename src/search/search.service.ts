@@ -11,11 +11,11 @@ import type { Neighbor } from '../index/vector-index.js';
 import { fetchImage } from '../ingest/image-source.js';
 import { cosineSimilarity } from '../domain/vector.js';
 import { decodeImage } from '../imaging/index.js';
+import { hasCleanBackdrop } from '../imaging/backdrop.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../imaging/subject.js';
 import { ANALYSIS_MAX_SIDE } from '../features/image-embedder.js';
 import type { LookupService } from './lookup/lookup.service.js';
 import { calibratedScore, CHANCE_EVIDENCE, lookupSettles, PRODUCT_SHOT_LOCAL_WEIGHT, SHOPPER_PHOTO_LOCAL_WEIGHT } from './lookup/calibration.js';
-import { hasCleanBackdrop } from '../imaging/backdrop.js';
 
 export const MAX_K = 200;
 
@@ -139,9 +139,8 @@ export class SearchService {
     const metric = this.extractor.identity.metric;
     // A product shot (an image made for a catalogue: a clean backdrop) that the lookup leaves open
     // is ranked by its global features below exact.
-    const subject = options.crop ? cropImage(pixels, fractionToPixels(options.crop, pixels.width, pixels.height)) : pixels;
-    const productShot = metric === 'cosine' && hasCleanBackdrop(subject) &&
-      !lookupSettles([...byProduct.values()].map((e) => e.evidence), lookup.exactInliers);
+    const productShot = metric === 'cosine' && !lookupSettles([...byProduct.values()].map((e) => e.evidence), lookup.exactInliers) &&
+      hasCleanBackdrop(options.crop ? cropImage(pixels, fractionToPixels(options.crop, pixels.width, pixels.height)) : pixels);
     const localWeight = productShot ? PRODUCT_SHOT_LOCAL_WEIGHT : SHOPPER_PHOTO_LOCAL_WEIGHT;
     const hits: LookupSearchHit[] = [];
     for (const [id, e] of byProduct) {

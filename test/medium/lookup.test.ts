@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
+import { seededRandom } from '../../src/eval/random.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
 import { decodeImage } from '../../src/imaging/index.js';
@@ -240,6 +241,28 @@ describe('product lookup (medium)', () => {
     // In the box the product fills most of the frame and keeps its evidence; in the whole photo it
     // keeps the share of its side below a third of the photo's.
     expect(whole!.evidence).toBeLessThan(0.8 * boxed!.evidence);
+  }, 60_000);
+
+  it('a product shot the lookup leaves open is ranked by its global features, the same product photographed on a table by the lookup', async () => {
+    // A product the shop does not sell (nothing for the lookup to settle) on white (a product shot)
+    // and on an unevenly lit, noisy table (a photo).
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><ellipse cx="100" cy="100" rx="90" ry="60" fill="#c83228"/><rect x="20" y="90" width="160" height="20" fill="#2850c8"/></svg>';
+    const drawing = await sharp(Buffer.from(svg)).png().toBuffer();
+    const onWhite = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ffffff' } }).composite([{ input: drawing, left: 100, top: 50 }]).jpeg({ quality: 80 }).toBuffer();
+    const table = Buffer.alloc(400 * 300 * 3);
+    const r = seededRandom(4);
+    for (let i = 0; i < 400 * 300; i++) for (let c = 0; c < 3; c++) table[3 * i + c] = Math.round(150 + 40 * ((i % 400) / 400) + [20, 5, -15][c]! + 16 * (r() - 0.5));
+    const onTable = await sharp(table, { raw: { width: 400, height: 300, channels: 3 } }).composite([{ input: drawing, left: 100, top: 50 }]).jpeg({ quality: 80 }).toBuffer();
+    const shot = await ctx.shoplens.search.searchByImage(onWhite, { k: 10 });
+
+    const photo = await ctx.shoplens.search.searchByImage(onTable, { k: 10 });
+    const below = (hits: typeof shot.hits) => hits.filter((h) => !h.match?.exact);
+    expect(below(shot.hits).length).toBeGreaterThan(3);
+    expect(below(photo.hits).length).toBeGreaterThan(3);
+    // Below exact, a product shot's score is 0.9 of the global cosine plus at most 0.1 of local
+    // evidence (both halved); a photo's is 0.1 of the cosine plus 0.9 of the evidence.
+    for (const h of below(shot.hits)) expect(h.score).toBeGreaterThanOrEqual(0.4995 * 0.9 * (1 - h.distance) - 1e-9);
+    expect(below(photo.hits).some((h) => h.score < 0.4995 * 0.5 * (1 - h.distance))).toBe(true);
   }, 60_000);
 
   it('a crop box restricts the query, and a bad one is refused', async () => {
