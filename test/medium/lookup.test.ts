@@ -254,7 +254,6 @@ describe('product lookup (medium)', () => {
     for (let i = 0; i < 400 * 300; i++) for (let c = 0; c < 3; c++) table[3 * i + c] = Math.round(150 + 40 * ((i % 400) / 400) + [20, 5, -15][c]! + 16 * (r() - 0.5));
     const onTable = await sharp(table, { raw: { width: 400, height: 300, channels: 3 } }).composite([{ input: drawing, left: 100, top: 50 }]).jpeg({ quality: 80 }).toBuffer();
     const shot = await ctx.shoplens.search.searchByImage(onWhite, { k: 10 });
-
     const photo = await ctx.shoplens.search.searchByImage(onTable, { k: 10 });
     const below = (hits: typeof shot.hits) => hits.filter((h) => !h.match?.exact);
     expect(below(shot.hits).length).toBeGreaterThan(3);
