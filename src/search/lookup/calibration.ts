@@ -33,14 +33,26 @@ export const PRODUCT_SHOT_LOCAL_WEIGHT = 0.1;
 export function calibratedScore(inliers: number, globalCosine: number, exactInliers: number, localWeight = SHOPPER_PHOTO_LOCAL_WEIGHT): number {
   const cosine = Math.max(0, Math.min(1, globalCosine));
   if (inliers >= exactInliers) {
-    // Log scale from the threshold (0) to 5× it (1): a 97-inlier match outranks a 46-inlier one
+    // Log scale from the threshold (0) to 5× it (~1): a 97-inlier match outranks a 46-inlier one
     // (often a copy of the drawing or a product sharing a part) whatever their global cosines.
-    const l = Math.min(1, Math.log(inliers / exactInliers) / Math.log(5));
-    return 0.5 + 0.5 * (0.7 * l + 0.3 * cosine);
+    return 0.5 + 0.5 * (0.7 * exactStrength(Math.log(inliers / exactInliers) / Math.log(5)) + 0.3 * cosine);
   }
   const local = Math.max(0, Math.min(1, (inliers - CHANCE_EVIDENCE) / Math.max(1, exactInliers - CHANCE_EVIDENCE)));
   return 0.5 * 0.999 * (localWeight * local + (1 - localWeight) * cosine);
 }
+
+/**
+ * The log-scaled evidence of an exact match (0 at the threshold, 1 at 5× it) kept below 1: linear
+ * up to EXACT_KNEE (3.6× the threshold), then approaching 1 without reaching it, so two strong matches keep the lookup's
+ * order. Capped at 1 (until session 24), a clock drawing of 134 evidence and another clock of 104
+ * both scored 1 and the global cosine (0.646 against 0.653) put the wrong one first.
+ */
+function exactStrength(x: number): number {
+  if (x <= EXACT_KNEE) return x;
+  const tail = 1 - EXACT_KNEE;
+  return EXACT_KNEE + tail * (1 - Math.exp(-(x - EXACT_KNEE) / tail));
+}
+const EXACT_KNEE = 0.8;
 
 /** Local evidence at or above this share of the exact threshold keeps the shopper-photo weighing: nearly exact. */
 const SURE_SHARE = 0.85;

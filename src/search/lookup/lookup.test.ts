@@ -74,6 +74,15 @@ describe('calibrated score', () => {
     expect(calibratedScore(200, 1, 15)).toBeLessThanOrEqual(1);
   });
 
+  it('keeps two strong exact matches in the order of their evidence, past 5× the threshold too', () => {
+    // A tuning photo's clock: 134 evidence for the right drawing, 104 for another clock whose
+    // global cosine is a little higher.
+    expect(calibratedScore(134, 0.646, 20)).toBeGreaterThan(calibratedScore(104, 0.653, 20));
+    expect(calibratedScore(1000, 1, 20)).toBeLessThan(1);
+    // Up to 3.6× the threshold (5^0.8) the scale is as it was: log-linear.
+    expect(calibratedScore(40, 0, 20)).toBeCloseTo(0.5 + 0.35 * Math.log(2) / Math.log(5), 10);
+  });
+
   it('ranks local evidence above chance over a better global cosine below the exact threshold', () => {
     expect(calibratedScore(9, 0.3, 20)).toBeGreaterThan(calibratedScore(2, 0.9, 20));
     expect(calibratedScore(15, 0, 20)).toBeGreaterThan(calibratedScore(9, 0, 20));
