@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { SearchFilter, SearchResult } from '../domain/search.js';
 import { loadImageBytes } from '../ingest/image-source.js';
+import type { FractionBox } from '../imaging/subject.js';
 import { configFrom, parseK, parseList, parseNumberOption, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
 
 export interface RankFlags extends CommonOptions {
@@ -40,7 +41,7 @@ export function filterFromFlags(flags: RankFlags): SearchFilter {
   return filter;
 }
 
-export function printResults(result: SearchResult, flags: RankFlags, io: CliIO): void {
+export function printResults(result: SearchResult & { subject?: FractionBox }, flags: RankFlags, io: CliIO): void {
   const results = result.hits.map((h) => ({
     id: h.product.id,
     score: Math.round(h.score * 1e6) / 1e6,
@@ -52,7 +53,7 @@ export function printResults(result: SearchResult, flags: RankFlags, io: CliIO):
     image: h.matchedImage.source,
   }));
   if (flags.json) {
-    io.out(`${JSON.stringify({ results, tookMs: Math.round(result.tookMs * 100) / 100 })}\n`);
+    io.out(`${JSON.stringify({ results, ...(result.subject ? { subject: result.subject } : {}), tookMs: Math.round(result.tookMs * 100) / 100 })}\n`);
     return;
   }
   if (results.length === 0) {
@@ -65,7 +66,10 @@ export function printResults(result: SearchResult, flags: RankFlags, io: CliIO):
   const header = ['#', 'score', 'id', 'title', 'brand', 'category', 'price'];
   const widths = header.map((h, c) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
   const line = (cells: string[]) => cells.map((cell, c) => cell.slice(0, widths[c]).padEnd(widths[c]!)).join('  ').trimEnd();
-  io.out(`${[line(header), ...rows.map(line)].join('\n')}\n(${result.tookMs.toFixed(1)} ms)\n`);
+  const subject = result.subject
+    ? `; searched the photo's main subject at x ${pct(result.subject.x)}, y ${pct(result.subject.y)}, ${pct(result.subject.width)} × ${pct(result.subject.height)}`
+    : '';
+  io.out(`${[line(header), ...rows.map(line)].join('\n')}\n(${result.tookMs.toFixed(1)} ms${subject})\n`);
 }
 
 export function registerSearch(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -100,4 +104,9 @@ export function registerSearch(program: Command, io: CliIO, setExit: (code: numb
       setExit(reportError(err, io, Boolean(flags.json)));
     }
   });
+}
+
+/** A fraction as a whole percentage. */
+function pct(v: number): string {
+  return `${Math.round(v * 100)}%`;
 }

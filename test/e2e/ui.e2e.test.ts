@@ -97,6 +97,24 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The error, with a full-page screenshot of where it happened saved under the temp directory. */
+async function withScreenshot(page: Page, file: string, err: unknown): Promise<Error> {
+  const where = path.join(os.tmpdir(), file);
+  await page.screenshot({ path: where, fullPage: true }).catch(() => undefined);
+  return new Error(`${(err as Error).message}\n(screenshot: ${where})`, { cause: err });
+}
+
+/** Waits until the page stops scrolling (on a phone it scrolls smoothly down to the results). */
+async function scrollSettled(page: Page): Promise<void> {
+  let lastY = -1;
+  await expect.poll(async () => {
+    const y = await page.evaluate(() => window.scrollY);
+    const settled = y === lastY;
+    lastY = y;
+    return settled;
+  }, { timeout: 10_000, interval: 200 }).toBe(true);
+}
+
 async function firstResultId(page: Page): Promise<string | null> {
   return page.getByTestId('result-card').first().getAttribute('data-product-id');
 }
@@ -254,13 +272,7 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
       // On a phone the page scrolls (smoothly) down to the results: let it settle, then go back up to the photo.
-      let lastY = -1;
-      await expect.poll(async () => {
-        const y = await page.evaluate(() => window.scrollY);
-        const settled = y === lastY;
-        lastY = y;
-        return settled;
-      }, { timeout: 10_000, interval: 200 }).toBe(true);
+      await scrollSettled(page);
       await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
       const img = page.getByTestId('crop-stage').locator('img');
       const box = (await img.boundingBox())!;
@@ -288,8 +300,62 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
       expect(pageErrors).toEqual([]);
     } catch (err) {
-      await page.screenshot({ path: path.join(os.tmpdir(), 'shoplens-e2e-crop-failure.png'), fullPage: true }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}\n(screenshot: ${path.join(os.tmpdir(), 'shoplens-e2e-crop-failure.png')})`, { cause: err });
+      throw await withScreenshot(page, 'shoplens-e2e-crop-failure.png', err);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('searches a phone photo of a product on a table by its main subject, and outlines it on the photo', async () => {
+    const page = await context!.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      // The green triangle, small on a wooden table (two tints in wavy bands, grain), in a JPEG.
+      const target = PRODUCTS[2];
+      const W = 640, H = 480;
+      const table = Buffer.alloc(W * H * 3);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+        const t = 0.5 + 0.5 * Math.sin((y + 5 * Math.sin(x / 35)) / 9);
+        const o = (y * W + x) * 3;
+        table[o] = 150 - 30 * t + ((x * 13 + y * 7) % 9); table[o + 1] = 110 - 25 * t + ((x * 5 + y * 11) % 9); table[o + 2] = 70 - 15 * t;
+      }
+      const product = await sharp(Buffer.from(shapeSvg(target.shape, target.fill))).resize(200, 200).toBuffer();
+      const photo = path.join(workDir, 'table-photo.jpg');
+      await sharp(table, { raw: { width: W, height: H, channels: 3 } }).composite([{ input: product, left: 380, top: 150 }]).jpeg({ quality: 80 }).toFile(photo);
+
+      await page.goto(`${server!.baseUrl}/`);
+      await page.getByTestId('file-input').setInputFiles(photo);
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
+      const subject = page.getByTestId('subject-box');
+      await expect.poll(() => subject.isVisible(), { timeout: 5_000 }).toBe(true);
+      // The outline sits on the product (right of centre, in the middle band of the photo).
+      // Both read at once: the page may still be scrolling to the results.
+      const placed = await page.evaluate(() => {
+        const i = document.querySelector('[data-testid="crop-stage"] img')!.getBoundingClientRect();
+        const o = document.querySelector('[data-testid="subject-box"]')!.getBoundingClientRect();
+        return { cx: (o.x + o.width / 2 - i.x) / i.width, cy: (o.y + o.height / 2 - i.y) / i.height, width: o.width / i.width };
+      });
+      expect(placed.cx).toBeGreaterThan(0.65);
+      expect(placed.cx).toBeLessThan(0.8);
+      expect(placed.cy).toBeGreaterThan(0.4);
+      expect(placed.cy).toBeLessThan(0.65);
+      expect(placed.width).toBeLessThan(0.5);
+
+      // The shopper's own box replaces it.
+      await scrollSettled(page);
+      await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+      const img = (await page.getByTestId('crop-stage').locator('img').boundingBox())!;
+      await page.mouse.move(img.x + img.width * 0.05, img.y + img.height * 0.05);
+      await page.mouse.down();
+      await page.mouse.move(img.x + img.width * 0.5, img.y + img.height * 0.5, { steps: 4 });
+      await page.mouse.up();
+      await expect.poll(() => page.getByTestId('crop-rect').isVisible(), { timeout: 15_000 }).toBe(true);
+      await page.getByTestId('result-card').first().waitFor({ timeout: 15_000 });
+      expect(await subject.isVisible()).toBe(false);
+      expect(pageErrors).toEqual([]);
+    } catch (err) {
+      throw await withScreenshot(page, 'shoplens-e2e-subject-failure.png', err);
     } finally {
       await page.close();
     }

@@ -119,6 +119,8 @@ describe('HTTP API', () => {
     // Product lookup is off by default: no match evidence, no exact-match claim.
     expect(ok.json().exactMatch).toBeNull();
     expect(ok.json().results[0].match).toBeUndefined();
+    // The shopper's box, not an automatic main subject, is what was searched.
+    expect(ok.json().subject).toBeNull();
     // Fractions that overshoot 1 by rounding are tolerated.
     const edge = await upload(bytes, [{ name: 'params', data: JSON.stringify({ k: 3, crop: { x: 0.3, y: 0, width: 0.7 + 1e-9, height: 1 } }) }]);
     expect(edge.statusCode).toBe(200);
@@ -236,6 +238,7 @@ describe('HTTP API', () => {
     const hit = search.responses['200'].content['application/json'].schema.properties.results.items;
     expect(Object.keys(hit.properties.match.properties)).toEqual(['exact', 'inliers', 'layout', 'shape', 'outline', 'box']);
     expect(search.responses['200'].content['application/json'].schema.properties.exactMatch).toBeDefined();
+    expect(search.responses['200'].content['application/json'].schema.properties.subject).toBeDefined();
   });
 });
 

@@ -13,6 +13,8 @@ export interface SearchResponse {
   results: HitDTO[];
   /** Id of the top hit when it is this exact product (older servers leave it out). */
   exactMatch?: string | null;
+  /** Photo searches without a crop: the main subject the image features described (null: the whole photo). */
+  subject?: FractionBox | null;
   tookMs: number;
 }
 

@@ -3,7 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Shoplens } from '../../main.js';
 import { insightsFor } from '../../insights/insights.js';
 import { fetchImage } from '../../ingest/image-source.js';
-import type { ImageQueryOptions, LookupSearchHit } from '../../search/search.service.js';
+import type { ImageQueryOptions, LookupSearchHit, LookupSearchResult } from '../../search/search.service.js';
 import { exactMatchOf, toHitDTO } from '../dto.js';
 import { DEFAULT_K, filterFromBody, parseQueryString, parseWith, SearchBodySchema, type SearchBody } from '../search-params.js';
 import { z } from 'zod';
@@ -47,6 +47,7 @@ export function searchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
       return {
         results: hits.map(toHitDTO),
         exactMatch: exactMatchOf(hits),
+        subject: (result as LookupSearchResult).subject ?? null,
         tookMs: Math.round((performance.now() - started) * 100) / 100,
       };
     },
@@ -80,7 +81,7 @@ function textSearchRoutes(app: FastifyInstance, shoplens: Shoplens): void {
       const body = parseWith(TextSearchBodySchema, request.body ?? {}, 'text search request');
       const result = await shoplens.search.searchByText(body.text, queryOptions(body));
       const hits = result.hits as LookupSearchHit[];
-      return { results: hits.map(toHitDTO), exactMatch: null, tookMs: Math.round((performance.now() - started) * 100) / 100 };
+      return { results: hits.map(toHitDTO), exactMatch: null, subject: null, tookMs: Math.round((performance.now() - started) * 100) / 100 };
     },
   );
 }

@@ -9,6 +9,8 @@ export interface CropTool {
   element: HTMLElement;
   /** Shows (or hides, with null) where a result was found in the photo. */
   showMatch(box: FractionBox | null): void;
+  /** Draws the main subject the search looked at when the shopper drew no box (null: none). */
+  showSubject(box: FractionBox | null): void;
   /** Draws the current crop (null: none). */
   setCrop(crop: FractionBox | null): void;
 }
@@ -41,6 +43,7 @@ export function cropTool(options: CropToolOptions): CropTool {
   const img = h('img', { class: 'preview-img', src: options.src, alt: options.alt, draggable: 'false' });
   const cropRect = h('div', { class: 'crop-rect', 'data-testid': 'crop-rect', hidden: true });
   const matchRect = h('div', { class: 'match-box', 'data-testid': 'match-box', hidden: true, 'aria-hidden': 'true' });
+  const subjectRect = h('div', { class: 'subject-box', 'data-testid': 'subject-box', hidden: true, 'aria-hidden': 'true' });
   const stage = h(
     'div',
     {
@@ -49,6 +52,7 @@ export function cropTool(options: CropToolOptions): CropTool {
       title: 'Drag on the photo to search only part of it',
     },
     img,
+    subjectRect,
     matchRect,
     cropRect,
   );
@@ -104,6 +108,10 @@ export function cropTool(options: CropToolOptions): CropTool {
     showMatch(box) {
       matchRect.hidden = box === null;
       if (box) place(matchRect, box);
+    },
+    showSubject(box) {
+      subjectRect.hidden = box === null;
+      if (box) place(subjectRect, box);
     },
     setCrop(crop) {
       current = crop;

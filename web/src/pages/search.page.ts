@@ -356,6 +356,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
     state.crop = crop;
     preview?.setCrop(crop);
     preview?.showMatch(null);
+    preview?.showSubject(null);
     renderPreviewBar();
     void runSearch();
   }
@@ -432,9 +433,13 @@ export function mountSearchPage(root: HTMLElement): () => void {
    */
   function showMatchFor(hit: HitDTO | null): void {
     if (!preview) return;
-    const top = state.search.status === 'done' ? state.search.response.results[0] : undefined;
+    const response = state.search.status === 'done' ? state.search.response : null;
+    const top = response?.results[0];
     const chosen = hit ?? (top?.match?.exact ? top : null);
-    preview.showMatch(chosen?.match?.box ?? null);
+    const match = chosen?.match?.box ?? null;
+    preview.showMatch(match);
+    // Where the search looked when the shopper drew no box: the photo's main subject.
+    preview.showSubject(match === null && !state.crop ? (response?.subject ?? null) : null);
   }
 
   function facetGroup(legend: string, name: 'category' | 'brand', items: FacetCount[]): HTMLElement | null {
@@ -584,6 +589,7 @@ export function mountSearchPage(root: HTMLElement): () => void {
       case 'idle':
       case 'loading':
         preview?.showMatch(null);
+        preview?.showSubject(null);
         resultsMeta.textContent = 'Searching…';
         replaceChildren(resultsBody, skeletonGrid(Math.min(state.filters.k, 8)));
         return;
