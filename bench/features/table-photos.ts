@@ -6,7 +6,9 @@
  * other light, blurred on half of the photos, JPEG 60–85. No clutter: that is the lookup
  * benchmark's (bench/lookup). Reports how often the right product is first / in the first 10 for
  * the search as shipped (`searchByImage`: the photo's main subject, cut out on white) and for the
- * global features of the whole photo, and how many photos a subject was found in.
+ * global features of the whole photo; and for a shopper's box around the product (its visible
+ * pixels' box grown by a tenth on each side), as shipped (the subject cut out within it) and as it
+ * is; and how many photos a subject was found in.
  *
  *   npx tsx bench/features/table-photos.ts --seed 12 [--out /tmp/table-12] [--data /tmp/demo-data]
  *
@@ -22,6 +24,9 @@ import { loadConfig } from '../../src/config/config.js';
 import { seededRandom } from '../../src/eval/random.js';
 import { openShoplens } from '../../src/main.js';
 import { DEMO_CATALOG } from '../../src/cli/demo.command.js';
+import { decodeImage } from '../../src/imaging/index.js';
+import { cropImage, fractionToPixels, type FractionBox } from '../../src/imaging/subject.js';
+import type { RgbImage } from '../../src/imaging/types.js';
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '12' }, out: { type: 'string' }, data: { type: 'string' } } });
 const seed = Number(values.seed);
@@ -52,10 +57,17 @@ function table(W: number, H: number, rand: () => number): Buffer {
   return bg;
 }
 
-async function makePhotos(): Promise<{ file: string; id: string }[]> {
+interface Photo {
+  file: string;
+  id: string;
+  /** The shopper's box: the product's visible pixels' box grown by a tenth of it on each side, as fractions of the photo. */
+  box: FractionBox;
+}
+
+async function makePhotos(): Promise<Photo[]> {
   await mkdir(out, { recursive: true });
   const rand = seededRandom(seed);
-  const photos: { file: string; id: string }[] = [];
+  const photos: Photo[] = [];
   for (const { id, png } of await originals()) {
     const landscape = rand() < 0.7;
     const W = landscape ? 640 : 480, H = landscape ? 480 : 640;
@@ -71,7 +83,16 @@ async function makePhotos(): Promise<{ file: string; id: string }[]> {
     if (rand() < 0.5) img = img.blur(0.5 + rand() * 0.7);
     const file = path.join(out, `${id}.jpg`);
     await writeFile(file, await img.jpeg({ quality: 60 + Math.floor(rand() * 26) }).toBuffer());
-    photos.push({ file, id });
+    let x0 = info.width, y0 = info.height, x1 = 0, y1 = 0;
+    for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) {
+      if (data[(y * info.width + x) * 4 + 3]! < 128) continue;
+      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
+    }
+    if (x1 <= x0 || y1 <= y0) [x0, y0, x1, y1] = [0, 0, info.width, info.height]; // no opaque pixel: the whole layer
+    const mx = 0.1 * (x1 - x0), my = 0.1 * (y1 - y0);
+    const bx = Math.max(0, left + x0 - mx), by = Math.max(0, top + y0 - my);
+    const box = { x: bx / W, y: by / H, width: (Math.min(W, left + x1 + mx) - bx) / W, height: (Math.min(H, top + y1 + my) - by) / H };
+    photos.push({ file, id, box });
   }
   await writeFile(path.join(out, 'queries.csv'), `image,expected\n${photos.map((p) => `${path.basename(p.file)},${p.id}`).join('\n')}\n`);
   return photos;
@@ -82,8 +103,16 @@ const dataDir = values.data ?? (await mkdtemp(path.join(os.tmpdir(), 'shoplens-t
 const shoplens = await openShoplens(loadConfig({ dataDir, localFeatures: false }, {}));
 try {
   if (!values.data) await shoplens.ingest.ingest(DEMO_CATALOG);
-  const search = shoplens.search;
-  const tally: Record<'shipped' | 'whole', [number, number]> = { shipped: [0, 0], whole: [0, 0] };
+  const { search, extractor, indexSync, store } = shoplens;
+  const modes = ['shipped', 'whole', 'boxShipped', 'boxAsItIs'] as const;
+  const tally = Object.fromEntries(modes.map((m) => [m, [0, 0]])) as Record<(typeof modes)[number], [number, number]>;
+  /** Products ranked by the global features of `image` alone, as search ranked them before the subject step. */
+  const rankedBy = async (image: RgbImage): Promise<string[]> => {
+    await indexSync.refresh();
+    const neighbours = indexSync.index.search(await extractor.extract(image), 40);
+    const images = await store.getImages(neighbours.map((n) => n.key));
+    return [...new Set(neighbours.map((n) => images.get(n.key)?.productId ?? ''))].slice(0, 10);
+  };
   let subjects = 0;
   const ms: number[] = [];
   for (const p of photos) {
@@ -92,13 +121,20 @@ try {
     const shipped = await search.searchByImage(bytes, { k: 10 });
     ms.push(performance.now() - t);
     if (shipped.subject) subjects++;
-    // The global features of the whole photo, as before the subject step: the photo as its crop.
-    const whole = await search.searchByImage(bytes, { k: 10, crop: { x: 0, y: 0, width: 1, height: 1 } });
-    for (const [name, r] of [['shipped', shipped], ['whole', whole]] as const) {
-      const i = r.hits.findIndex((h) => h.product.id === p.id);
-      if (i === 0) tally[name][0]++;
-      if (i >= 0) tally[name][1]++;
-      if (process.env.TABLE_PHOTOS_VERBOSE && name === 'shipped' && i !== 0) console.error(path.basename(p.file), 'rank', i < 0 ? '-' : i + 1, 'subject', JSON.stringify(r.subject ?? null));
+    // As search decodes them: the whole photo at the extractor's query size, a box at 512 px.
+    const photo = await decodeImage(bytes, undefined, { maxSide: 512, largeImageSide: extractor.queryDecodeSide });
+    const large = await decodeImage(bytes, undefined, { maxSide: 512 });
+    const ranked = {
+      shipped: shipped.hits.map((h) => h.product.id),
+      whole: await rankedBy(photo),
+      boxShipped: (await search.searchByImage(bytes, { k: 10, crop: p.box })).hits.map((h) => h.product.id),
+      boxAsItIs: await rankedBy(cropImage(large, fractionToPixels(p.box, large.width, large.height))),
+    };
+    for (const m of modes) {
+      const i = ranked[m].indexOf(p.id);
+      if (i === 0) tally[m][0]++;
+      if (i >= 0) tally[m][1]++;
+      if (process.env.TABLE_PHOTOS_VERBOSE && m === 'shipped' && i !== 0) console.error(path.basename(p.file), 'rank', i < 0 ? '-' : i + 1, 'subject', JSON.stringify(shipped.subject ?? null));
     }
   }
   const n = photos.length;
@@ -106,8 +142,7 @@ try {
   ms.sort((a, b) => a - b);
   console.log(JSON.stringify({
     seed, photos: n, subjectFound: share(subjects),
-    shipped: { found1: share(tally.shipped[0]), found10: share(tally.shipped[1]) },
-    wholePhoto: { found1: share(tally.whole[0]), found10: share(tally.whole[1]) },
+    ...Object.fromEntries(modes.map((m) => [m, { found1: share(tally[m][0]), found10: share(tally[m][1]) }])),
     msP50: Math.round(ms[n >> 1]! * 10) / 10,
   }));
 } finally {

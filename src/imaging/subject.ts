@@ -23,6 +23,11 @@ export function fractionToPixels(box: FractionBox, width: number, height: number
   return { x: box.x * width, y: box.y * height, width: box.width * width, height: box.height * height };
 }
 
+/** A box given as fractions of the shopper's crop, as fractions of the whole photo. */
+export function inCrop(box: FractionBox, crop: FractionBox): FractionBox {
+  return { x: crop.x + box.x * crop.width, y: crop.y + box.y * crop.height, width: box.width * crop.width, height: box.height * crop.height };
+}
+
 /** Share of the smaller of two boxes inside the other (0 when they do not meet). */
 export function boxOverlap(a: PixelBox, b: PixelBox): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { decodeImage } from '../../src/imaging/index.js';
 import { openShoplens, type Shoplens } from '../../src/main.js';
 import { tempDir } from './shoplens.factory.js';
 
@@ -74,6 +75,14 @@ describe('a phone photo of a product on a table is searched by its main subject'
     for (const [k, at] of placements.entries()) photos.push(await tablePhoto(5 * k + 3, at));
   });
 
+  /** The first product by the global features of the whole photo, straight from the index. */
+  async function wholePhotoFirst(bytes: Buffer): Promise<string | undefined> {
+    const photo = await decodeImage(bytes, undefined, { maxSide: 512, largeImageSide: shoplens.extractor.queryDecodeSide });
+    await shoplens.indexSync.refresh();
+    const [first] = shoplens.indexSync.index.search(await shoplens.extractor.extract(photo), 1);
+    return first ? (await shoplens.store.getImages([first.key])).get(first.key)?.productId : undefined;
+  }
+
   afterAll(async () => {
     await shoplens.close();
     await rm(dir, { recursive: true, force: true });
@@ -95,21 +104,34 @@ describe('a phone photo of a product on a table is searched by its main subject'
       expect(cy).toBeLessThan(box.y + box.height);
       expect(box.width * 640).toBeGreaterThan(0.7 * at.side);
       expect(box.width * box.height).toBeLessThan(0.5);
-      // The same photo described whole (the shopper's box over all of it): the table dominates.
-      const whole = await shoplens.search.searchByImage(photos[k]!, { k: 5, crop: { x: 0, y: 0, width: 1, height: 1 } });
-      expect(whole.subject).toBeUndefined();
-      if (whole.hits[0]?.product.id === id) wholeFirst++;
+      // The same photo described whole, as search did before: the table dominates.
+      if ((await wholePhotoFirst(photos[k]!)) === id) wholeFirst++;
     }
     expect(wholeFirst).toBeLessThan(placements.length);
   });
 
-  it('searches a product shot (a clean backdrop), and a photo with the shopper\'s box, as they are', async () => {
+  it('cuts the subject out within the shopper\'s box too, and reports it as fractions of the photo', async () => {
+    const crop = { x: 0.02, y: 0.05, width: 0.55, height: 0.7 };
+    const boxed = await shoplens.search.searchByImage(photos[0]!, { k: 3, crop });
+    expect(boxed.hits[0]?.product.id).toBe('p3');
+    const box = boxed.subject!;
+    expect(box.x).toBeGreaterThanOrEqual(crop.x);
+    expect(box.y).toBeGreaterThanOrEqual(crop.y);
+    expect(box.x + box.width).toBeLessThanOrEqual(crop.x + crop.width + 1e-9);
+    // It holds the product: a disc of 160 px around (60 + 115, 80 + 115) px of the 640 × 480 photo.
+    expect(box.x * 640).toBeLessThan(100);
+    expect((box.x + box.width) * 640).toBeGreaterThan(250);
+    expect(box.y * 480).toBeLessThan(120);
+    expect((box.y + box.height) * 480).toBeGreaterThan(270);
+    expect(box.width * box.height).toBeLessThan(0.6 * crop.width * crop.height);
+  });
+
+  it('searches a product shot (a clean backdrop) as it is, with or without a box', async () => {
     const shot = await sharp(productSvg(7, true)).resize(400, 400).jpeg({ quality: 90 }).toBuffer();
     const r = await shoplens.search.searchByImage(shot, { k: 3 });
     expect(r.hits[0]?.product.id).toBe('p7');
     expect(r.subject).toBeUndefined();
-    const boxed = await shoplens.search.searchByImage(photos[0]!, { k: 3, crop: { x: 0.05, y: 0.1, width: 0.4, height: 0.55 } });
+    const boxed = await shoplens.search.searchByImage(shot, { k: 3, crop: { x: 0.1, y: 0.1, width: 0.7, height: 0.6 } });
     expect(boxed.subject).toBeUndefined();
-    expect(boxed.hits[0]?.product.id).toBe('p3');
   });
 });

@@ -7,7 +7,7 @@ import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
-import { boxOverlap, cropImage, fractionToPixels, type FractionBox } from '../../imaging/subject.js';
+import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
 import { flatFrame } from '../../imaging/flat-regions.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
@@ -650,11 +650,6 @@ export function keptColourEvidence(evidence: number, kept: number, exactInliers:
 }
 const KEPT_LEAST = 0.6;
 const KEPT_SHARE = 0.8;
-
-/** A box given as fractions of the shopper's crop, as fractions of the whole photo. */
-function inCrop(box: FractionBox, crop: FractionBox): FractionBox {
-  return { x: crop.x + box.x * crop.width, y: crop.y + box.y * crop.height, width: box.width * crop.width, height: box.height * crop.height };
-}
 
 /** A homography into a region of the photo whose corner is at (x, y), into the whole photo. */
 function shifted(h: Homography, x: number, y: number): Homography {
