@@ -88,7 +88,7 @@ export const HitListSchema = {
     exactMatch: { type: ['string', 'null'], description: 'Id of the top hit when it is this exact product (product lookup), else null' },
     subject: {
       anyOf: [BoxSchema, { type: 'null' }],
-      description: 'Photo searches without `crop`: the main subject the image features described, cut out of its background (fractions of the photo); null when the whole photo was (a product shot on a clean backdrop, or no subject stands out)',
+      description: 'Photo searches: the main subject (of the photo, or of `crop`) the image features described, cut out of its background (fractions of the photo); null when none was (a product shot on a clean backdrop, or no subject stands out)',
     },
     tookMs: { type: 'number' },
   },

@@ -342,17 +342,24 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       expect(placed.cy).toBeLessThan(0.65);
       expect(placed.width).toBeLessThan(0.5);
 
-      // The shopper's own box replaces it.
+      // A box the shopper draws around the product: the subject is looked for inside it.
       await scrollSettled(page);
       await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
       const img = (await page.getByTestId('crop-stage').locator('img').boundingBox())!;
-      await page.mouse.move(img.x + img.width * 0.05, img.y + img.height * 0.05);
+      await page.mouse.move(img.x + img.width * 0.5, img.y + img.height * 0.2);
       await page.mouse.down();
-      await page.mouse.move(img.x + img.width * 0.5, img.y + img.height * 0.5, { steps: 4 });
+      await page.mouse.move(img.x + img.width * 0.8, img.y + img.height * 0.6, { steps: 4 });
+      await page.mouse.move(img.x + img.width * 0.97, img.y + img.height * 0.85, { steps: 4 });
       await page.mouse.up();
       await expect.poll(() => page.getByTestId('crop-rect').isVisible(), { timeout: 15_000 }).toBe(true);
-      await page.getByTestId('result-card').first().waitFor({ timeout: 15_000 });
-      expect(await subject.isVisible()).toBe(false);
+      await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
+      await expect.poll(() => subject.isVisible(), { timeout: 5_000 }).toBe(true);
+      const inside = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="crop-rect"]')!.getBoundingClientRect();
+        const o = document.querySelector('[data-testid="subject-box"]')!.getBoundingClientRect();
+        return o.left >= c.left - 1 && o.top >= c.top - 1 && o.right <= c.right + 1 && o.bottom <= c.bottom + 1 && o.width < c.width;
+      });
+      expect(inside).toBe(true);
       expect(pageErrors).toEqual([]);
     } catch (err) {
       throw await withScreenshot(page, 'shoplens-e2e-subject-failure.png', err);

@@ -13,7 +13,7 @@ export interface SearchResponse {
   results: HitDTO[];
   /** Id of the top hit when it is this exact product (older servers leave it out). */
   exactMatch?: string | null;
-  /** Photo searches without a crop: the main subject the image features described (null: the whole photo). */
+  /** Photo searches: the main subject (of the photo or of the crop) the image features described (null: none was cut out). */
   subject?: FractionBox | null;
   tookMs: number;
 }

@@ -9,7 +9,7 @@ export interface CropTool {
   element: HTMLElement;
   /** Shows (or hides, with null) where a result was found in the photo. */
   showMatch(box: FractionBox | null): void;
-  /** Draws the main subject the search looked at when the shopper drew no box (null: none). */
+  /** Draws the main subject the search described, of the photo or of the shopper's box (null: none). */
   showSubject(box: FractionBox | null): void;
   /** Draws the current crop (null: none). */
   setCrop(crop: FractionBox | null): void;

@@ -438,8 +438,8 @@ export function mountSearchPage(root: HTMLElement): () => void {
     const chosen = hit ?? (top?.match?.exact ? top : null);
     const match = chosen?.match?.box ?? null;
     preview.showMatch(match);
-    // Where the search looked when the shopper drew no box: the photo's main subject.
-    preview.showSubject(match === null && !state.crop ? (response?.subject ?? null) : null);
+    // What the search described: the main subject of the photo, or of the shopper's box.
+    preview.showSubject(match === null ? (response?.subject ?? null) : null);
   }
 
   function facetGroup(legend: string, name: 'category' | 'brand', items: FacetCount[]): HTMLElement | null {
