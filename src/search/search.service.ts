@@ -110,8 +110,7 @@ export class SearchService {
       ? await decodeImage(bytes, this.options.limits, { maxSide: ANALYSIS_MAX_SIDE })
       : await this.decodeQuery(bytes);
     const { region, subject } = photoRegion(small, options.crop);
-    const withSubject = <T extends SearchResult>(r: T): T & { subject?: FractionBox } => (subject ? { ...r, subject } : r);
-    if (!lookup?.ready) return withSubject(await this.run([await this.extractor.extract(region)], options, started));
+    if (!lookup?.ready) return withSubject(await this.run([await this.extractor.extract(region)], options, started), subject);
     validateOptions(options);
     const excluded = new Set<string>([...(options.excludeIds ?? []), ...(options.notLikeIds ?? [])]);
     // The global features (a worker thread) and the local lookup (this thread) run side by side.
@@ -165,7 +164,7 @@ export class SearchService {
       hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined || e.outline !== undefined) ? { matchedImage: e.image } : {}), score, match });
     }
     hits.sort((a, b) => b.score - a.score);
-    return withSubject({ hits: hits.slice(0, options.k), tookMs: performance.now() - started });
+    return withSubject({ hits: hits.slice(0, options.k), tookMs: performance.now() - started }, subject);
   }
 
   /** Search by an http(s) image URL, fetched with the size limit, a timeout and the private-address guard. */
@@ -178,8 +177,7 @@ export class SearchService {
       allowPrivate: this.options.allowPrivateUrls,
     });
     const { region, subject } = photoRegion(await this.decodeQuery(bytes));
-    const result = await this.run([await this.extractor.extract(region)], options, started);
-    return subject ? { ...result, subject } : result;
+    return withSubject(await this.run([await this.extractor.extract(region)], options, started), subject);
   }
 
   /** True when the active extractor can embed text queries. */
@@ -313,6 +311,11 @@ function photoRegion(photo: RgbImage, crop?: FractionBox): { region: RgbImage; s
   const subject = isolateSubject(region);
   if (!subject) return { region };
   return { region: subject.image, subject: crop ? inCrop(subject.box, crop) : subject.box };
+}
+
+/** A result with the photo's subject when one was described (photoRegion). */
+function withSubject<T extends SearchResult>(result: T, subject: FractionBox | undefined): T & { subject?: FractionBox } {
+  return subject ? { ...result, subject } : result;
 }
 
 /** Rocchio negative feedback: move the query away from the mean of the rejected examples. */
