@@ -10,10 +10,11 @@
  * pixels' box grown by a tenth on each side), as shipped (the subject cut out within it) and as it
  * is; and how many photos a subject was found in.
  *
- *   npx tsx bench/features/table-photos.ts --seed 12 [--out /tmp/table-12] [--data /tmp/demo-data]
+ *   npx tsx bench/features/table-photos.ts --seed 12 [--out /tmp/table-12] [--data /tmp/demo-data] [--lookup]
  *
  * Seed 11 is the set the subject step was built on; seed 12 was measured once, after.
- * Without --data the demo catalogue is ingested (global features only) into a temporary directory.
+ * Without --data the demo catalogue is ingested into a temporary directory (with --lookup, with product
+ * lookup's local features, and searched with it).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,7 +29,7 @@ import { decodeImage } from '../../src/imaging/index.js';
 import { cropImage, fractionToPixels, type FractionBox } from '../../src/imaging/subject.js';
 import type { RgbImage } from '../../src/imaging/types.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '12' }, out: { type: 'string' }, data: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '12' }, out: { type: 'string' }, data: { type: 'string' }, lookup: { type: 'boolean', default: false } } });
 const seed = Number(values.seed);
 const out = values.out ?? path.join(os.tmpdir(), `shoplens-table-photos-${seed}`);
 const demoDir = path.dirname(DEMO_CATALOG);
@@ -100,7 +101,7 @@ async function makePhotos(): Promise<Photo[]> {
 
 const photos = await makePhotos();
 const dataDir = values.data ?? (await mkdtemp(path.join(os.tmpdir(), 'shoplens-table-data-')));
-const shoplens = await openShoplens(loadConfig({ dataDir, localFeatures: false }, {}));
+const shoplens = await openShoplens(loadConfig({ dataDir, localFeatures: values.lookup }, {}));
 try {
   if (!values.data) await shoplens.ingest.ingest(DEMO_CATALOG);
   const { search, extractor, indexSync, store } = shoplens;
