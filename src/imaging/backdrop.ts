@@ -23,17 +23,20 @@ const PLAIN_BORDER = 0.6;
  */
 const CLEAN_TOLERANCE = 2;
 
-/** Indices of the image's border pixels (each once). */
-function borderPixels(img: RgbImage): number[] {
+/** Indices of the image's border pixels, its `rings` outermost rows and columns (each pixel once). */
+export function borderPixels(img: RgbImage, rings = 1): number[] {
   const { width: w, height: h } = img;
+  const r = Math.max(0, Math.min(rings, Math.ceil(w / 2), Math.ceil(h / 2)));
   const border: number[] = [];
-  for (let x = 0; x < w; x++) border.push(x, (h - 1) * w + x);
-  for (let y = 1; y < h - 1; y++) border.push(y * w, y * w + w - 1);
+  for (let y = 0; y < h; y++) {
+    const edgeRow = y < r || y >= h - r;
+    for (let x = 0; x < w; x++) if (edgeRow || x < r || x >= w - r) border.push(y * w + x);
+  }
   return border;
 }
 
 /** Median colour, per channel, of the pixels `at`. */
-function medianColour(img: RgbImage, at: number[]): [number, number, number] {
+export function medianColour(img: RgbImage, at: number[]): [number, number, number] {
   const median = (c: number): number => {
     const v = at.map((i) => img.data[3 * i + c]!).sort((a, b) => a - b);
     return v[v.length >> 1] ?? 0;

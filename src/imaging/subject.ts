@@ -1,3 +1,4 @@
+import { borderPixels, medianColour } from './backdrop.js';
 import { resample } from './resample.js';
 import type { RgbImage } from './types.js';
 
@@ -47,16 +48,10 @@ interface Background {
  * bar, so its texture is not taken for the subject).
  */
 function backgroundOf(img: RgbImage): Background {
-  const { width: w, height: h } = img;
-  const px = (x: number, y: number, c: number) => img.data[(y * w + x) * 3 + c]!;
-  const border: number[][] = [[], [], []];
-  for (let x = 0; x < w; x++) for (const y of [0, 1, h - 2, h - 1]) for (let c = 0; c < 3; c++) border[c]!.push(px(x, y, c));
-  for (let y = 0; y < h; y++) for (const x of [0, 1, w - 2, w - 1]) for (let c = 0; c < 3; c++) border[c]!.push(px(x, y, c));
-  const colour = border.map((v) => [...v].sort((a, b) => a - b)[v.length >> 1]!) as [number, number, number];
-  const nb = border[0]!.length;
-  const dist = Array.from({ length: nb }, (_, i) => Math.abs(border[0]![i]! - colour[0]) + Math.abs(border[1]![i]! - colour[1]) + Math.abs(border[2]![i]! - colour[2]));
-  dist.sort((a, b) => a - b);
-  return { colour, threshold: Math.max(MIN_THRESHOLD, THRESHOLD_SCALE * dist[Math.floor(BORDER_PERCENTILE * (nb - 1))]!) };
+  const border = borderPixels(img, 2);
+  const colour = medianColour(img, border);
+  const dist = border.map((i) => fromBackground(img, i, colour)).sort((a, b) => a - b);
+  return { colour, threshold: Math.max(MIN_THRESHOLD, THRESHOLD_SCALE * dist[Math.floor(BORDER_PERCENTILE * (dist.length - 1))]!) };
 }
 /**
  * The background threshold: THRESHOLD_SCALE × the BORDER_PERCENTILE-th percentile of the border's
@@ -69,10 +64,10 @@ const BORDER_PERCENTILE = 0.9;
 const THRESHOLD_SCALE = 1.5;
 const MIN_THRESHOLD = 40;
 
-/** Sum of the channel differences between pixel `i` of `img` and the background colour. */
-function fromBackground(img: RgbImage, i: number, bg: Background): number {
+/** Sum of the channel differences between pixel `i` of `img` and `colour` (the background's). */
+function fromBackground(img: RgbImage, i: number, colour: readonly [number, number, number]): number {
   const d = img.data;
-  return Math.abs(d[3 * i]! - bg.colour[0]) + Math.abs(d[3 * i + 1]! - bg.colour[1]) + Math.abs(d[3 * i + 2]! - bg.colour[2]);
+  return Math.abs(d[3 * i]! - colour[0]) + Math.abs(d[3 * i + 1]! - colour[1]) + Math.abs(d[3 * i + 2]! - colour[2]);
 }
 
 /** Longest side of the thumbnail the subject is looked for on. */
@@ -99,7 +94,7 @@ function subjectAndBackground(img: RgbImage): { box: FractionBox; background: Ba
   const background = backgroundOf(thumb);
   const xs: number[] = [], ys: number[] = [];
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    if (fromBackground(thumb, y * w + x, background) > background.threshold) { xs.push(x); ys.push(y); }
+    if (fromBackground(thumb, y * w + x, background.colour) > background.threshold) { xs.push(x); ys.push(y); }
   }
   if (xs.length < 0.01 * w * h) return null;
   xs.sort((a, b) => a - b); ys.sort((a, b) => a - b);
@@ -136,7 +131,7 @@ export function isolateSubject(img: RgbImage): IsolatedSubject | null {
   const painted = new Uint8Array(w * h);
   const stack: number[] = [];
   const paint = (i: number): void => {
-    if (painted[i] || fromBackground(image, i, background) > background.threshold) return;
+    if (painted[i] || fromBackground(image, i, background.colour) > background.threshold) return;
     painted[i] = 1;
     image.data[3 * i] = image.data[3 * i + 1] = image.data[3 * i + 2] = 255;
     stack.push(i);
