@@ -176,8 +176,8 @@ export class SearchService {
       timeoutMs: this.options.fetchTimeoutMs,
       allowPrivate: this.options.allowPrivateUrls,
     });
-    const { region, subject } = photoRegion(await this.decodeQuery(bytes));
-    return withSubject(await this.run([await this.extractor.extract(region)], options, started), subject);
+    const { vector, subject } = await this.embedPhoto(bytes);
+    return withSubject(await this.run([vector], options, started), subject);
   }
 
   /** True when the active extractor can embed text queries. */
@@ -269,7 +269,7 @@ export class SearchService {
       out.push(...vs.map((v) => v.vector));
     }
     for (const bytes of options.notLikeImages ?? []) {
-      out.push(await this.embedQuery(bytes));
+      out.push((await this.embedPhoto(bytes)).vector);
     }
     return out;
   }
@@ -284,9 +284,10 @@ export class SearchService {
     return decodeImage(bytes, this.options.limits, { maxSide: ANALYSIS_MAX_SIDE, largeImageSide });
   }
 
-  /** The global features of a photo (a "not like this" image): of its main subject, as a search by it would. */
-  private async embedQuery(bytes: Buffer): Promise<Float32Array> {
-    return this.extractor.extract(photoRegion(await this.decodeQuery(bytes)).region);
+  /** The global features of a photo (a URL's, a "not like this" image): of its main subject when it has one (photoRegion). */
+  private async embedPhoto(bytes: Buffer): Promise<{ vector: Float32Array; subject?: FractionBox }> {
+    const { region, subject } = photoRegion(await this.decodeQuery(bytes));
+    return { vector: await this.extractor.extract(region), ...(subject ? { subject } : {}) };
   }
 
   private async keysOf(productIds: string[]): Promise<Set<number>> {
