@@ -33,7 +33,7 @@ export interface Shoplens {
   indexSync: IndexSync;
   ingest: IngestService;
   search: SearchService;
-  /** Product lookup by local features; null when `localFeatures` is off. */
+  /** Product lookup by local features; null when it is off (`localFeatures`, or the data directory's setting). */
   lookup: LookupService | null;
   close(): Promise<void>;
 }
@@ -75,7 +75,7 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     });
     const indexSync = await IndexSync.open(store, persistence, indexed.identity, options.events, mapped ? (vs) => mapped.projectAll(vs) : undefined);
     useNativeOrb(config.nativeOrb);
-    const lookup = config.localFeatures
+    const lookup = (await lookupWanted(config.localFeatures, store))
       ? new LookupService(store, { limits, vocabularyPath: path.join(config.dataDir, 'lookup-vocabulary.bin'), maxRotation: config.lookupMaxRotation }, media)
       : null;
     await lookup?.open();
@@ -108,6 +108,27 @@ export async function openShoplens(config: Config, options: OpenOptions = {}): P
     if (!options.extractor && extractor) await closeExtractor(extractor);
     throw err;
   }
+}
+
+/** Store meta key of the data directory's product lookup setting ("on" / "off"), written by `ingest --lookup / --no-lookup`. */
+export const LOOKUP_SETTING_META = 'lookup.enabled';
+
+/**
+ * Whether product lookup runs: as forced for this process (true / false), else ("auto") as the data
+ * directory says: its recorded setting, or, for a catalog ingested with SHOPLENS_LOCAL_FEATURES=true
+ * before the setting was recorded, whether it holds local features.
+ */
+async function lookupWanted(setting: Config['localFeatures'], store: CatalogStore): Promise<boolean> {
+  if (setting !== 'auto') return setting;
+  const recorded = await store.getMeta(LOOKUP_SETTING_META);
+  if (recorded !== null) return recorded === 'on';
+  for await (const batch of store.iterateLocalFeatures(1)) return batch.length > 0;
+  return false;
+}
+
+/** Records the data directory's product lookup setting, which "auto" follows from then on. */
+export async function recordLookupSetting(store: CatalogStore, on: boolean): Promise<void> {
+  await store.setMeta(LOOKUP_SETTING_META, on ? 'on' : 'off');
 }
 
 /**

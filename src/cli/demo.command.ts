@@ -15,7 +15,7 @@ interface DemoFlags {
   host?: string;
 }
 
-/** `npm start`: index the bundled demo catalog (a no-op after the first run) and serve the UI. */
+/** `npm start`: index the bundled demo catalog with product lookup (a no-op after the first run) and serve the UI. */
 export function registerDemo(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('demo')
@@ -28,7 +28,10 @@ export function registerDemo(program: Command, io: CliIO, setExit: (code: number
         if (!existsSync(DEMO_CATALOG)) throw new AppError('CATALOG_NOT_FOUND', `Demo catalog missing at ${DEMO_CATALOG}`);
         const dataDir = path.resolve(flags.data ?? './shoplens-data/demo');
         io.err(`indexing the demo catalog into ${dataDir} …\n`);
-        const code = await runIngest(DEMO_CATALOG, { data: dataDir }, io);
+        // The demo shows product lookup (exact product, where it is in the photo) unless
+        // SHOPLENS_LOCAL_FEATURES says otherwise; the data directory records it, so serve follows.
+        const lookup = configFrom({ data: dataDir }).localFeatures === 'auto' ? true : undefined;
+        const code = await runIngest(DEMO_CATALOG, { data: dataDir, ...(lookup ? { lookup } : {}) }, io);
         if (code === 1) {
           setExit(1);
           return;

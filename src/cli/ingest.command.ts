@@ -9,7 +9,7 @@ import { adaptToCatalog } from '../features/adapted/adapt.service.js';
 import { adaptedDimensions } from '../features/adapted/adaptation.js';
 import { adaptedIdentity } from '../features/adapted/adaptation-file.js';
 import { ProjectedExtractor } from '../features/projected.extractor.js';
-import type { Shoplens } from '../main.js';
+import { recordLookupSetting, type Shoplens } from '../main.js';
 import { PhaseBars } from './catalog-fit.js';
 import { configFrom, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
 
@@ -18,6 +18,8 @@ interface IngestFlags extends CommonOptions {
   progress?: boolean;
   concurrency?: string;
   adapt?: boolean;
+  /** --lookup / --no-lookup: turn product lookup on or off for this data directory (recorded); unset keeps its setting. */
+  lookup?: boolean;
 }
 
 /** Exit codes: 0 all rows stored or unchanged, 2 some rows failed (reported), 1 the import could not run. */
@@ -31,6 +33,8 @@ export function registerIngest(program: Command, io: CliIO, setExit: (code: numb
     .option('--concurrency <n>', 'images analysed in parallel')
     .option('--no-progress', 'no progress bar')
     .option('--no-adapt', 'do not adapt the features to the catalog even when it is large enough (see SHOPLENS_AUTO_ADAPT_MIN_IMAGES)')
+    .option('--lookup', 'turn product lookup on for this data directory (finds the exact product in shoppers\' photos; ingest is slower), from now on')
+    .option('--no-lookup', 'turn product lookup off for this data directory, from now on (its stored features are kept)')
     .option('--json', 'print the report as JSON')
     .action(async (catalog: string, flags: IngestFlags) => {
       setExit(await runIngest(catalog, flags, io));
@@ -63,10 +67,11 @@ async function autoAdapt(s: Shoplens, config: Config, io: CliIO): Promise<Adapta
 
 export async function runIngest(catalog: string, flags: IngestFlags, io: CliIO): Promise<number> {
   try {
-    const config = configFrom(flags, { ingestConcurrency: flags.concurrency });
+    const config = configFrom(flags, { ingestConcurrency: flags.concurrency, localFeatures: flags.lookup });
     const location = path.resolve(catalog);
     const showBar = io.isTTY && flags.progress !== false;
     const report = await withShoplens(config, io, async (s) => {
+      if (flags.lookup !== undefined) await recordLookupSetting(s.store, flags.lookup);
       let bar: cliProgress.SingleBar | undefined;
       if (showBar) {
         let total = 0;
@@ -108,6 +113,13 @@ function formatReport(r: IngestReport & { adaptation?: AdaptationSummary | undef
       (r.imagesAnalysed > 0 ? ` — ${r.imagesPerSecond.toFixed(1)} images/s` : ''),
   );
   if (r.noChanges) lines.push('no changes: the store already matches this catalog');
+  if (r.lookup) {
+    lines.push(
+      r.lookup.ready
+        ? `product lookup: on, ready (${r.lookup.descriptors} keypoints, vocabulary of ${r.lookup.words} words)`
+        : `product lookup: on, not ready yet: its vocabulary needs ${r.lookup.needed} keypoints, the catalog has ${r.lookup.descriptors}`,
+    );
+  }
   if (r.failed.length > 0) {
     lines.push(`${r.failed.length} row(s) skipped:`);
     for (const f of r.failed) lines.push(`  row ${f.row}${f.id ? ` (id ${f.id})` : ''}: ${f.code}: ${f.reason}`);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { SearchFilter, SearchResult } from '../domain/search.js';
+import { toMatchDTO } from '../http/dto.js';
+import { exactMatchOf, type LookupSearchHit } from '../search/search.service.js';
 import { loadImageBytes } from '../ingest/image-source.js';
 import type { FractionBox } from '../imaging/subject.js';
 import { configFrom, parseK, parseList, parseNumberOption, reportError, withShoplens, type CliIO, type CommonOptions } from './context.js';
@@ -41,8 +43,14 @@ export function filterFromFlags(flags: RankFlags): SearchFilter {
   return filter;
 }
 
+/**
+ * Prints a result list as a table or JSON. With product lookup, each hit may carry its `match`
+ * (exact or not, where in the photo) and the list its `exactMatch`, as in the HTTP API.
+ */
 export function printResults(result: SearchResult & { subject?: FractionBox }, flags: RankFlags, io: CliIO): void {
-  const results = result.hits.map((h) => ({
+  const hits = result.hits as LookupSearchHit[];
+  const exactMatch = exactMatchOf(hits);
+  const results = hits.map((h) => ({
     id: h.product.id,
     score: Math.round(h.score * 1e6) / 1e6,
     title: h.product.title,
@@ -51,9 +59,11 @@ export function printResults(result: SearchResult & { subject?: FractionBox }, f
     price: h.product.price,
     currency: h.product.currency,
     image: h.matchedImage.source,
+    ...(h.match ? { match: toMatchDTO(h.match) } : {}),
   }));
+  const lookupRan = results.some((r) => r.match !== undefined);
   if (flags.json) {
-    io.out(`${JSON.stringify({ results, ...(result.subject ? { subject: result.subject } : {}), tookMs: Math.round(result.tookMs * 100) / 100 })}\n`);
+    io.out(`${JSON.stringify({ results, ...(lookupRan ? { exactMatch } : {}), ...(result.subject ? { subject: result.subject } : {}), tookMs: Math.round(result.tookMs * 100) / 100 })}\n`);
     return;
   }
   if (results.length === 0) {
@@ -69,7 +79,11 @@ export function printResults(result: SearchResult & { subject?: FractionBox }, f
   const subject = result.subject
     ? `; searched the photo's main subject at x ${pct(result.subject.x)}, y ${pct(result.subject.y)}, ${pct(result.subject.width)} × ${pct(result.subject.height)}`
     : '';
-  io.out(`${[line(header), ...rows.map(line)].join('\n')}\n(${result.tookMs.toFixed(1)} ms${subject})\n`);
+  const box = results[0]?.match?.box;
+  const exact = exactMatch
+    ? `exact match: ${exactMatch}${box ? `, in the photo at x ${pct(box.x)}, y ${pct(box.y)}, ${pct(box.width)} × ${pct(box.height)}` : ''}\n`
+    : '';
+  io.out(`${[line(header), ...rows.map(line)].join('\n')}\n${exact}(${result.tookMs.toFixed(1)} ms${subject})\n`);
 }
 
 export function registerSearch(program: Command, io: CliIO, setExit: (code: number) => void): void {

@@ -14,8 +14,11 @@ describe('loadConfig', () => {
   it('parses booleans from env', () => {
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: 'yes' }).allowPrivateUrls).toBe(true);
     expect(loadConfig({}, { SHOPLENS_ALLOW_PRIVATE_URLS: '0' }).allowPrivateUrls).toBe(false);
-    expect(loadConfig({}, {}).localFeatures).toBe(false);
+    expect(loadConfig({}, {}).localFeatures).toBe('auto');
     expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'on' }).localFeatures).toBe(true);
+    expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'false' }).localFeatures).toBe(false);
+    expect(loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'auto' }).localFeatures).toBe('auto');
+    expect(() => loadConfig({}, { SHOPLENS_LOCAL_FEATURES: 'sometimes' })).toThrow(/localFeatures/);
     expect(loadConfig({}, {}).nativeOrb).toBe(true);
     for (const off of ['off', 'false', 'skip']) expect(loadConfig({}, { SHOPLENS_NATIVE_ORB: off }).nativeOrb).toBe(false);
     expect(() => loadConfig({}, { SHOPLENS_NATIVE_ORB: 'maybe' })).toThrow(/nativeOrb/);

@@ -42,11 +42,12 @@ const ConfigSchema = z.object({
   searchLogRetentionDays: z.coerce.number().int().min(0).max(3650),
   /**
    * Product lookup by local features (ORB + verification): finds the exact product in shopper
-   * photos. Off by default: it finds the product first in 0.87 / 0.84 of cluttered shopper photos,
-   * short of the 0.95 aimed at, at 46 / 68 ms p50 per search on 1,000 / 10,000 catalog images, and
-   * ingest with local features is ~3× slower (BENCHMARKS.md, bench/lookup/README.md).
+   * photos (BENCHMARKS.md, bench/lookup/README.md). "auto" (the default) follows the data directory:
+   * on once a catalog was ingested with it (`shoplens ingest --lookup`, the demo), off until then or
+   * after `--no-lookup`; true / false force it for one process. It makes ingest ~3–10× slower and
+   * its index takes ~26 KB per catalog image, so a shop turns it on rather than getting it unasked.
    */
-  localFeatures: z.preprocess(toBool, z.boolean()),
+  localFeatures: z.preprocess((v) => (v === 'auto' ? v : toBool(v)), z.union([z.literal('auto'), z.boolean()])),
   /**
    * Use the native ORB addon (native/opencv-orb, built by `npm install` when OpenCV's headers are
    * installed) when it is there; false forces OpenCV's WASM build (same keypoints, ~4× slower), to
@@ -133,7 +134,7 @@ export const DEFAULTS: Config = {
   adminToken: '',
   logLevel: 'warn',
   searchLogRetentionDays: 90,
-  localFeatures: false,
+  localFeatures: 'auto',
   nativeOrb: true,
   lookupMaxRotation: 45,
   extractor: 'default',

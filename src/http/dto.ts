@@ -1,7 +1,7 @@
 import type { Product, ProductImage } from '../domain/product.js';
 import type { SearchHit } from '../domain/search.js';
 import type { FractionBox } from '../imaging/subject.js';
-import type { LookupSearchHit } from '../search/search.service.js';
+import type { HitMatch, LookupSearchHit } from '../search/search.service.js';
 
 export interface ImageDTO {
   key: number;
@@ -65,27 +65,22 @@ export function toHitDTO(hit: SearchHit | LookupSearchHit): HitDTO {
     score: round(hit.score),
     distance: round(hit.distance),
     matchedImage: toImageDTO(hit.matchedImage),
-    ...(match
-      ? {
-        match: {
-          exact: match.exact,
-          inliers: match.inliers,
-          ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
-          ...(match.shape !== undefined ? { shape: round(match.shape) } : {}),
-          ...(match.outline !== undefined ? { outline: round(match.outline) } : {}),
-          box: match.box
-            ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
-            : null,
-        },
-      }
-      : {}),
+    ...(match ? { match: toMatchDTO(match) } : {}),
   };
 }
 
-/** The id of the top hit when lookup says it is this exact product, else null (the response's `exactMatch`). */
-export function exactMatchOf(hits: readonly (SearchHit | LookupSearchHit)[]): string | null {
-  const top = hits[0];
-  return top && 'match' in top && top.match?.exact ? top.product.id : null;
+/** Product lookup's evidence for one hit, as the API and `shoplens search --json` give it. */
+export function toMatchDTO(match: HitMatch): MatchDTO {
+  return {
+    exact: match.exact,
+    inliers: match.inliers,
+    ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
+    ...(match.shape !== undefined ? { shape: round(match.shape) } : {}),
+    ...(match.outline !== undefined ? { outline: round(match.outline) } : {}),
+    box: match.box
+      ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
+      : null,
+  };
 }
 
 function round(x: number): number {

@@ -59,6 +59,8 @@ export interface IngestReport {
   imagesPerSecond: number;
   /** True when nothing in the store changed. */
   noChanges: boolean;
+  /** Product lookup after this import (null when it is off): ready once its vocabulary is trained. */
+  lookup: { ready: boolean; words: number; descriptors: number; needed: number } | null;
 }
 
 type Prepared =
@@ -87,7 +89,7 @@ export class IngestService {
     const started = performance.now();
     const report: IngestReport = {
       catalog: location, rows: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: [],
-      imagesAnalysed: 0, imagesReused: 0, durationMs: 0, imagesPerSecond: 0, noChanges: true,
+      imagesAnalysed: 0, imagesReused: 0, durationMs: 0, imagesPerSecond: 0, noChanges: true, lookup: null,
     };
     const seenIds = new Set<string>();
     let processed = 0;
@@ -143,7 +145,10 @@ export class IngestService {
     await this.indexSync.persist();
     // Vocabulary is trained automatically after the first ingest (and retrained when the catalog
     // has doubled since), then new images are quantised; no separate command to forget.
-    if (this.lookup) await this.lookup.update();
+    if (this.lookup) {
+      const u = await this.lookup.update();
+      report.lookup = { ready: u.words > 0, words: u.words, descriptors: u.descriptors, needed: u.needed };
+    }
     progress('done');
     report.durationMs = performance.now() - started;
     report.imagesPerSecond = report.imagesAnalysed / Math.max(report.durationMs / 1000, 1e-9);

@@ -66,6 +66,12 @@ export interface HitMatch {
 }
 
 export type LookupSearchHit = SearchHit & { match?: HitMatch };
+
+/** The id of the top hit when lookup says it is this exact product, else null (the API's and CLI's `exactMatch`). */
+export function exactMatchOf(hits: readonly (SearchHit | LookupSearchHit)[]): string | null {
+  const top = hits[0];
+  return top && 'match' in top && top.match?.exact ? top.product.id : null;
+}
 export interface LookupSearchResult extends SearchResult {
   hits: LookupSearchHit[];
   /**

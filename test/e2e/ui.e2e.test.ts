@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -61,9 +61,12 @@ function shapeSvg(shape: Shape, fill: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320"><rect width="320" height="320" fill="#f5f5f0"/>${body[shape]}</svg>`;
 }
 
-/** Starts `shoplens serve` on a free port and resolves with its base URL once it says it is listening. */
-function startServer(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string; logs: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
+/**
+ * Starts `shoplens serve` (or another command that serves, as `demo`) on a free port and resolves
+ * with its base URL once it says it is listening.
+ */
+function startServer(dataDir: string, command = 'serve', timeoutMs = 30_000): Promise<{ child: ChildProcess; baseUrl: string; logs: () => string }> {
+  const child = spawn(process.execPath, [CLI, command, '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -71,7 +74,7 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; baseUrl: s
   let err = '';
   const logs = () => `stdout:\n${out}\nstderr:\n${err}`;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`shoplens serve did not start within 30 s\n${logs()}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`shoplens ${command} did not start within ${timeoutMs / 1000} s\n${logs()}`)), timeoutMs);
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
@@ -115,8 +118,57 @@ async function scrollSettled(page: Page): Promise<void> {
   }, { timeout: 10_000, interval: 200 }).toBe(true);
 }
 
+/** A 640×480 wooden table: two tints in wavy bands, with grain. */
+function woodenTable(): Sharp {
+  const W = 640, H = 480;
+  const table = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const t = 0.5 + 0.5 * Math.sin((y + 5 * Math.sin(x / 35)) / 9);
+    const o = (y * W + x) * 3;
+    table[o] = 150 - 30 * t + ((x * 13 + y * 7) % 9); table[o + 1] = 110 - 25 * t + ((x * 5 + y * 11) % 9); table[o + 2] = 70 - 15 * t;
+  }
+  return sharp(table, { raw: { width: W, height: H, channels: 3 } });
+}
+
+/** Closes the browser, stops the server and deletes the work directory of a describe block. */
+async function tearDown(context: BrowserContext | null, server: { child: ChildProcess } | null, workDir: string): Promise<void> {
+  await context?.close();
+  if (server) await stopServer(server.child);
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+}
+
+/**
+ * Where an outline drawn on the photo preview (subject-box, match-box) sits, as fractions of the
+ * photo: its centre and width. Both read at once: the page may still be scrolling to the results.
+ */
+async function placedOnPhoto(page: Page, testId: string): Promise<{ cx: number; cy: number; width: number }> {
+  return page.evaluate((id) => {
+    const i = document.querySelector('[data-testid="crop-stage"] img')!.getBoundingClientRect();
+    const o = document.querySelector(`[data-testid="${id}"]`)!.getBoundingClientRect();
+    return { cx: (o.x + o.width / 2 - i.x) / i.width, cy: (o.y + o.height / 2 - i.y) / i.height, width: o.width / i.width };
+  }, testId);
+}
+
+function expectPlaced(placed: { cx: number; cy: number; width: number }, want: { cx: [number, number]; cy: [number, number]; maxWidth: number }): void {
+  expect(placed.cx).toBeGreaterThan(want.cx[0]);
+  expect(placed.cx).toBeLessThan(want.cx[1]);
+  expect(placed.cy).toBeGreaterThan(want.cy[0]);
+  expect(placed.cy).toBeLessThan(want.cy[1]);
+  expect(placed.width).toBeLessThan(want.maxWidth);
+}
+
 async function firstResultId(page: Page): Promise<string | null> {
   return page.getByTestId('result-card').first().getAttribute('data-product-id');
+}
+
+/** Chromium with a fresh profile under `dir`, as every test here uses it. */
+function launchChromium(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM ?? undefined,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    viewport: { width: 1280, height: 900 },
+  });
 }
 
 describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless Chromium)', () => {
@@ -143,19 +195,10 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
     await run(process.execPath, [CLI, 'ingest', path.join(catalogDir, 'catalog.csv'), '--data', dataDir, '--no-progress'], { cwd: ROOT });
     server = await startServer(dataDir);
 
-    context = await chromium.launchPersistentContext(path.join(workDir, 'chromium-profile'), {
-      executablePath: CHROMIUM ?? undefined,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      viewport: { width: 1280, height: 900 },
-    });
+    context = await launchChromium(path.join(workDir, 'chromium-profile'));
   }, 120_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (server) await stopServer(server.child);
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(context, server, workDir));
 
   it('finds a product by its own photo, reports a bad upload and keeps working, and shows similar items', async () => {
     const page = context!.pages()[0] ?? (await context!.newPage());
@@ -313,16 +356,9 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
     try {
       // The green triangle, small on a wooden table (two tints in wavy bands, grain), in a JPEG.
       const target = PRODUCTS[2];
-      const W = 640, H = 480;
-      const table = Buffer.alloc(W * H * 3);
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-        const t = 0.5 + 0.5 * Math.sin((y + 5 * Math.sin(x / 35)) / 9);
-        const o = (y * W + x) * 3;
-        table[o] = 150 - 30 * t + ((x * 13 + y * 7) % 9); table[o + 1] = 110 - 25 * t + ((x * 5 + y * 11) % 9); table[o + 2] = 70 - 15 * t;
-      }
       const product = await sharp(Buffer.from(shapeSvg(target.shape, target.fill))).resize(200, 200).toBuffer();
       const photo = path.join(workDir, 'table-photo.jpg');
-      await sharp(table, { raw: { width: W, height: H, channels: 3 } }).composite([{ input: product, left: 380, top: 150 }]).jpeg({ quality: 80 }).toFile(photo);
+      await woodenTable().composite([{ input: product, left: 380, top: 150 }]).jpeg({ quality: 80 }).toFile(photo);
 
       await page.goto(`${server!.baseUrl}/`);
       await page.getByTestId('file-input').setInputFiles(photo);
@@ -330,17 +366,7 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       const subject = page.getByTestId('subject-box');
       await expect.poll(() => subject.isVisible(), { timeout: 5_000 }).toBe(true);
       // The outline sits on the product (right of centre, in the middle band of the photo).
-      // Both read at once: the page may still be scrolling to the results.
-      const placed = await page.evaluate(() => {
-        const i = document.querySelector('[data-testid="crop-stage"] img')!.getBoundingClientRect();
-        const o = document.querySelector('[data-testid="subject-box"]')!.getBoundingClientRect();
-        return { cx: (o.x + o.width / 2 - i.x) / i.width, cy: (o.y + o.height / 2 - i.y) / i.height, width: o.width / i.width };
-      });
-      expect(placed.cx).toBeGreaterThan(0.65);
-      expect(placed.cx).toBeLessThan(0.8);
-      expect(placed.cy).toBeGreaterThan(0.4);
-      expect(placed.cy).toBeLessThan(0.65);
-      expect(placed.width).toBeLessThan(0.5);
+      expectPlaced(await placedOnPhoto(page, 'subject-box'), { cx: [0.65, 0.8], cy: [0.4, 0.65], maxWidth: 0.5 });
 
       // A box the shopper draws around the product: the subject is looked for inside it.
       await scrollSettled(page);
@@ -363,6 +389,56 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       expect(pageErrors).toEqual([]);
     } catch (err) {
       throw await withScreenshot(page, 'shoplens-e2e-subject-failure.png', err);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!CHROMIUM)('the demo (`npm start`) with product lookup, in headless Chromium', () => {
+  let workDir = '';
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let context: BrowserContext | null = null;
+  const DEMO_IMAGES = path.join(ROOT, 'examples', 'demo', 'images');
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'shoplens-e2e-demo-'));
+    // `shoplens demo` indexes the bundled catalog with product lookup (~20 s on 2 cores), then serves it.
+    server = await startServer(path.join(workDir, 'data'), 'demo', 180_000);
+    context = await launchChromium(path.join(workDir, 'chromium-profile'));
+  }, 240_000);
+
+  afterAll(() => tearDown(context, server, workDir));
+
+  it('finds the exact product in a phone photo of it on a table, with the badge and where it is in the photo', async () => {
+    const page = await context!.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      // The Bejewelled Crown's picture, turned 12°, on a wooden table beside two things the shop does not sell, a little dark, in a JPEG.
+      const product = await sharp(path.join(DEMO_IMAGES, 'p0003.jpg')).resize(240, 240, { fit: 'inside' })
+        .rotate(12, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer();
+      const clutter = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120"><circle cx="50" cy="60" r="40" fill="#2a6fdb"/>' +
+        '<rect x="100" y="20" width="50" height="80" fill="#e0c020" transform="rotate(20 125 60)"/></svg>');
+      const photo = path.join(workDir, 'crown-on-table.jpg');
+      await woodenTable().composite([{ input: clutter, left: 20, top: 330 }, { input: product, left: 330, top: 110 }])
+        .modulate({ brightness: 0.9 }).jpeg({ quality: 75 }).toFile(photo);
+
+      await page.goto(`${server!.baseUrl}/`);
+      await page.getByTestId('file-input').setInputFiles(photo);
+      await expect.poll(() => firstResultId(page), { timeout: 30_000 }).toBe('p0003');
+      const first = page.getByTestId('result-card').first();
+      await expect.poll(() => first.getByTestId('exact-badge').isVisible(), { timeout: 5_000 }).toBe(true);
+      expect(await page.getByTestId('exact-badge').count()).toBe(1);
+      // The top result is exact, so its box is drawn without hovering: on the crown (the picture's
+      // middle lies at x 0.70, y 0.48 of the photo), not on the clutter at the bottom left.
+      const box = page.getByTestId('match-box');
+      await expect.poll(() => box.isVisible(), { timeout: 5_000 }).toBe(true);
+      expectPlaced(await placedOnPhoto(page, 'match-box'), { cx: [0.55, 0.85], cy: [0.3, 0.7], maxWidth: 0.45 });
+      expect(await page.getByTestId('subject-box').isVisible()).toBe(false);
+      expect(pageErrors).toEqual([]);
+    } catch (err) {
+      throw await withScreenshot(page, 'shoplens-e2e-demo-lookup-failure.png', err);
     } finally {
       await page.close();
     }

@@ -2,6 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeCatalog } from '../catalogs/make-catalog.js';
+import { loadConfig } from '../../src/config/config.js';
+import { openShoplens } from '../../src/main.js';
 import { cli, tempDir } from './shoplens.factory.js';
 
 const dirs: string[] = [];
@@ -70,5 +72,48 @@ describe('shoplens CLI', () => {
     expect(JSON.parse(json.out).error.code).toBe('IMAGE_NOT_FOUND');
     expect((await cli('frobnicate')).code).toBe(64);
     expect((await cli('search')).code).toBe(64);
+  });
+
+  it('ingest --lookup turns product lookup on for the data directory, later commands follow it, --no-lookup turns it off', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const data = path.join(dir, 'data');
+    const cat = await makeCatalog({ out: path.join(dir, 'cat'), rows: 8, broken: 0, seed: 4 });
+    const lookupOf = async () => JSON.parse((await cli('stats', '--json', '--data', data)).out).lookup;
+
+    const plain = await cli('ingest', cat.catalogPath, '--data', data, '--json');
+    expect(JSON.parse(plain.out).lookup).toBeNull();
+    expect(await lookupOf()).toBeNull();
+    expect((await cli('stats', '--data', data)).out).toMatch(/product lookup: off/);
+
+    // Switched on: the unchanged rows get their local features now, and the setting is kept.
+    const on = await cli('ingest', cat.catalogPath, '--data', data, '--lookup');
+    expect(on.code).toBe(0);
+    expect(on.out).toMatch(/unchanged 8/);
+    expect(on.out).toMatch(/product lookup: on, ready \(\d+ keypoints, vocabulary of \d+ words\)/);
+    expect(await lookupOf()).toEqual({ ready: true });
+    expect((await cli('stats', '--data', data)).out).toMatch(/product lookup: on\n/);
+    const again = JSON.parse((await cli('ingest', cat.catalogPath, '--data', data, '--json')).out);
+    expect(again.lookup).toMatchObject({ ready: true, needed: 5000 });
+    expect(again.lookup.descriptors).toBeGreaterThanOrEqual(5000);
+
+    expect((await cli('ingest', cat.catalogPath, '--data', data, '--no-lookup')).code).toBe(0);
+    expect(await lookupOf()).toBeNull();
+    expect(JSON.parse((await cli('ingest', cat.catalogPath, '--data', data, '--json')).out).lookup).toBeNull();
+  });
+
+  it('a data directory ingested with SHOPLENS_LOCAL_FEATURES=true before the setting was recorded keeps product lookup', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const data = path.join(dir, 'data');
+    const cat = await makeCatalog({ out: path.join(dir, 'cat'), rows: 4, broken: 0, seed: 5 });
+    const forced = await openShoplens(loadConfig({ dataDir: data, localFeatures: true }, {}));
+    await forced.ingest.ingest(cat.catalogPath);
+    await forced.close();
+    for (const [setting, on] of [['auto', true], [false, false]] as const) {
+      const s = await openShoplens(loadConfig({ dataDir: data, localFeatures: setting }, {}));
+      expect(s.lookup !== null).toBe(on);
+      await s.close();
+    }
   });
 });

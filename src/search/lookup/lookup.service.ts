@@ -667,6 +667,21 @@ const ROTATED_SHARE = 0.25;
 /** Fewer descriptors than this make a vocabulary of noise: lookup stays off until the catalog grows. */
 const MIN_TRAINING_DESCRIPTORS = 5_000;
 
+/** What LookupService.update did after an ingest. */
+export interface LookupUpdate {
+  /** A vocabulary was trained (first time, or the catalog doubled since). */
+  trained: boolean;
+  /** Images whose visual words were (re)computed. */
+  quantised: number;
+  /** Words of the vocabulary in use; 0 while there is none (lookup not ready). */
+  words: number;
+  /** Images re-analysed from an older local-features format. */
+  reanalysed: number;
+  /** Keypoint descriptors the catalog holds, and how many a vocabulary needs. */
+  descriptors: number;
+  needed: number;
+}
+
 /**
  * Product lookup from local features: ORB descriptors per catalog image (stored by content hash),
  * a vocabulary tree + Hamming-embedding inverted file for candidates, re-ranked by spatially
@@ -727,7 +742,7 @@ export class LookupService {
    * After an ingest: trains the vocabulary when there is none (or the catalog has since grown
    * 2×), then quantises every image whose words are missing or from another vocabulary.
    */
-  async update(): Promise<{ trained: boolean; quantised: number; words: number; reanalysed: number }> {
+  async update(): Promise<LookupUpdate> {
     let trained = false;
     // One pass: the descriptor count (vocabulary training) and the rows of an older analysis.
     let total = 0;
@@ -765,7 +780,7 @@ export class LookupService {
       trained = true;
     }
     const v = this.vocabulary;
-    if (!v) return { trained, quantised: 0, words: 0, reanalysed };
+    if (!v) return { trained, quantised: 0, words: 0, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
     let quantised = 0;
     let pending: { sha256: string; words: Buffer }[] = [];
     for await (const batch of this.store.iterateLocalFeatures()) {
@@ -782,7 +797,7 @@ export class LookupService {
       }
     }
     if (quantised > 0) this.indexVersion = -1;
-    return { trained, quantised, words: v.words, reanalysed };
+    return { trained, quantised, words: v.words, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
   }
 
   /**
