@@ -55,7 +55,7 @@ export interface LocalFeatures {
     colours: Uint8Array;
     anchors: (Omit<RegionShape, 'id'> & {
       points: Uint16Array;
-      /** 1 for a region grown across gradients (shapes.ts); absent for a flat one. */
+      /** 1 for a region grown across gradients, 2 for an outlined shape's inside (shapes.ts); absent for a flat one. */
       level?: number;
     })[];
   };
@@ -391,11 +391,12 @@ const MAGIC = 0x4c46; // "LF"
  * plus anchors grown across gradients, each anchor with its level; 10: as 9, plus the product's
  * strokes (LocalFeatures.outline) after the shape; 11: as 10, plus the yellow–blue channel's
  * keypoints (LookupOptions.colourKeypoints, descriptors keyed: keyedFeatures) after the backdrop
- * ones, same layout. Features of an older analysis still decode, and
+ * ones, same layout; 12: as 11, plus an outlined shape's inside as an anchor of level 2 (shapes.ts),
+ * same layout. Features of an older analysis still decode, and
  * LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 11;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+export const FORMAT_VERSION = 12;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;

@@ -53,6 +53,12 @@ const ANCHOR_POINTS = 40;
 const MAX_ANCHORS = 4;
 const GRADIENT_ANCHORS = 2;
 const ANCHOR_SHARE = 0.03;
+/** Least size of an outlined shape's inside (an anchor of INTERIOR_LEVEL), against the drawing's own. */
+const INTERIOR_SHARE = 1;
+/** ShapeAnchor.level of an outlined shape's inside (placed by the photo's flat regions, as level 0). */
+const INTERIOR_LEVEL = 2;
+/** Pixels kept of an outlined shape's inside: it is most of the product's face in the solid fit. */
+const FACE_POINTS = 160;
 /** Least photo region, as a share of the photo. */
 const PHOTO_REGION_SHARE = 0.001;
 /** Largest differences of log elongation and log spread between a photo region and an anchor. */
@@ -111,6 +117,13 @@ export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS
     if (anchors.some((a) => Math.abs(a.area / r.area - 1) < 0.05 && Math.hypot(a.cx - r.cx, a.cy - r.cy) < 2)) continue; // a flat region already
     anchors.push({ ...stored(r), points: regionPixels(grown.label, w, r, ANCHOR_POINTS), level: 1 });
   }
+  // An outlined shape (a square drawn as its black border): its inside, of the backdrop's colour and
+  // larger than the drawing itself, is the product's face. In a photo it is one flat region the
+  // thin border is not, and it places the product; the fit then counts it as the product's colour
+  // too (the solid fit, ShapeIndex), as well as without it (an outline drawn on glass).
+  const interior = regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, INTERIOR_SHARE * area, (p) => mask[p] === 1 && !backdrop.mask[p]);
+  const face = interior.regions.sort((a, b) => b.area - a.area)[0];
+  if (face) anchors.push({ ...stored(face), points: regionPixels(interior.label, w, face, FACE_POINTS), level: INTERIOR_LEVEL });
   if (anchors.length === 0) return null;
   const step = Math.max(1, Math.sqrt(area / PRODUCT_POINTS));
   const points: number[] = [];
@@ -125,7 +138,7 @@ export async function productShape(image: RgbImage, side = DEFAULT_SHAPE_OPTIONS
       colours.push(rgb[0]!, rgb[1]!, rgb[2]!);
     }
   }
-  if (colourSpread(colours) < MIN_COLOUR_SPREAD) return null;
+  if (colourSpread(face ? [...colours, ...face.colour.map(Math.round)] : colours) < MIN_COLOUR_SPREAD) return null;
   return { extent: Math.fround(Math.max(x1 - x0 + 1, y1 - y0 + 1)), points: Uint16Array.from(points), colours: Uint8Array.from(colours), anchors };
 }
 
@@ -177,7 +190,8 @@ interface Placement {
 
 /** Catalogue product shapes in memory (~2 KB per catalogue image), their anchors sorted by spread. */
 export class ShapeIndex {
-  private readonly entries: { key: number; shape: ProductShape }[] = [];
+  /** `solid`: the shape with its inside's points in its colour, for an outlined shape (INTERIOR_LEVEL). */
+  private readonly entries: { key: number; shape: ProductShape; solid: ProductShape | null }[] = [];
   private anchors: { entry: number; anchor: ShapeAnchor; logSpread: number }[] = [];
   private sorted = true;
 
@@ -185,8 +199,8 @@ export class ShapeIndex {
   private gradients = false;
 
   add(key: number, shape: ProductShape): void {
-    if (shape.anchors.some((a) => a.level)) this.gradients = true;
-    const entry = this.entries.push({ key, shape }) - 1;
+    if (shape.anchors.some((a) => a.level === 1)) this.gradients = true;
+    const entry = this.entries.push({ key, shape, solid: solidShape(shape) }) - 1;
     for (const anchor of shape.anchors) this.anchors.push({ entry, anchor, logSpread: Math.log(anchor.spread) });
     this.sorted = false;
   }
@@ -222,7 +236,7 @@ export class ShapeIndex {
     const fitter = new Fitter(small);
     const accepted = new Map<number, boolean>();
     // Per catalogue image (entry index): its best placement.
-    const best = new Map<number, { fit: number; placement: Placement }>();
+    const best = new Map<number, { fit: number; placement: Placement; solid: boolean }>();
     const limit = (maxTurn * Math.PI) / 180;
     const turns: number[] = [];
     for (let t = -Math.floor(maxTurn / 10) * 10; t <= maxTurn; t += 10) turns.push((t * Math.PI) / 180);
@@ -231,10 +245,10 @@ export class ShapeIndex {
       for (let i = lowerBound(this.anchors, logSpread - SPREAD_TOLERANCE); i < this.anchors.length; i++) {
         const { entry, anchor, logSpread: s } = this.anchors[i]!;
         if (s > logSpread + SPREAD_TOLERANCE) break;
-        if ((anchor.level ?? 0) !== level) continue;
+        if ((anchor.level === INTERIOR_LEVEL ? 0 : anchor.level ?? 0) !== level) continue;
         if (Math.abs(Math.log(region.elongation / anchor.elongation)) > ELONGATION_TOLERANCE) continue;
         if (!sameColourUnderLight(region.colour, anchor.colour)) continue;
-        const { key, shape } = this.entries[entry]!;
+        const { key, shape, solid } = this.entries[entry]!;
         const scale = Math.sqrt(region.area / anchor.area);
         const placed = scale * shape.extent;
         if (placed < SMALLEST * Math.min(w, h) || placed > LARGEST * Math.max(w, h)) continue;
@@ -259,16 +273,19 @@ export class ShapeIndex {
           if (landed === undefined || candidates.length === 1) landed = onRegion(label, w, h, region.id, anchor.points, placement);
           if (!landed) break;
           // A fifth of the points first: most placements are plainly wrong.
-          if (fitter.fit(shape, placement, QUICK_STRIDE) < options.quickFit) continue;
-          const fit = fitter.fit(shape, placement);
-          if (fit > (best.get(entry)?.fit ?? 0)) best.set(entry, { fit, placement });
+          for (const fitted of solid ? [shape, solid] : [shape]) {
+            if (fitter.fit(fitted, placement, QUICK_STRIDE) < options.quickFit) continue;
+            const fit = fitter.fit(fitted, placement);
+            if (fit > (best.get(entry)?.fit ?? 0)) best.set(entry, { fit, placement, solid: fitted === solid });
+          }
         }
       }
     }
     // The best placements are refined (position, scale and turn in shrinking steps): the anchor's
     // centre and moments place the product only roughly.
     const ranked = [...best.entries()].sort((a, b) => b[1].fit - a[1].fit);
-    for (const [entry, b] of ranked.slice(0, options.refine)) Object.assign(b, fitter.refine(this.entries[entry]!.shape, b.placement, b.fit, limit));
+    const fitted = (entry: number, solid: boolean): ProductShape => (solid ? this.entries[entry]!.solid! : this.entries[entry]!.shape);
+    for (const [entry, b] of ranked.slice(0, options.refine)) Object.assign(b, fitter.refine(fitted(entry, b.solid), b.placement, b.fit, limit));
     const out: ShapeMatch[] = [];
     for (const [entry, b] of ranked) {
       if (b.fit < options.minFit) continue;
@@ -277,6 +294,20 @@ export class ShapeIndex {
     }
     return out.sort((a, b) => b.fit - a.fit);
   }
+}
+
+/** The shape with its inside (the INTERIOR_LEVEL anchor's points, in its colour) among its points; null without one. */
+function solidShape(shape: ProductShape): ProductShape | null {
+  const face = shape.anchors.find((a) => a.level === INTERIOR_LEVEL);
+  if (!face) return null;
+  const n = face.points.length / 2;
+  const points = new Uint16Array(shape.points.length + face.points.length);
+  points.set(shape.points);
+  points.set(face.points, shape.points.length);
+  const colours = new Uint8Array(shape.colours.length + 3 * n);
+  colours.set(shape.colours);
+  for (let i = 0; i < n; i++) colours.set(face.colour, shape.colours.length + 3 * i);
+  return { ...shape, points, colours };
 }
 
 /** First index whose logSpread is at least `v` (anchors sorted by it). */
