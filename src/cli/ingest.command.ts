@@ -2,6 +2,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { IngestReport } from '../ingest/ingest.service.js';
+import type { LookupProgress } from '../search/lookup/lookup.service.js';
 import { readCatalog } from '../ingest/readers/catalog-reader.js';
 import type { Config } from '../config/config.js';
 import { toAppError } from '../domain/errors.js';
@@ -40,6 +41,13 @@ export function registerIngest(program: Command, io: CliIO, setExit: (code: numb
       setExit(await runIngest(catalog, flags, io));
     });
 }
+
+/** Bar labels of product lookup's steps after an ingest. */
+const LOOKUP_STEPS: Record<LookupProgress['step'], string> = {
+  checking: 'lookup: checking stored keypoints (an older analysis is redone)',
+  vocabulary: 'lookup: training its vocabulary',
+  quantising: 'lookup: visual words of the images',
+};
 
 type AdaptationSummary = { images: number; dimensions: number; seconds: number; extractor: string } | { error: { code: string; message: string } };
 
@@ -82,14 +90,25 @@ export async function runIngest(catalog: string, flags: IngestFlags, io: CliIO):
         );
         bar.start(total, 0, { failed: 0 });
       }
+      // After the rows, product lookup's own steps (LookupService.update), one bar each.
+      const lookupBars = new PhaseBars(showBar ? io : { ...io, isTTY: false });
       let done: IngestReport;
       try {
         done = await s.ingest.ingest(location, {
           deleteMissing: Boolean(flags.deleteMissing),
-          onProgress: (p) => bar?.update(p.processed, { failed: p.failed }),
+          onProgress: (p) => {
+            if (p.phase !== 'lookup' || !p.lookup) {
+              bar?.update(p.processed, { failed: p.failed });
+              return;
+            }
+            bar?.stop();
+            bar = undefined;
+            lookupBars.update(p.lookup.step, LOOKUP_STEPS[p.lookup.step], p.lookup.done, p.lookup.total);
+          },
         });
       } finally {
         bar?.stop();
+        lookupBars.stop();
       }
       return { ...done, adaptation: flags.adapt === false ? undefined : await autoAdapt(s, config, io) };
     });

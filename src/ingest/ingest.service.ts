@@ -12,7 +12,7 @@ import { mapPool } from './map-pool.js';
 import { loadImageBytes } from './image-source.js';
 import type { CatalogRow } from './readers/catalog-row.js';
 import { readCatalog } from './readers/catalog-reader.js';
-import type { LookupService } from '../search/lookup/lookup.service.js';
+import type { LookupProgress, LookupService } from '../search/lookup/lookup.service.js';
 
 export interface IngestServiceOptions {
   limits: ImageLimits;
@@ -31,7 +31,9 @@ export interface IngestProgress {
   rowsRead: number;
   processed: number;
   failed: number;
-  phase: 'reading' | 'analysing' | 'deleting' | 'done';
+  phase: 'reading' | 'analysing' | 'deleting' | 'lookup' | 'done';
+  /** In the `lookup` phase (after the rows): product lookup's own step (LookupService.update). */
+  lookup?: LookupProgress;
 }
 
 /** Outcome of one catalog row: what the pipeline did with it. */
@@ -146,7 +148,7 @@ export class IngestService {
     // Vocabulary is trained automatically after the first ingest (and retrained when the catalog
     // has doubled since), then new images are quantised; no separate command to forget.
     if (this.lookup) {
-      const u = await this.lookup.update();
+      const u = await this.lookup.update((lookup) => options.onProgress?.({ rowsRead: report.rows, processed, failed: report.failed.length, phase: 'lookup', lookup }));
       report.lookup = { ready: u.words > 0, words: u.words, descriptors: u.descriptors, needed: u.needed };
     }
     progress('done');

@@ -8,7 +8,7 @@ import { seededRandom } from '../../src/eval/random.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
 import { decodeImage } from '../../src/imaging/index.js';
-import { DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
+import { type LookupProgress, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
 import { buildServer } from '../../src/http/server.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
@@ -21,12 +21,14 @@ describe('product lookup (medium)', () => {
   let ctx: Awaited<ReturnType<typeof freshShoplens>>;
   let benchDir: string;
   let files: Awaited<ReturnType<typeof makeLookupBench>>;
+  /** Product lookup's progress during the first ingest (after the rows). */
+  const ingestSteps: LookupProgress[] = [];
 
   beforeAll(async () => {
     benchDir = await tempDir('shoplens-lookup-');
     files = await makeLookupBench({ out: benchDir, products: 40, queries: 10, distractors: 4, seed: 5, catalogSeed: 3, name: 'q', queriesOnly: false, fillers: 6 });
     ctx = await freshShoplens({ localFeatures: true });
-    const report = await ctx.shoplens.ingest.ingest(files.catalogCsv);
+    const report = await ctx.shoplens.ingest.ingest(files.catalogCsv, { onProgress: (p) => void (p.lookup && ingestSteps.push(p.lookup)) });
     // 40 products + 6 filler images (never photographed: a bigger catalog to search).
     expect(report.created).toBe(46);
   }, 240_000);
@@ -46,6 +48,10 @@ describe('product lookup (medium)', () => {
 
   it('trains a vocabulary during ingest, and the health endpoint says lookup is ready and on which ORB', async () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
+    // The ingest reported lookup's steps after its rows: all 46 images read, a vocabulary trained, their words.
+    expect(ingestSteps.map((p) => p.step).filter((s, i, all) => s !== all[i - 1])).toEqual(['checking', 'vocabulary', 'quantising']);
+    expect(ingestSteps.filter((p) => p.step === 'vocabulary')).toEqual([{ step: 'vocabulary', done: 0, total: 1 }, { step: 'vocabulary', done: 1, total: 1 }]);
+    expect(ingestSteps.at(-1)).toEqual({ step: 'quantising', done: 46, total: 46 });
     const app = await buildServer(ctx.shoplens);
     try {
       const health = (await app.inject({ method: 'GET', url: '/api/v1/health' })).json();
@@ -90,9 +96,15 @@ describe('product lookup (medium)', () => {
     const v4 = asVersion(third!.features, 4);
     expect(decodeLocalFeatures(v4).count).toBe(decodeLocalFeatures(third!.features).count);
     await store.putLocalFeatures([{ sha256: first!.sha256, features: asVersion(first!.features, 1) }, { sha256: second!.sha256, features: v3 }, { sha256: third!.sha256, features: v4 }]);
-    const r = await ctx.shoplens.lookup!.update();
+    const steps: LookupProgress[] = [];
+    const r = await ctx.shoplens.lookup!.update((p) => steps.push(p));
     expect(r.reanalysed).toBe(3);
     expect(r.quantised).toBe(3);
+    // Progress image by image: every image checked (three re-analysed), no new vocabulary, words for all.
+    expect(steps.every((p) => p.done <= p.total)).toBe(true);
+    expect(steps.filter((p) => p.step === 'checking').at(-1)).toEqual({ step: 'checking', done: 46, total: 46 });
+    expect(steps.some((p) => p.step === 'vocabulary')).toBe(false);
+    expect(steps.at(-1)).toEqual({ step: 'quantising', done: 46, total: 46 });
     // Every image has its colour copy and its keypoints' angles again.
     for await (const batch of store.iterateLocalFeatures()) {
       for (const row of batch) {

@@ -667,6 +667,17 @@ const ROTATED_SHARE = 0.25;
 /** Fewer descriptors than this make a vocabulary of noise: lookup stays off until the catalog grows. */
 const MIN_TRAINING_DESCRIPTORS = 5_000;
 
+/**
+ * Progress of LookupService.update, image by image: `checking` reads every image's stored keypoints
+ * (and re-analyses those of an older analysis, minutes for thousands of images), `vocabulary`
+ * trains one (0 of 1, then 1 of 1), `quantising` gives the images their visual words.
+ */
+export interface LookupProgress {
+  step: 'checking' | 'vocabulary' | 'quantising';
+  done: number;
+  total: number;
+}
+
 /** What LookupService.update did after an ingest. */
 export interface LookupUpdate {
   /** A vocabulary was trained (first time, or the catalog doubled since). */
@@ -742,13 +753,19 @@ export class LookupService {
    * After an ingest: trains the vocabulary when there is none (or the catalog has since grown
    * 2×), then quantises every image whose words are missing or from another vocabulary.
    */
-  async update(): Promise<LookupUpdate> {
+  async update(onProgress?: (progress: LookupProgress) => void): Promise<LookupUpdate> {
     let trained = false;
+    // Images with stored features (for progress only: an image's content may be stored once for two rows).
+    const images = onProgress ? (await this.store.stats()).images : 0;
+    const report = (step: LookupProgress['step'], done: number, total = images): void => onProgress?.({ step, done: Math.min(done, total), total });
     // One pass: the descriptor count (vocabulary training) and the rows of an older analysis.
     let total = 0;
     let reanalysed = 0;
+    let seen = 0;
     for await (const batch of this.store.iterateLocalFeatures()) {
+      report('checking', seen);
       for (const r of batch) {
+        seen++;
         const count = decodeLocalFeatures(r.features).count;
         total += count;
         if (localFeaturesVersion(r.features) === FORMAT_VERSION) continue;
@@ -758,10 +775,13 @@ export class LookupService {
         if (fresh === null) continue;
         total += fresh - count;
         reanalysed++;
+        if (reanalysed % 20 === 0) report('checking', seen);
       }
     }
+    report('checking', seen);
     const trainedOn = Number((await this.store.getMeta(`${VOCAB_META}.descriptors`)) ?? 0);
     if ((!this.vocabulary || total >= 2 * trainedOn) && total >= MIN_TRAINING_DESCRIPTORS) {
+      report('vocabulary', 0, 1);
       const all = new Uint8Array(total * 32);
       let o = 0;
       for await (const batch of this.store.iterateLocalFeatures()) for (const r of batch) {
@@ -778,12 +798,16 @@ export class LookupService {
       this.vocabulary = v;
       this.indexVersion = -1;
       trained = true;
+      report('vocabulary', 1, 1);
     }
     const v = this.vocabulary;
     if (!v) return { trained, quantised: 0, words: 0, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
     let quantised = 0;
     let pending: { sha256: string; words: Buffer }[] = [];
+    seen = 0;
     for await (const batch of this.store.iterateLocalFeatures()) {
+      report('quantising', seen);
+      seen += batch.length;
       for (const r of batch) {
         if (r.vocabulary === v.identity && r.words) continue;
         const f = decodeLocalFeatures(r.features);
@@ -796,6 +820,7 @@ export class LookupService {
         pending = [];
       }
     }
+    report('quantising', seen);
     if (quantised > 0) this.indexVersion = -1;
     return { trained, quantised, words: v.words, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
   }
