@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeLocalFeatures, encodeLocalFeatures, extractLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { decodeImage } from '../../imaging/index.js';
-import { analyseCatalogImage } from './catalog-analysis.js';
+import { analyseCatalogImage, CatalogAnalysisWorker } from './catalog-analysis.js';
 import { asWords, hamming } from './hamming.js';
 import { DEFAULT_LOOKUP_OPTIONS } from './lookup.service.js';
 
@@ -146,3 +146,25 @@ describe('analyseCatalogImage', () => {
     expect((await analyseCatalogImage(await decode(await drawing('#ffffff')), options)).outline).toBeUndefined();
   });
 });
+
+describe('CatalogAnalysisWorker', () => {
+  it('analyses two images at a time, one in its worker thread, each to the same bytes as here; then alone once closed', async () => {
+    const worker = new CatalogAnalysisWorker();
+    try {
+      const images = await Promise.all([drawing('white'), drawing('#d0d0d0'), drawing('gradient')].map(async (b) => decode(await b)));
+      const here = await Promise.all(images.map(async (img) => encodeLocalFeatures(await analyseCatalogImage(img, DEFAULT_LOOKUP_OPTIONS))));
+      // Three callers at once: the first goes to the worker, the others are analysed here meanwhile.
+      const both = await Promise.all(images.map((img) => worker.analyse(img, DEFAULT_LOOKUP_OPTIONS)));
+      both.forEach((b, i) => expect(Buffer.compare(b, here[i]!), `image ${i}`).toBe(0));
+      expect(worker.analysedInWorker).toBe(1);
+      expect(decodeLocalFeatures(both[0]!).count).toBeGreaterThan(100);
+      await worker.close();
+      // Closed (or broken): the work is done on this thread, alike.
+      expect(Buffer.compare(await worker.analyse(images[1]!, DEFAULT_LOOKUP_OPTIONS), here[1]!)).toBe(0);
+      expect(worker.analysedInWorker).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+});
+

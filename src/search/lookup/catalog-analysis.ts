@@ -1,4 +1,6 @@
-import { COLOUR_SIDE, concatFeatures, extractLocalFeatures, keyedFeatures, type LocalFeatures } from '../../features/local/local-features.js';
+import { COLOUR_SIDE, concatFeatures, encodeLocalFeatures, extractLocalFeatures, keyedFeatures, type LocalFeatures } from '../../features/local/local-features.js';
+import { nativeOrb } from '../../features/local/opencv.js';
+import { RequestWorker } from '../../workers/request-worker.js';
 import { backdropGreys, findBackdrop, onBackdrop } from '../../imaging/backdrop.js';
 import { centredRectangle, productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { resample } from '../../imaging/index.js';
@@ -11,6 +13,52 @@ import { productShape } from './shapes.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
 export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels' | 'colourKeypoints'>;
+
+/** @internal A catalog image to analyse in catalog-analysis.worker.ts (its pixels copied), with the options and the ORB to use. */
+export interface CatalogAnalysisRequest {
+  id: number;
+  data: Uint8Array;
+  width: number;
+  height: number;
+  options: CatalogAnalysis;
+  nativeOrb: boolean;
+}
+
+/**
+ * Catalog images analysed two at a time on two cores: while one is analysed in a worker thread,
+ * another caller's is analysed here (an ingest prepares two products at a time). The encoded
+ * features are the same either way; if the worker fails, everything is done here.
+ */
+export class CatalogAnalysisWorker {
+  private readonly worker = new RequestWorker<Omit<CatalogAnalysisRequest, 'id'>, { encoded: Uint8Array }>(import.meta.url, 'catalog-analysis.worker');
+  private busy = false;
+  /** Images the worker thread analysed (the others were analysed here). */
+  analysedInWorker = 0;
+
+  async analyse(image: RgbImage, o: CatalogAnalysis): Promise<Buffer> {
+    if (!this.busy) {
+      this.busy = true;
+      try {
+        const options: CatalogAnalysis = {
+          catalogDetection: o.catalogDetection, catalogKeypoints: o.catalogKeypoints, sharpKeypoints: o.sharpKeypoints,
+          backdropKeypoints: o.backdropKeypoints, backdropLevels: o.backdropLevels, colourKeypoints: o.colourKeypoints,
+        };
+        const { encoded } = await this.worker.request({ data: new Uint8Array(image.data), width: image.width, height: image.height, options, nativeOrb: nativeOrb() !== null });
+        this.analysedInWorker++;
+        return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+      } catch {
+        // The worker is unavailable (or the image failed there): analysed here, where an error is the image's own.
+      } finally {
+        this.busy = false;
+      }
+    }
+    return encodeLocalFeatures(await analyseCatalogImage(image, o));
+  }
+
+  close(): Promise<void> {
+    return this.worker.close();
+  }
+}
 
 /** Least share of an image's pixels in its backdrop for the backdrop keypoints: a photo that fills its frame gets none. */
 export const MIN_BACKDROP_SHARE = 0.02;

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { CatalogStore, LocalFeatureRow } from '../../catalog/catalog-store.js';
 import type { MediaStore } from '../../catalog/media-store.js';
-import { concatFeatures, decodeLocalFeatures, keyedFeatures, DESCRIPTOR_BYTES, encodeLocalFeatures, extractLocalFeatures, FORMAT_VERSION, LOCAL_FEATURES_IDENTITY, localFeaturesVersion, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
+import { concatFeatures, decodeLocalFeatures, keyedFeatures, DESCRIPTOR_BYTES, extractLocalFeatures, FORMAT_VERSION, LOCAL_FEATURES_IDENTITY, localFeaturesVersion, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
 import { rotationOf, type Homography } from '../../features/local/geometry.js';
 import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
@@ -15,7 +15,8 @@ import type { GrayImage, ImageLimits, RgbImage } from '../../imaging/types.js';
 import { CHANCE_EVIDENCE } from './calibration.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
 import { appearanceAgreement, closerPlacement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
-import { analyseCatalogImage } from './catalog-analysis.js';
+import { mapPool } from '../../ingest/map-pool.js';
+import { CatalogAnalysisWorker } from './catalog-analysis.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
 import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
@@ -712,6 +713,7 @@ export class LookupService {
   private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
   private readonly scan = new ScanWorker();
+  private readonly analysis = new CatalogAnalysisWorker();
   private indexVersion = -1;
   private readonly options: LookupOptions;
 
@@ -730,7 +732,7 @@ export class LookupService {
     const image = Buffer.isBuffer(source)
       ? await decodeImage(source, this.options.limits, { maxSide: this.options.catalogSide })
       : source;
-    return encodeLocalFeatures(await analyseCatalogImage(image, this.options));
+    return this.analysis.analyse(image, this.options);
   }
 
   /** Loads the stored vocabulary if its identity matches the store's record. */
@@ -764,19 +766,24 @@ export class LookupService {
     let seen = 0;
     for await (const batch of this.store.iterateLocalFeatures()) {
       report('checking', seen);
+      const older: { sha256: string; count: number }[] = [];
       for (const r of batch) {
-        seen++;
         const count = decodeLocalFeatures(r.features).count;
         total += count;
-        if (localFeaturesVersion(r.features) === FORMAT_VERSION) continue;
-        // Rewritten in place: the iteration pages by content hash, which a rewrite keeps, and only
-        // one batch of stored features is held at a time.
-        const fresh = await this.reanalyse(r.sha256);
-        if (fresh === null) continue;
-        total += fresh - count;
-        reanalysed++;
-        if (reanalysed % 20 === 0) report('checking', seen);
+        if (localFeaturesVersion(r.features) !== FORMAT_VERSION) older.push({ sha256: r.sha256, count });
       }
+      // Rewritten in place, two at a time (CatalogAnalysisWorker): the iteration pages by content
+      // hash, which a rewrite keeps, and only one batch of stored features is held at a time.
+      let done = seen + batch.length - older.length;
+      await mapPool(older, 2, async ({ sha256, count }) => {
+        const fresh = await this.reanalyse(sha256);
+        if (fresh !== null) {
+          total += fresh - count;
+          reanalysed++;
+        }
+        if (++done % 20 === 0) report('checking', done);
+      });
+      seen += batch.length;
     }
     report('checking', seen);
     const trainedOn = Number((await this.store.getMeta(`${VOCAB_META}.descriptors`)) ?? 0);
@@ -1191,9 +1198,9 @@ export class LookupService {
     return performance.now() - started;
   }
 
-  /** Stops the query worker threads (a later lookup does all its work on this thread). */
+  /** Stops the worker threads of queries and catalog analysis (later work is all done on this thread). */
   async close(): Promise<void> {
-    await Promise.all([this.orb.close(), this.scan.close()]);
+    await Promise.all([this.orb.close(), this.scan.close(), this.analysis.close()]);
   }
 }
 
