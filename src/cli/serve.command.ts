@@ -56,7 +56,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   io.out(`shoplens listening on ${shown}\n`);
   // Feature workers and product lookup's index start in the background, so the first shopper does not wait for them.
   warmUp(shoplens).then(
-    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms${shoplens.lookup ? ` (product lookup keypoints: ${orbEngine()})` : ''}\n`),
+    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms${shoplens.lookup ? ` (product lookup keypoints: ${orbEngine()})` : ' (product lookup off: shoplens ingest --lookup turns it on)'}\n`),
     (err: unknown) => io.err(`warm-up failed (the first search will do it): ${err instanceof Error ? err.message : String(err)}\n`),
   );
   await new Promise<void>((resolve) => {

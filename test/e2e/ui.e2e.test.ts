@@ -207,6 +207,8 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
     const images = path.join(workDir, 'catalog', 'images');
 
     try {
+      // An eight-product catalog ingested without --lookup: the server says lookup is off, and how to turn it on.
+      await expect.poll(() => server!.logs(), { timeout: 30_000 }).toMatch(/product lookup off: shoplens ingest --lookup turns it on/);
       // Before any query the catalog is browsable, so the page is never empty.
       await page.goto(`${server!.baseUrl}/`);
       await expect.poll(() => page.getByTestId('browse-card').count(), { timeout: 15_000 }).toBe(PRODUCTS.length);
@@ -424,6 +426,8 @@ describe.skipIf(!CHROMIUM)('the demo (`npm start`) with product lookup, in headl
       await woodenTable().composite([{ input: clutter, left: 20, top: 330 }, { input: product, left: 330, top: 110 }])
         .modulate({ brightness: 0.9 }).jpeg({ quality: 75 }).toFile(photo);
 
+      // The server says product lookup is on, and on which ORB.
+      await expect.poll(() => server!.logs(), { timeout: 30_000 }).toMatch(/search warmed up in \d+ ms \(product lookup keypoints: /);
       await page.goto(`${server!.baseUrl}/`);
       await page.getByTestId('file-input').setInputFiles(photo);
       await expect.poll(() => firstResultId(page), { timeout: 30_000 }).toBe('p0003');
