@@ -76,13 +76,9 @@ export function printResults(result: SearchResult & { subject?: FractionBox }, f
   const header = ['#', 'score', 'id', 'title', 'brand', 'category', 'price'];
   const widths = header.map((h, c) => Math.min(40, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
   const line = (cells: string[]) => cells.map((cell, c) => cell.slice(0, widths[c]).padEnd(widths[c]!)).join('  ').trimEnd();
-  const subject = result.subject
-    ? `; searched the photo's main subject at x ${pct(result.subject.x)}, y ${pct(result.subject.y)}, ${pct(result.subject.width)} × ${pct(result.subject.height)}`
-    : '';
+  const subject = result.subject ? `; searched the photo's main subject at ${where(result.subject)}` : '';
   const box = results[0]?.match?.box;
-  const exact = exactMatch
-    ? `exact match: ${exactMatch}${box ? `, in the photo at x ${pct(box.x)}, y ${pct(box.y)}, ${pct(box.width)} × ${pct(box.height)}` : ''}\n`
-    : '';
+  const exact = exactMatch ? `exact match: ${exactMatch}${box ? `, in the photo at ${where(box)}` : ''}\n` : '';
   io.out(`${[line(header), ...rows.map(line)].join('\n')}\n${exact}(${result.tookMs.toFixed(1)} ms${subject})\n`);
 }
 
@@ -120,7 +116,8 @@ export function registerSearch(program: Command, io: CliIO, setExit: (code: numb
   });
 }
 
-/** A fraction as a whole percentage. */
-function pct(v: number): string {
-  return `${Math.round(v * 100)}%`;
+/** Where a box lies in the photo, in whole percentages: "x 58%, y 43%, 31% × 19%". */
+function where(box: FractionBox): string {
+  const pct = (v: number): string => `${Math.round(v * 100)}%`;
+  return `x ${pct(box.x)}, y ${pct(box.y)}, ${pct(box.width)} × ${pct(box.height)}`;
 }

@@ -95,8 +95,8 @@ export class IngestService {
     };
     const seenIds = new Set<string>();
     let processed = 0;
-    const progress = (phase: IngestProgress['phase']): void =>
-      options.onProgress?.({ rowsRead: report.rows, processed, failed: report.failed.length, phase });
+    const progress = (phase: IngestProgress['phase'], lookup?: LookupProgress): void =>
+      options.onProgress?.({ rowsRead: report.rows, processed, failed: report.failed.length, phase, ...(lookup ? { lookup } : {}) });
 
     await this.indexSync.refresh();
     let batch: { row: number; product: ProductInput }[] = [];
@@ -148,7 +148,7 @@ export class IngestService {
     // Vocabulary is trained automatically after the first ingest (and retrained when the catalog
     // has doubled since), then new images are quantised; no separate command to forget.
     if (this.lookup) {
-      const u = await this.lookup.update((lookup) => options.onProgress?.({ rowsRead: report.rows, processed, failed: report.failed.length, phase: 'lookup', lookup }));
+      const u = await this.lookup.update((lookup) => progress('lookup', lookup));
       report.lookup = { ready: u.words > 0, words: u.words, descriptors: u.descriptors, needed: u.needed };
     }
     progress('done');

@@ -107,6 +107,23 @@ async function withScreenshot(page: Page, file: string, err: unknown): Promise<E
   return new Error(`${(err as Error).message}\n(screenshot: ${where})`, { cause: err });
 }
 
+/**
+ * Runs a test on a new page of `context`, with the page's uncaught errors collected in
+ * `pageErrors`; on a failure, a full-page screenshot is saved as `screenshot` (withScreenshot).
+ */
+async function withPage(context: BrowserContext, screenshot: string, fn: (page: Page, pageErrors: string[]) => Promise<void>): Promise<void> {
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await fn(page, pageErrors);
+  } catch (err) {
+    throw await withScreenshot(page, screenshot, err);
+  } finally {
+    await page.close();
+  }
+}
+
 /** Waits until the page stops scrolling (on a phone it scrolls smoothly down to the results). */
 async function scrollSettled(page: Page): Promise<void> {
   let lastY = -1;
@@ -284,28 +301,25 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
   // train its vocabulary (≥ 5,000) anyway: this test checks the crop round trip, not the exact-match
   // badge (test/medium/http.test.ts checks `match`/`exactMatch` with lookup on).
   it('on a 360 px screen, dragging on the preview searches the selected part; "Clear crop" searches the whole photo again', async () => {
-    const page = await context!.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    // Chromium does not expose multipart bodies with a file to the request event: record the
-    // `params` field the page hands to fetch instead.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __searchParams: string[] };
-      w.__searchParams = [];
-      const original = window.fetch.bind(window);
-      window.fetch = (input, init) => {
-        if (String(input).endsWith('/api/v1/search') && init?.body instanceof FormData) w.__searchParams.push(String(init.body.get('params')));
-        return original(input, init);
+    await withPage(context!, 'shoplens-e2e-crop-failure.png', async (page, pageErrors) => {
+      // Chromium does not expose multipart bodies with a file to the request event: record the
+      // `params` field the page hands to fetch instead.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __searchParams: string[] };
+        w.__searchParams = [];
+        const original = window.fetch.bind(window);
+        window.fetch = (input, init) => {
+          if (String(input).endsWith('/api/v1/search') && init?.body instanceof FormData) w.__searchParams.push(String(init.body.get('params')));
+          return original(input, init);
+        };
+      });
+      const searchBodies = {
+        list: () => page.evaluate(() => (window as unknown as { __searchParams: string[] }).__searchParams),
       };
-    });
-    const searchBodies = {
-      list: () => page.evaluate(() => (window as unknown as { __searchParams: string[] }).__searchParams),
-    };
-    const cropOf = (body: string) => {
-      const m = /"crop":(\{[^}]*\})/.exec(body);
-      return m ? (JSON.parse(m[1]!) as { x: number; y: number; width: number; height: number }) : null;
-    };
-    try {
+      const cropOf = (body: string) => {
+        const m = /"crop":(\{[^}]*\})/.exec(body);
+        return m ? (JSON.parse(m[1]!) as { x: number; y: number; width: number; height: number }) : null;
+      };
       await page.setViewportSize({ width: 360, height: 740 });
       await page.goto(`${server!.baseUrl}/`);
       const target = PRODUCTS[1];
@@ -344,18 +358,11 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       expect(await page.getByTestId('crop-rect').isVisible()).toBe(false);
       await expect.poll(() => firstResultId(page), { timeout: 15_000 }).toBe(target.id);
       expect(pageErrors).toEqual([]);
-    } catch (err) {
-      throw await withScreenshot(page, 'shoplens-e2e-crop-failure.png', err);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 
   it('searches a phone photo of a product on a table by its main subject, and outlines it on the photo', async () => {
-    const page = await context!.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    try {
+    await withPage(context!, 'shoplens-e2e-subject-failure.png', async (page, pageErrors) => {
       // The green triangle, small on a wooden table (two tints in wavy bands, grain), in a JPEG.
       const target = PRODUCTS[2];
       const product = await sharp(Buffer.from(shapeSvg(target.shape, target.fill))).resize(200, 200).toBuffer();
@@ -389,11 +396,7 @@ describe.skipIf(!CHROMIUM)('web UI end to end (real CLI, real server, headless C
       });
       expect(inside).toBe(true);
       expect(pageErrors).toEqual([]);
-    } catch (err) {
-      throw await withScreenshot(page, 'shoplens-e2e-subject-failure.png', err);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 });
 
@@ -413,10 +416,7 @@ describe.skipIf(!CHROMIUM)('the demo (`npm start`) with product lookup, in headl
   afterAll(() => tearDown(context, server, workDir));
 
   it('finds the exact product in a phone photo of it on a table, with the badge and where it is in the photo', async () => {
-    const page = await context!.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    try {
+    await withPage(context!, 'shoplens-e2e-demo-lookup-failure.png', async (page, pageErrors) => {
       // The Bejewelled Crown's picture, turned 12°, on a wooden table beside two things the shop does not sell, a little dark, in a JPEG.
       const product = await sharp(path.join(DEMO_IMAGES, 'p0003.jpg')).resize(240, 240, { fit: 'inside' })
         .rotate(12, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer();
@@ -441,10 +441,6 @@ describe.skipIf(!CHROMIUM)('the demo (`npm start`) with product lookup, in headl
       expectPlaced(await placedOnPhoto(page, 'match-box'), { cx: [0.55, 0.85], cy: [0.3, 0.7], maxWidth: 0.45 });
       expect(await page.getByTestId('subject-box').isVisible()).toBe(false);
       expect(pageErrors).toEqual([]);
-    } catch (err) {
-      throw await withScreenshot(page, 'shoplens-e2e-demo-lookup-failure.png', err);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 });

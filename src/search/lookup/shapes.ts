@@ -235,8 +235,8 @@ export class ShapeIndex {
     const levels = [regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, minArea), ...(this.gradients ? [regionShapes(small, DEFAULT_FLAT_REGION_OPTIONS.step, minArea, undefined, Infinity)] : [])];
     const fitter = new Fitter(small);
     const accepted = new Map<number, boolean>();
-    // Per catalogue image (entry index): its best placement.
-    const best = new Map<number, { fit: number; placement: Placement; solid: boolean }>();
+    // Per catalogue image (entry index): its best placement, and which of its shapes fitted there (as drawn, or solid).
+    const best = new Map<number, { fit: number; placement: Placement; fitted: ProductShape }>();
     const limit = (maxTurn * Math.PI) / 180;
     const turns: number[] = [];
     for (let t = -Math.floor(maxTurn / 10) * 10; t <= maxTurn; t += 10) turns.push((t * Math.PI) / 180);
@@ -276,7 +276,7 @@ export class ShapeIndex {
           for (const fitted of solid ? [shape, solid] : [shape]) {
             if (fitter.fit(fitted, placement, QUICK_STRIDE) < options.quickFit) continue;
             const fit = fitter.fit(fitted, placement);
-            if (fit > (best.get(entry)?.fit ?? 0)) best.set(entry, { fit, placement, solid: fitted === solid });
+            if (fit > (best.get(entry)?.fit ?? 0)) best.set(entry, { fit, placement, fitted });
           }
         }
       }
@@ -284,8 +284,7 @@ export class ShapeIndex {
     // The best placements are refined (position, scale and turn in shrinking steps): the anchor's
     // centre and moments place the product only roughly.
     const ranked = [...best.entries()].sort((a, b) => b[1].fit - a[1].fit);
-    const fitted = (entry: number, solid: boolean): ProductShape => (solid ? this.entries[entry]!.solid! : this.entries[entry]!.shape);
-    for (const [entry, b] of ranked.slice(0, options.refine)) Object.assign(b, fitter.refine(fitted(entry, b.solid), b.placement, b.fit, limit));
+    for (const [, b] of ranked.slice(0, options.refine)) Object.assign(b, fitter.refine(b.fitted, b.placement, b.fit, limit));
     const out: ShapeMatch[] = [];
     for (const [entry, b] of ranked) {
       if (b.fit < options.minFit) continue;
