@@ -9,7 +9,6 @@ import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
-import { flatFrame } from '../../imaging/flat-regions.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
 import type { GrayImage, ImageLimits, RgbImage } from '../../imaging/types.js';
 import { CHANCE_EVIDENCE } from './calibration.js';
@@ -17,11 +16,12 @@ import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.
 import { appearanceAgreement, closerPlacement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { mapPool } from '../../ingest/map-pool.js';
 import { CatalogAnalysisWorker } from './catalog-analysis.js';
+import { FlatIndex, FlatWorker, type FlatMatches, type FlatOptions, type FlatProduct } from './flat.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
-import { DEFAULT_LAYOUT_OPTIONS, LayoutIndex, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
-import { DEFAULT_OUTLINE_OPTIONS, OutlineIndex, type OutlineOptions } from './outlines.js';
-import { DEFAULT_SHAPE_OPTIONS, ShapeIndex, type ShapeOptions } from './shapes.js';
+import { DEFAULT_LAYOUT_OPTIONS, layoutFit, layoutUnder, type LayoutOptions } from './layouts.js';
+import { DEFAULT_OUTLINE_OPTIONS, type OutlineOptions } from './outlines.js';
+import { DEFAULT_SHAPE_OPTIONS, type ShapeOptions } from './shapes.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
@@ -64,7 +64,9 @@ export interface LookupOptions {
   /**
    * Queries on two cores: a worker thread quantises half of the query's keypoints and scans their
    * postings (scan-worker.ts), and, without the native ORB addon, detects the upper ORB pyramid
-   * levels (orb-levels.ts), while this thread does the rest.
+   * levels (orb-levels.ts), while this thread does the rest; when nothing on the whole photo is
+   * exact, another worker thread looks for the flat products (flat.ts) while this one looks at the
+   * photo's parts again.
    */
   parallelQuery: boolean;
   /** Longest side catalog images / query photos are analysed at. */
@@ -669,6 +671,27 @@ const ROTATED_SHARE = 0.25;
 const MIN_TRAINING_DESCRIPTORS = 5_000;
 
 /**
+ * The flat products found in the photo (or the shopper's box) among `found`: rectangles by their
+ * colour layout, drawings by their shape, coloured line drawings by their strokes. Each ranks a
+ * product, it never claims one (layoutEvidence, shapeEvidence, outlineEvidence); where the
+ * keypoints found the product, the larger evidence stands.
+ */
+function rankFlat(matches: FlatMatches, o: FlatOptions, crop: FractionBox | undefined, found: Map<number, LocalMatch>): void {
+  const rank = (key: number, fit: number, box: FractionBox, fitEvidence: number, by: 'layout' | 'shape' | 'outline'): void => {
+    const evidence = placementEvidence(fitEvidence, box);
+    const known = found.get(key);
+    if (known && known.evidence >= evidence) return;
+    // The placement that ranks the product is where it is, whatever box weaker keypoints had.
+    const placed = crop ? inCrop(box, crop) : box;
+    const { placement: _, ...keypoints } = known ?? { key, inliers: 0, coverage: 0, bovw: 0 };
+    found.set(key, { ...keypoints, box: placed, evidence, [by]: fit });
+  };
+  for (const m of matches.layouts) rank(m.key, m.fit, m.box, layoutEvidence(m.fit, o.layouts.minFit), 'layout');
+  for (const m of matches.shapes) rank(m.key, m.fit, m.box, shapeEvidence(m.fit, o.shapes.minFit), 'shape');
+  for (const m of matches.outlines) rank(m.key, m.fit, m.box, outlineEvidence(m.fit, o.outlines.minFit), 'outline');
+}
+
+/**
  * Progress of LookupService.update, image by image: `checking` reads every image's stored keypoints
  * (and re-analyses those of an older analysis, minutes for thousands of images), `vocabulary`
  * trains one (0 of 1, then 1 of 1), `quantising` gives the images their visual words.
@@ -703,16 +726,13 @@ export interface LookupUpdate {
 export class LookupService {
   private vocabulary: Vocabulary | null = null;
   private index: HammingIndex | null = null;
-  /** Colour layouts of the flat rectangular products, rebuilt with the index. */
-  private layouts = new LayoutIndex();
-  /** Shapes of the flat drawings, rebuilt with the index. */
-  private shapes = new ShapeIndex();
-  /** Strokes of the coloured line drawings, rebuilt with the index. */
-  private outlines = new OutlineIndex();
+  /** Colour layouts of the flat rectangular products, shapes of the flat drawings, strokes of the coloured line drawings; rebuilt with the index. */
+  private flat = new FlatIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly orb = new OrbLevelsWorker();
   private readonly scan = new ScanWorker();
+  private readonly flatWorker = new FlatWorker();
   private readonly analysis = new CatalogAnalysisWorker();
   private indexVersion = -1;
   private readonly options: LookupOptions;
@@ -861,43 +881,40 @@ export class LookupService {
     const version = await this.store.getVersion();
     if (this.index && version === this.indexVersion) return;
     const images: IndexedImage[] = [];
-    const layouts = new LayoutIndex();
-    const shapes = new ShapeIndex();
-    const outlines = new OutlineIndex();
+    const flat: FlatProduct[] = [];
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
-        if (f.layout) layouts.add(r.key, f.layout);
-        if (f.shape) shapes.add(r.key, f.shape);
-        if (f.outline) outlines.add(r.key, f.outline);
+        if (f.layout || f.shape || f.outline) flat.push({ key: r.key, ...(f.layout ? { layout: f.layout } : {}), ...(f.shape ? { shape: f.shape } : {}), ...(f.outline ? { outline: f.outline } : {}) });
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
     this.index = new HammingIndex(v.words, images, { ...this.options.hamming, maxTurn: this.maxTurn });
-    this.layouts = layouts;
-    this.shapes = shapes;
-    this.outlines = outlines;
+    this.flat = new FlatIndex(flat);
     this.indexVersion = version;
   }
 
-  /** Memory held by the index (postings with descriptors and positions, the colour layouts, the shapes and the line drawings), in bytes, for reports. */
+  /**
+   * Memory held by the index (postings with descriptors and positions, the colour layouts, the
+   * shapes and the line drawings, and the flat products' copy in their worker thread), in bytes, for reports.
+   */
   get indexMemoryBytes(): number {
-    return (this.index?.memoryBytes ?? 0) + this.layouts.memoryBytes + this.shapes.memoryBytes + this.outlines.memoryBytes;
+    return (this.index?.memoryBytes ?? 0) + this.flat.memoryBytes + this.flatWorker.memoryBytes;
   }
 
   /** Catalogue images with a coloured line drawing in the index. */
   get outlineCount(): number {
-    return this.outlines.size;
+    return this.flat.outlines.size;
   }
 
   /** Catalogue images with a product shape in the index. */
   get shapeCount(): number {
-    return this.shapes.size;
+    return this.flat.shapes.size;
   }
 
   /** Catalogue images with a colour layout (flat rectangular products) in the index. */
   get layoutCount(): number {
-    return this.layouts.size;
+    return this.flat.layouts.size;
   }
 
   /**
@@ -919,6 +936,12 @@ export class LookupService {
     const whole: PassBudget = { keypoints: o.queryKeypoints, rerankTop, refineTop: o.refineTop, verifyTop: o.verifyTop, indexTop: o.indexTop };
     const found = await this.finishPass(pass, await this.startPass(pass, crop, whole, 0.5), whole);
     const best = (matches: Map<number, LocalMatch>): number => Math.max(0, ...[...matches.values()].map((m) => m.evidence));
+    // Nothing exact on the whole photo: flat products are looked for (the parts of the photo looked
+    // at again rank, they never claim). In the worker thread, beside those parts' keypoints.
+    const flatOptions: FlatOptions = { layouts: o.layouts, shapes: o.shapes, outlines: o.outlines, maxRotation: o.maxRotation };
+    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
+    const wantFlat = best(found) < o.exactInliers && this.flat.searchable(flatOptions);
+    const flat = wantFlat && o.parallelQuery ? this.flatWorker.match(this.flat, region, flatOptions, accept) : null;
     if (!crop && o.windows.side > 0 && o.windows.side < 1 && best(found) < Math.min(o.windows.belowEvidence, o.exactInliers)) {
       // Pipelined: the worker thread scans the next box's postings while this thread verifies the
       // candidates of the current one.
@@ -943,9 +966,11 @@ export class LookupService {
         // A box started ahead and no longer needed finishes unread; its failure must not surface as
         // an unhandled rejection.
         void next?.then((p) => p?.scan.catch(() => undefined), () => undefined);
+        // Likewise the flat products' matching when a box failed.
+        void flat?.catch(() => undefined);
       }
     }
-    if (best(found) < o.exactInliers) await this.lookupFlat(image, crop, accept, found);
+    if (wantFlat) rankFlat(await (flat ?? this.flat.match(region, flatOptions, accept)), flatOptions, crop, found);
     const ranked = [...found.values()].sort(byEvidence);
     const closer = await closerVariantFirst(ranked, (first, m) => this.placementFit(pass, first, m), (m) => this.agreementOf(pass, m), o.exactInliers);
     const claimed = withoutAmbiguousClaim(await agreeingFirst(closer, (m) => this.agreementOf(pass, m), o.exactInliers), o.exactInliers);
@@ -971,35 +996,6 @@ export class LookupService {
   private async matchPixels(pass: QueryPass, m: LocalMatch): Promise<RgbImage | null> {
     const row = pass.rows.get(m.key);
     return row && this.media ? this.catalogPixels(pass, row.sha256) : null;
-  }
-
-  /**
-   * Flat products in the photo (or the shopper's box), on its flat frame made once: rectangles by
-   * their colour layout (layouts.ts), drawings by their shape (shapes.ts), coloured line drawings by
-   * their strokes (outlines.ts). Each ranks a product,
-   * it never claims one (layoutEvidence, shapeEvidence); where the keypoints found the product, the
-   * larger evidence stands.
-   */
-  private async lookupFlat(image: RgbImage, crop: FractionBox | undefined, accept: ((key: number) => boolean) | undefined, found: Map<number, LocalMatch>): Promise<void> {
-    const { layouts, shapes, outlines } = this.options;
-    const useLayouts = this.layouts.size > 0 && layouts.minFit <= 1, useShapes = this.shapes.size > 0 && shapes.minFit <= 1;
-    const useOutlines = this.outlines.size > 0 && outlines.minFit <= 1;
-    if (!useLayouts && !useShapes && !useOutlines) return;
-    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
-    const frames = new Map<number, Promise<RgbImage>>();
-    const frame = (side: number): Promise<RgbImage> => frames.get(side) ?? frames.set(side, flatFrame(region, side)).get(side)!;
-    const rank = (key: number, fit: number, box: FractionBox, fitEvidence: number, by: 'layout' | 'shape' | 'outline'): void => {
-      const evidence = placementEvidence(fitEvidence, box);
-      const known = found.get(key);
-      if (known && known.evidence >= evidence) return;
-      // The placement that ranks the product is where it is, whatever box weaker keypoints had.
-      const placed = crop ? inCrop(box, crop) : box;
-      const { placement: _, ...keypoints } = known ?? { key, inliers: 0, coverage: 0, bovw: 0 };
-      found.set(key, { ...keypoints, box: placed, evidence, [by]: fit });
-    };
-    if (useLayouts) for (const m of this.layouts.matchFrame(await frame(layouts.side), layouts, accept)) rank(m.key, m.fit, m.box, layoutEvidence(m.fit, layouts.minFit), 'layout');
-    if (useShapes) for (const m of this.shapes.matchFrame(await frame(shapes.side), shapes, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, shapeEvidence(m.fit, shapes.minFit), 'shape');
-    if (useOutlines) for (const m of this.outlines.match(region, outlines, this.options.maxRotation, accept)) rank(m.key, m.fit, m.box, outlineEvidence(m.fit, outlines.minFit), 'outline');
   }
 
   /**
@@ -1200,7 +1196,7 @@ export class LookupService {
 
   /** Stops the worker threads of queries and catalog analysis (later work is all done on this thread). */
   async close(): Promise<void> {
-    await Promise.all([this.orb.close(), this.scan.close(), this.analysis.close()]);
+    await Promise.all([this.orb.close(), this.scan.close(), this.analysis.close(), this.flatWorker.close()]);
   }
 }
 
