@@ -334,7 +334,7 @@ function lookupSection(r: Json): string[] {
     '',
   );
   const d = ex.distractors, q = ex.queries;
-  out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (Hamming-embedding postings: image, ORB descriptor and position per catalogue keypoint${ex.layouts !== undefined ? `; colour layouts of ${ex.layouts} flat rectangular products` : ''}${ex.shapes !== undefined ? `; shapes of ${ex.shapes} products on a plain backdrop` : ''}${ex.outlines !== undefined ? `; strokes of ${ex.outlines} coloured line drawings` : ''}): ${f(ex.invertedFileMB, 1)} MB.`, '');
+  out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (Hamming-embedding postings: image, ORB descriptor and position per catalogue keypoint${ex.layouts !== undefined ? `; colour layouts of ${ex.layouts} flat rectangular products` : ''}${ex.shapes !== undefined ? `; shapes of ${ex.shapes} products on a plain backdrop` : ''}${ex.outlines !== undefined ? `; strokes of ${ex.outlines} coloured line drawings` : ''}; the flat products counted twice, with their copy in the worker thread that looks for them): ${f(ex.invertedFileMB, 1)} MB.`, '');
   const c = r.categories;
   if (c) {
     out.push(
