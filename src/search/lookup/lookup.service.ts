@@ -939,8 +939,8 @@ export class LookupService {
     // Nothing exact on the whole photo: flat products are looked for (the parts of the photo looked
     // at again rank, they never claim). In the worker thread, beside those parts' keypoints.
     const flatOptions: FlatOptions = { layouts: o.layouts, shapes: o.shapes, outlines: o.outlines, maxRotation: o.maxRotation };
-    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const wantFlat = best(found) < o.exactInliers && this.flat.searchable(flatOptions);
+    const region = crop && wantFlat ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const flat = wantFlat && o.parallelQuery ? this.flatWorker.match(this.flat, region, flatOptions, accept) : null;
     if (!crop && o.windows.side > 0 && o.windows.side < 1 && best(found) < Math.min(o.windows.belowEvidence, o.exactInliers)) {
       // Pipelined: the worker thread scans the next box's postings while this thread verifies the
