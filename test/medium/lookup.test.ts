@@ -276,6 +276,34 @@ describe('product lookup (medium)', () => {
     expect(below(photo.hits).some((h) => h.score < 0.4995 * 0.5 * (1 - h.distance))).toBe(true);
   }, 60_000);
 
+  it('looks for flat products in a worker thread as it would on one thread, in the whole photo and in a shopper\'s box', async () => {
+    // Keypoint passes off (no index candidates reach verification), so every photo goes to the flat
+    // stage and the matches are the flat products' alone: with parallelQuery in the FlatWorker, without it here.
+    const flatOnly: Partial<LookupOptions> = { verifyTop: 0, indexTop: 0, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
+    const two = lookupWith(flatOnly), one = lookupWith({ ...flatOnly, parallelQuery: false });
+    await Promise.all([two.open(), one.open()]);
+    try {
+      const { queries } = await readQuerySet(files.queriesCsv);
+      let flat = 0;
+      for (const q of queries) {
+        const img = await decodeImage(await readFile(q.image), undefined, { maxSide: DEFAULT_LOOKUP_OPTIONS.querySide });
+        for (const crop of [undefined, { x: 0.1, y: 0.05, width: 0.8, height: 0.9 }]) {
+          const there = await two.lookup(img, crop), here = await one.lookup(img, crop);
+          expect(there).toEqual(here);
+          for (const m of there) {
+            expect(m.layout ?? m.shape ?? m.outline).toBeDefined();
+            if (crop) expect(m.box!.x).toBeGreaterThanOrEqual(crop.x - 1e-9);
+          }
+          flat += there.length;
+        }
+      }
+      // The photos' drawings were found by their shapes or layouts, not nothing.
+      expect(flat).toBeGreaterThan(5);
+    } finally {
+      await Promise.all([two.close(), one.close()]);
+    }
+  }, 120_000);
+
   it('a crop box restricts the query, and a bad one is refused', async () => {
     const bytes = await readFile(path.join(benchDir, 'images', 'p00005.jpg'));
     const r = await ctx.shoplens.search.searchByImage(bytes, { k: 3, crop: { x: 0.05, y: 0.05, width: 0.9, height: 0.9 } });
