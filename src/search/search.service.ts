@@ -125,9 +125,8 @@ export class SearchService {
       this.extractor.extract(region).then((vector) => this.run([vector], { ...options, k: Math.min(MAX_K, options.k + 20) }, started).then((r) => ({ ...r, vector }))),
       (async () => {
         const pixels = await (photo ?? decodeImage(bytes, this.options.limits, { maxSide: lookup.querySide }));
-        const excludedKeys = await this.keysOf([...excluded]);
-        const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
-        return { pixels, matches: await lookup.lookup(pixels, options.crop, (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key)) };
+        const { accept } = await this.keyFilter(excluded, options.filter);
+        return { pixels, matches: await lookup.lookup(pixels, options.crop, accept) };
       })(),
     ]);
     const vector = global.vector;
@@ -230,13 +229,8 @@ export class SearchService {
     const negatives = await this.negativeVectors(options);
     const refined = negatives.length > 0 ? queries.map((q) => refine(q, negatives)) : queries;
 
-    const excludedKeys = await this.keysOf([...excluded]);
-    const allowed = hasFilter(options.filter) ? await this.store.filterKeys(options.filter!) : null;
-    if (allowed && allowed.size === 0) return { hits: [], tookMs: performance.now() - started };
-    const accept =
-      allowed || excludedKeys.size > 0
-        ? (key: number) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key)
-        : undefined;
+    const { accept, none } = await this.keyFilter(excluded, options.filter);
+    if (none) return { hits: [], tookMs: performance.now() - started };
 
     // Several images can belong to one product: over-fetch image neighbours until k products are found.
     const best = new Map<string, { neighbor: Neighbor; image: ProductImage }>();
@@ -294,6 +288,18 @@ export class SearchService {
   private async embedPhoto(bytes: Buffer): Promise<{ vector: Float32Array; subject?: FractionBox }> {
     const { region, subject } = photoRegion(await this.decodeQuery(bytes));
     return { vector: await this.extractor.extract(region), ...(subject ? { subject } : {}) };
+  }
+
+  /**
+   * The catalogue image keys a query may return: those the filter allows, less the excluded
+   * products' images. `accept` is undefined when every key may be returned (no work per key), and
+   * `none` is true when the filter allows no key at all.
+   */
+  private async keyFilter(excluded: ReadonlySet<string>, filter: SearchFilter | undefined): Promise<{ accept?: (key: number) => boolean; none: boolean }> {
+    const excludedKeys = await this.keysOf([...excluded]);
+    const allowed = hasFilter(filter) ? await this.store.filterKeys(filter!) : null;
+    if (!allowed && excludedKeys.size === 0) return { none: false };
+    return { accept: (key) => (allowed ? allowed.has(key) : true) && !excludedKeys.has(key), none: allowed?.size === 0 };
   }
 
   private async keysOf(productIds: string[]): Promise<Set<number>> {

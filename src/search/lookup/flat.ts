@@ -53,17 +53,24 @@ export class FlatIndex {
 
   /** Whether any kind of flat product can be found with these options (`minFit` above 1 turns a kind off). */
   searchable(o: FlatOptions): boolean {
-    return (this.layouts.size > 0 && o.layouts.minFit <= 1) || (this.shapes.size > 0 && o.shapes.minFit <= 1) || (this.outlines.size > 0 && o.outlines.minFit <= 1);
+    const on = this.kinds(o);
+    return on.layouts || on.shapes || on.outlines;
   }
 
   async match(photo: RgbImage, o: FlatOptions, accept?: (key: number) => boolean): Promise<FlatMatches> {
+    const on = this.kinds(o);
     const frames = new Map<number, Promise<RgbImage>>();
     const frame = (side: number): Promise<RgbImage> => frames.get(side) ?? frames.set(side, flatFrame(photo, side)).get(side)!;
     return {
-      layouts: this.layouts.size > 0 && o.layouts.minFit <= 1 ? this.layouts.matchFrame(await frame(o.layouts.side), o.layouts, accept) : [],
-      shapes: this.shapes.size > 0 && o.shapes.minFit <= 1 ? this.shapes.matchFrame(await frame(o.shapes.side), o.shapes, o.maxRotation, accept) : [],
-      outlines: this.outlines.size > 0 && o.outlines.minFit <= 1 ? this.outlines.match(photo, o.outlines, o.maxRotation, accept) : [],
+      layouts: on.layouts ? this.layouts.matchFrame(await frame(o.layouts.side), o.layouts, accept) : [],
+      shapes: on.shapes ? this.shapes.matchFrame(await frame(o.shapes.side), o.shapes, o.maxRotation, accept) : [],
+      outlines: on.outlines ? this.outlines.match(photo, o.outlines, o.maxRotation, accept) : [],
     };
+  }
+
+  /** The kinds looked for: those with products in the index and not turned off (`minFit` above 1). */
+  private kinds(o: FlatOptions): Record<keyof FlatMatches, boolean> {
+    return { layouts: this.layouts.size > 0 && o.layouts.minFit <= 1, shapes: this.shapes.size > 0 && o.shapes.minFit <= 1, outlines: this.outlines.size > 0 && o.outlines.minFit <= 1 };
   }
 }
 

@@ -730,6 +730,7 @@ export class LookupService {
   private flat = new FlatIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
+  private readonly flatOptions: FlatOptions;
   private readonly orb = new OrbLevelsWorker();
   private readonly scan = new ScanWorker();
   private readonly flatWorker = new FlatWorker();
@@ -742,6 +743,8 @@ export class LookupService {
     this.options = { ...DEFAULT_LOOKUP_OPTIONS, ...options };
     this.reranker = new SpatialReranker({ ...this.options.spatial, maxRotation: this.options.maxRotation });
     this.verifyOptions = { ...this.options.verify, maxRotation: this.options.maxRotation, maxTurn: this.maxTurn };
+    const { layouts, shapes, outlines, maxRotation } = this.options;
+    this.flatOptions = { layouts, shapes, outlines, maxRotation };
   }
 
   /**
@@ -938,7 +941,7 @@ export class LookupService {
     const best = (matches: Map<number, LocalMatch>): number => Math.max(0, ...[...matches.values()].map((m) => m.evidence));
     // Nothing exact on the whole photo: flat products are looked for (the parts of the photo looked
     // at again rank, they never claim). In the worker thread, beside those parts' keypoints.
-    const flatOptions: FlatOptions = { layouts: o.layouts, shapes: o.shapes, outlines: o.outlines, maxRotation: o.maxRotation };
+    const flatOptions = this.flatOptions;
     const wantFlat = best(found) < o.exactInliers && this.flat.searchable(flatOptions);
     const region = crop && wantFlat ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const flat = wantFlat && o.parallelQuery ? this.flatWorker.match(this.flat, region, flatOptions, accept) : null;
