@@ -41,6 +41,7 @@ try {
   out.layouts = s.lookup?.layoutCount ?? 0;
   out.shapes = s.lookup?.shapeCount ?? 0;
   out.outlines = s.lookup?.outlineCount ?? 0;
+  out.lines = s.lookup?.lineCount ?? 0;
   console.log(JSON.stringify(out));
 } finally {
   await s.close();

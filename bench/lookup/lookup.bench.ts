@@ -39,7 +39,7 @@ const PHOTO_CODE = [
 ];
 /** Code whose changes change what ingest stores (vectors, local features, vocabulary). */
 const DATA_CODE = [
-  ...PHOTO_CODE, 'src/features', 'src/imaging', 'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts', 'native/opencv-orb/orb.cc',
+  ...PHOTO_CODE, 'src/features', 'src/imaging', 'src/catalog', 'src/index', 'src/ingest', 'src/search', 'src/config/config.ts', 'native/opencv-orb/orb.cc', 'native/opencv-line/line.cc',
 ];
 const DATA_VERSION = 1;
 /** Which ORB the catalog was analysed with (the native addon or the WASM build): part of the cache key. */

@@ -32,6 +32,8 @@ export interface MatchDTO {
   shape?: number;
   /** Share of a coloured line drawing's strokes on their colour in the photo (less the points beside them), when it was found that way. */
   outline?: number;
+  /** Share of the product's edge template the photo shows at its place, when the edges suggested it (listed beside the ranked hits). */
+  edges?: number;
   /** Where the product is in the query photo, as fractions (0..1); null when no verified match. */
   box: FractionBox | null;
 }
@@ -77,6 +79,7 @@ export function toMatchDTO(match: HitMatch): MatchDTO {
     ...(match.layout !== undefined ? { layout: round(match.layout) } : {}),
     ...(match.shape !== undefined ? { shape: round(match.shape) } : {}),
     ...(match.outline !== undefined ? { outline: round(match.outline) } : {}),
+    ...(match.edges !== undefined ? { edges: round(match.edges) } : {}),
     box: match.box
       ? { x: round(match.box.x), y: round(match.box.y), width: round(match.box.width), height: round(match.box.height) }
       : null,

@@ -63,6 +63,10 @@ const MatchSchema = {
       type: 'number', minimum: 0, maximum: 1,
       description: 'A coloured line drawing (a red outlined arrow) found by its strokes: the share of its stroke points on their colour in the photo, less that of the points beside them. Ranks, never exact',
     },
+    edges: {
+      type: 'number', minimum: 0, maximum: 1,
+      description: 'Suggested by its edges (LINE-2D templates: line drawings, outlines, see-through products): the share of its template\'s gradient orientations the photo shows at its place. When nothing is exact, up to five such products follow the first five hits. Never exact',
+    },
     box: { anyOf: [BoxSchema, { type: 'null' }], description: 'Where the product is in the query photo' },
   },
 } as const;

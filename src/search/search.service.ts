@@ -61,6 +61,12 @@ export interface HitMatch {
    * stroke colour in the photo, less that of the points beside them (0..1). Ranks but is never exact.
    */
   outline?: number;
+  /**
+   * When the product's edges (LINE-2D templates) place it in the photo: the share of its
+   * template's gradient orientations the photo shows there (0..1). Suggests, never ranks or claims:
+   * see withEdgeSuggestions.
+   */
+  edges?: number;
   /** Where the product is in the query photo, as fractions (0..1) of its width and height. */
   box?: FractionBox;
 }
@@ -133,6 +139,12 @@ export class SearchService {
     const images = await this.store.getImages(matches.map((m) => m.key));
     const byProduct = new Map<string, { hit?: SearchHit; inliers: number; evidence: number; layout?: number; shape?: number; outline?: number; box?: FractionBox; cosine: number; image?: ProductImage }>();
     for (const h of global.hits) byProduct.set(h.product.id, { hit: h, inliers: 0, evidence: 0, cosine: h.score });
+    // Products the edges suggest, best first (the lookup found nothing exact then).
+    const suggested = new Map<string, number>();
+    for (const m of [...matches].filter((x) => x.edges !== undefined).sort((a, b) => b.edges! - a.edges!)) {
+      const image = images.get(m.key);
+      if (image && !excluded.has(image.productId) && !suggested.has(image.productId)) suggested.set(image.productId, m.edges!);
+    }
     for (const m of matches) {
       const image = images.get(m.key);
       if (!image || excluded.has(image.productId)) continue;
@@ -144,7 +156,7 @@ export class SearchService {
     // Products only the lookup found are listed when their evidence is above chance: a chance-level
     // match is neither verified nor globally similar, and costs a stored-vector read (and, under a
     // catalog adaptation, a projection) for its cosine.
-    const missing = [...byProduct.entries()].filter(([, e]) => !e.hit && e.evidence > CHANCE_EVIDENCE);
+    const missing = [...byProduct.entries()].filter(([id, e]) => !e.hit && (e.evidence > CHANCE_EVIDENCE || suggested.has(id)));
     const products = new Map((await this.store.getProducts(missing.map(([id]) => id))).map((p) => [p.id, p]));
     const metric = this.extractor.identity.metric;
     // A product shot (an image made for a catalogue: a clean backdrop) that the lookup leaves open
@@ -165,11 +177,12 @@ export class SearchService {
       }
       // Coverage-discounted inliers: a shared part of another product does not make it "exact".
       const score = calibratedScore(e.evidence, e.cosine, lookup.exactInliers, localWeight);
-      const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.layout !== undefined ? { layout: e.layout } : {}), ...(e.shape !== undefined ? { shape: e.shape } : {}), ...(e.outline !== undefined ? { outline: e.outline } : {}), ...(e.box ? { box: e.box } : {}) };
-      hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined || e.outline !== undefined) ? { matchedImage: e.image } : {}), score, match });
+      const edges = suggested.get(id);
+      const match: HitMatch = { exact: score >= 0.5, inliers: e.inliers, ...(e.layout !== undefined ? { layout: e.layout } : {}), ...(e.shape !== undefined ? { shape: e.shape } : {}), ...(e.outline !== undefined ? { outline: e.outline } : {}), ...(edges !== undefined ? { edges } : {}), ...(e.box ? { box: e.box } : {}) };
+      hits.push({ ...hit, ...(e.image && (e.inliers > 0 || e.layout !== undefined || e.shape !== undefined || e.outline !== undefined || edges !== undefined) ? { matchedImage: e.image } : {}), score, match });
     }
     hits.sort((a, b) => b.score - a.score);
-    return withSubject({ hits: hits.slice(0, options.k), tookMs: performance.now() - started }, subject);
+    return withSubject({ hits: withEdgeSuggestions(hits, [...suggested.keys()]).slice(0, options.k), tookMs: performance.now() - started }, subject);
   }
 
   /** Search by an http(s) image URL, fetched with the size limit, a timeout and the private-address guard. */
@@ -327,6 +340,26 @@ function photoRegion(photo: RgbImage, crop?: FractionBox): { region: RgbImage; s
 }
 
 /** A result with the photo's subject when one was described (photoRegion). */
+/**
+ * The hits with the products the edges suggest (`suggested`, best first) placed after the first
+ * SUGGEST_AFTER, unless they are among those already: when nothing is exact, the ranking's first
+ * places stay as they are, and the next ones show what the product's outline alone finds — line
+ * drawings, outlines and see-through products that keypoints, colours and shapes miss. Tuning
+ * sets (seven, 2,100 photos at 1k, bench/lookup/README.md session 27): right product in the first
+ * 10 2070 → 2079, first unchanged (2041), none pushed out of the first 10. With an exact first
+ * hit the lookup suggests nothing, and the order is the ranking's.
+ */
+export function withEdgeSuggestions<T extends { product: { id: string }; score: number }>(hits: readonly T[], suggested: readonly string[]): T[] {
+  if (suggested.length === 0 || (hits[0]?.score ?? 0) >= 0.5) return [...hits];
+  const head = hits.slice(0, SUGGEST_AFTER);
+  const inHead = new Set(head.map((h) => h.product.id));
+  const byId = new Map(hits.map((h) => [h.product.id, h]));
+  const moved = [...new Set(suggested)].filter((id) => !inHead.has(id) && byId.has(id)).map((id) => byId.get(id)!);
+  const movedIds = new Set(moved.map((h) => h.product.id));
+  return [...head, ...moved, ...hits.slice(SUGGEST_AFTER).filter((h) => !movedIds.has(h.product.id))];
+}
+const SUGGEST_AFTER = 5;
+
 function withSubject<T extends SearchResult>(result: T, subject: FractionBox | undefined): T & { subject?: FractionBox } {
   return subject ? { ...result, subject } : result;
 }

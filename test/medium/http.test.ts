@@ -236,7 +236,7 @@ describe('HTTP API', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/search', '/api/v1/products/{id}/similar', '/api/v1/health']));
     const search = doc.paths['/api/v1/search'].post;
     const hit = search.responses['200'].content['application/json'].schema.properties.results.items;
-    expect(Object.keys(hit.properties.match.properties)).toEqual(['exact', 'inliers', 'layout', 'shape', 'outline', 'box']);
+    expect(Object.keys(hit.properties.match.properties)).toEqual(['exact', 'inliers', 'layout', 'shape', 'outline', 'edges', 'box']);
     expect(search.responses['200'].content['application/json'].schema.properties.exactMatch).toBeDefined();
     expect(search.responses['200'].content['application/json'].schema.properties.subject).toBeDefined();
   });

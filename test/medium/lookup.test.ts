@@ -81,11 +81,11 @@ describe('product lookup (medium)', () => {
     // As written by analysis versions 1 and 2 (no angles, no colour copy after the descriptors), 3
     // (the colour copy, no angles) and 4 (angles and the colour copy, without the backdrop
     // keypoints); versions before 7 end without the colour layout's byte (before 8 without the
-    // shape's two, before 10 without the outline's two).
+    // shape's two, before 10 without the outline's two, before 13 without the templates' four).
     const asVersion = (features: Buffer, version: number): Buffer => {
-      const { layout: _, shape: __, outline: ___, ...f } = decodeLocalFeatures(features);
+      const { layout: _, shape: __, outline: ___, line: ____, ...f } = decodeLocalFeatures(features);
       const encoded = encodeLocalFeatures({ ...f, colours: version >= 3 ? f.colours : undefined });
-      const blob = encoded.subarray(0, encoded.length - 5);
+      const blob = encoded.subarray(0, encoded.length - 9);
       const descriptorsEnd = 10 + 36 * f.count;
       const old = version >= 4 ? Buffer.from(blob) : Buffer.concat([blob.subarray(0, descriptorsEnd), version >= 3 ? blob.subarray(descriptorsEnd + f.count) : Buffer.alloc(0)]);
       old.writeUInt16LE(version, 2);
@@ -278,8 +278,8 @@ describe('product lookup (medium)', () => {
 
   it('looks for flat products in a worker thread as it would on one thread, in the whole photo and in a shopper\'s box', async () => {
     // Keypoint passes off (no index candidates reach verification), so every photo goes to the flat
-    // stage and the matches are the flat products' alone: with parallelQuery in the FlatWorker, without it here.
-    const flatOnly: Partial<LookupOptions> = { verifyTop: 0, indexTop: 0, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 } };
+    // stage and the matches are the flat products' alone (no edge suggestions): with parallelQuery in the FlatWorker, without it here.
+    const flatOnly: Partial<LookupOptions> = { verifyTop: 0, indexTop: 0, windows: { ...DEFAULT_LOOKUP_OPTIONS.windows, side: 0 }, lines: null };
     const two = lookupWith(flatOnly), one = lookupWith({ ...flatOnly, parallelQuery: false });
     await Promise.all([two.open(), one.open()]);
     try {

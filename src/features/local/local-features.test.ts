@@ -41,21 +41,24 @@ describe('local features (ORB via OpenCV)', () => {
     // colour copy but no angles; versions 4–6 end after the colour copy (no layout byte), version 7
     // after the layout (no shape count), versions 8 and 9 after the shape (no outline count).
     const descriptorsEnd = 10 + 36 * f.count;
-    // Version 10 has the same layout (11 adds keypoints, not fields).
-    const v10 = Buffer.from(blob);
-    v10.writeUInt16LE(10, 2);
-    expect(decodeLocalFeatures(v10)).toEqual(decodeLocalFeatures(blob));
-    const before10 = Buffer.from(blob.subarray(0, blob.length - 2));
+    // Versions 10–12 end after the strokes (no templates' byte count; 11 and 12 add keypoints and an
+    // anchor, not fields).
+    for (const version of [10, 11, 12]) {
+      const old = Buffer.from(blob.subarray(0, blob.length - 4));
+      old.writeUInt16LE(version, 2);
+      expect(decodeLocalFeatures(old)).toEqual(decodeLocalFeatures(blob));
+    }
+    const before10 = Buffer.from(blob.subarray(0, blob.length - 6));
     for (const version of [8, 9]) {
       before10.writeUInt16LE(version, 2);
       expect(decodeLocalFeatures(before10).count).toBe(f.count);
       expect(decodeLocalFeatures(before10).outline).toBeUndefined();
     }
-    const before8 = Buffer.from(blob.subarray(0, blob.length - 4));
+    const before8 = Buffer.from(blob.subarray(0, blob.length - 8));
     before8.writeUInt16LE(7, 2);
     expect(decodeLocalFeatures(before8).count).toBe(f.count);
     expect(decodeLocalFeatures(before8).shape).toBeUndefined();
-    const before7 = blob.subarray(0, blob.length - 5);
+    const before7 = blob.subarray(0, blob.length - 9);
     for (const version of [4, 5, 6]) {
       const old = Buffer.from(before7);
       old.writeUInt16LE(version, 2);
@@ -77,14 +80,14 @@ describe('local features (ORB via OpenCV)', () => {
     expect(localFeaturesVersion(Buffer.from('nope'))).toBeNull();
   }, 20_000);
 
-  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout, the shape, the strokes)', async () => {
+  it('round-trips through the compact binary format (37 bytes per keypoint, quarter-pixel coordinates, angles, the colour copy, the colour layout, the shape, the strokes, the edge templates)', async () => {
     const f = await extractLocalFeatures(card(320, 240), { maxKeypoints: 200 });
-    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1 + 2 + 2);
+    expect(encodeLocalFeatures(f).length).toBe(10 + 37 * f.count + 2 + 1 + 2 + 2 + 4);
     const colours = { data: Buffer.from(Array.from({ length: 48 * 36 * 3 }, (_, i) => (i * 7) % 256)), width: 48, height: 36, channels: 3 as const };
     const rect = { cx: 150.5, cy: 120.25, width: 240, height: 160, angle: 0.125 };
     const layout = { aspect: 1.5, colours: Uint8Array.from({ length: 144 * 3 }, (_, i) => (i * 5) % 256), rect };
     const blob = encodeLocalFeatures({ ...f, colours, layout });
-    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3 + 2 + 2);
+    expect(blob.length).toBe(10 + 37 * f.count + 2 + 48 * 36 * 3 + 1 + 24 + 144 * 3 + 2 + 2 + 4);
     const g = decodeLocalFeatures(blob);
     expect(g.layout?.aspect).toBe(1.5);
     expect(g.layout?.rect).toEqual(rect);
@@ -109,8 +112,8 @@ describe('local features (ORB via OpenCV)', () => {
     expect(h.layout?.rect).toEqual(rect);
     expect(h.shape).toEqual(shape);
     // Version 8 wrote no level byte after an anchor's point count.
-    const firstAnchor = withShape.length - 2 - (2 * 30 + 4 * 2);
-    const v8 = Buffer.concat([withShape.subarray(0, firstAnchor + 29), withShape.subarray(firstAnchor + 30, firstAnchor + 30 + 8 + 29), withShape.subarray(firstAnchor + 30 + 8 + 30, withShape.length - 2)]);
+    const firstAnchor = withShape.length - 2 - 4 - (2 * 30 + 4 * 2);
+    const v8 = Buffer.concat([withShape.subarray(0, firstAnchor + 29), withShape.subarray(firstAnchor + 30, firstAnchor + 30 + 8 + 29), withShape.subarray(firstAnchor + 30 + 8 + 30, withShape.length - 6)]);
     v8.writeUInt16LE(8, 2);
     expect(decodeLocalFeatures(v8).shape).toEqual({ ...shape, anchors: [anchor, { ...anchor, points: new Uint16Array(0) }] });
     expect(() => decodeLocalFeatures(withShape.subarray(0, withShape.length - 1))).toThrow(/expected/);
@@ -125,6 +128,14 @@ describe('local features (ORB via OpenCV)', () => {
     expect(() => decodeLocalFeatures(withOutline.subarray(0, withOutline.length - 1))).toThrow(/expected/);
     expect(() => encodeLocalFeatures({ ...f, outline: { ...outline, strokes: Int8Array.from([1, 2, 3]) } })).toThrow(/x, y pairs/);
     expect(() => encodeLocalFeatures({ ...f, outline: { ...outline, extent: 0 } })).toThrow(/longest side/);
+    // The LINE-2D templates last: their byte count (uint32) and the addon's bytes as they are.
+    const line = Uint8Array.from([1, 0, 15, 144, 0, 9, 9, 9]);
+    const withLine = encodeLocalFeatures({ ...f, colours, layout, shape, outline, line });
+    expect(withLine.length).toBe(withOutline.length + line.length);
+    expect(decodeLocalFeatures(withLine).line).toEqual(line);
+    expect(decodeLocalFeatures(withLine).outline).toEqual(outline);
+    expect(decodeLocalFeatures(withOutline).line).toBeUndefined();
+    expect(() => decodeLocalFeatures(withLine.subarray(0, withLine.length - 1))).toThrow(/expected/);
   }, 20_000);
 
   it('joins two detections of one image (softened and sharp catalog keypoints)', async () => {

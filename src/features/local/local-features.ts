@@ -71,6 +71,12 @@ export interface LocalFeatures {
     strokes: Int8Array;
     halo: Int8Array;
   };
+  /**
+   * The product's LINE-2D templates (search/lookup/lines.ts: its gradient orientations at a few
+   * sizes and turns), an opaque blob of the native addon's, for catalogue images of a product on a
+   * plain backdrop when the addon is built. Absent otherwise, and in features of older analyses.
+   */
+  line?: Uint8Array;
 }
 
 /** Steps of a full turn in LocalFeatures.angles (one byte per keypoint). */
@@ -392,11 +398,12 @@ const MAGIC = 0x4c46; // "LF"
  * strokes (LocalFeatures.outline) after the shape; 11: as 10, plus the yellow–blue channel's
  * keypoints (LookupOptions.colourKeypoints, descriptors keyed: keyedFeatures) after the backdrop
  * ones, same layout; 12: as 11, plus an outlined shape's inside as an anchor of level 2 (shapes.ts),
- * same layout. Features of an older analysis still decode, and
+ * same layout; 13: as 12, plus the product's LINE-2D templates (LocalFeatures.line) after the
+ * strokes. Features of an older analysis still decode, and
  * LookupService.update() re-analyses them from the display copy.
  */
-export const FORMAT_VERSION = 12;
-const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+export const FORMAT_VERSION = 13;
+const READABLE_VERSIONS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
 const HEADER_BYTES = 10;
 /** A layout's aspect ratio and rectangle: six float32. */
 const LAYOUT_HEADER = 24;
@@ -414,7 +421,8 @@ const XY_SCALE = 4;
  * count (one byte) and per anchor six float32 (area, centre, axis, elongation, spread), its colour
  * (three bytes), a point count (uint16), its level (one byte; not in version 8) and the points,
  * then the strokes' point count (uint16, 0 without them), their halo's point count (uint16), their
- * colour (three bytes), the drawing's longest side (uint8) and both sets of int8 pairs. Little-endian whatever the host.
+ * colour (three bytes), the drawing's longest side (uint8) and both sets of int8 pairs, then the
+ * LINE-2D templates' byte count (uint32, 0 without them) and their bytes. Little-endian whatever the host.
  */
 export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   const c = f.colours;
@@ -425,7 +433,9 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   if (cells > 255 || !Number.isInteger(cells)) throw new AppError('INVALID_PARAMETER', 'the colour layout of local features has at most 255 RGB cells');
   const layoutBytes = 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0);
   const sBytes = shapeBytes(f.shape);
-  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes + sBytes + outlineBytes(f.outline));
+  const oBytes = outlineBytes(f.outline);
+  const line = f.line ?? new Uint8Array(0);
+  const out = Buffer.alloc(HEADER_BYTES + f.count * (4 + DESCRIPTOR_BYTES + 1) + colourBytes + layoutBytes + sBytes + oBytes + 4 + line.length);
   out.writeUInt16LE(MAGIC, 0);
   out.writeUInt16LE(FORMAT_VERSION, 2);
   out.writeUInt16LE(f.count, 4);
@@ -449,6 +459,9 @@ export function encodeLocalFeatures(f: LocalFeatures): Buffer {
   }
   writeShape(out, o + layoutBytes, f.shape);
   writeOutline(out, o + layoutBytes + sBytes, f.outline);
+  o += layoutBytes + sBytes + oBytes;
+  out.writeUInt32LE(line.length, o);
+  out.set(line, o + 4);
   return out;
 }
 
@@ -573,7 +586,8 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   const layoutEnd = coloursEnd + (version >= 7 ? 1 + (cells > 0 ? LAYOUT_HEADER + cells * 3 : 0) : 0);
   const shape = version >= 8 ? readShape(b, layoutEnd, version) : { shape: null, end: layoutEnd };
   const outline = !shape ? null : version >= 10 ? readOutline(b, shape.end) : { outline: null, end: shape.end };
-  const expected = outline?.end ?? (shape ? shape.end + 2 : layoutEnd + 2);
+  const lineBytes = outline && version >= 13 && b.length >= outline.end + 4 ? b.readUInt32LE(outline.end) : 0;
+  const expected = outline ? outline.end + (version >= 13 ? 4 + lineBytes : 0) : shape ? shape.end + 2 : layoutEnd + 2;
   if (!shape || !outline || b.length !== expected) {
     throw new AppError('STORE_ERROR', `local features blob has ${b.length} bytes, expected ${expected}`);
   }
@@ -592,5 +606,6 @@ export function decodeLocalFeatures(blob: Uint8Array): LocalFeatures {
   }
   if (shape.shape) features.shape = shape.shape;
   if (outline.outline) features.outline = outline.outline;
+  if (lineBytes > 0) features.line = Uint8Array.from(b.subarray(outline.end + 4, expected));
   return features;
 }

@@ -8,11 +8,12 @@ import { opponentChannel } from '../../imaging/opponent.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { LAYOUT_GRID } from './layouts.js';
 import type { LookupOptions } from './lookup.service.js';
+import { lineTemplates } from './lines.js';
 import { productOutline } from './outlines.js';
 import { productShape } from './shapes.js';
 
 /** How a catalog image is analysed: the LookupOptions of these names. */
-export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels' | 'colourKeypoints'>;
+export type CatalogAnalysis = Pick<LookupOptions, 'catalogDetection' | 'catalogKeypoints' | 'sharpKeypoints' | 'backdropKeypoints' | 'backdropLevels' | 'colourKeypoints' | 'lines'>;
 
 /** @internal A catalog image to analyse in catalog-analysis.worker.ts (its pixels copied), with the options and the ORB to use. */
 export interface CatalogAnalysisRequest {
@@ -41,7 +42,7 @@ export class CatalogAnalysisWorker {
       try {
         const options: CatalogAnalysis = {
           catalogDetection: o.catalogDetection, catalogKeypoints: o.catalogKeypoints, sharpKeypoints: o.sharpKeypoints,
-          backdropKeypoints: o.backdropKeypoints, backdropLevels: o.backdropLevels, colourKeypoints: o.colourKeypoints,
+          backdropKeypoints: o.backdropKeypoints, backdropLevels: o.backdropLevels, colourKeypoints: o.colourKeypoints, lines: o.lines,
         };
         const { encoded } = await this.worker.request({ data: new Uint8Array(image.data), width: image.width, height: image.height, options, nativeOrb: nativeOrb() !== null });
         this.analysedInWorker++;
@@ -69,7 +70,8 @@ export const MIN_BACKDROP_SHARE = 0.02;
  * backdropGreys (white catalogues: `backdropLevels`), then those of the softened image's
  * opponent-colour channels (`colourKeypoints`, descriptors keyed), the colour copy, and, when the product on
  * the backdrop fills a rectangle (a flag, a card), that rectangle's colour layout (layouts.ts), and
- * the product's shape (shapes.ts), and the strokes of a coloured line drawing (outlines.ts).
+ * the product's shape (shapes.ts), the strokes of a coloured line drawing (outlines.ts), and the
+ * product's LINE-2D templates (lines.ts, when the native addon is built).
  */
 export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): Promise<LocalFeatures> {
   let features = await extractLocalFeatures(image, { ...o.catalogDetection, maxKeypoints: o.catalogKeypoints });
@@ -94,7 +96,8 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
   const layout = rect ? { aspect: rect.width / rect.height, colours: colours!, rect } : undefined;
   const shape = plain ? await productShape(image) : null;
   const outline = plain ? productOutline(image) : null;
-  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}), ...(outline ? { outline } : {}) };
+  const line = plain && o.lines ? lineTemplates(image, backdrop.mask, o.lines) : null;
+  return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}), ...(outline ? { outline } : {}), ...(line ? { line } : {}) };
 }
 
 /**

@@ -7,6 +7,7 @@ import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, type LineMatch, type LineOptions } from './lines.js';
 import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
@@ -158,6 +159,12 @@ export interface LookupOptions {
    * the others (median 0.50, 99th percentile 0.67), so it keeps KEEP placements for the finer ones.
    */
   outlines: OutlineOptions;
+  /**
+   * Lookup of products by their edges (lines.ts: LINE-2D templates of every catalogue product on a
+   * plain backdrop, made at ingest when the native addon is built), when nothing is exact on the
+   * whole photo; null turns it off (no templates are made, none are looked for).
+   */
+  lines: LineOptions | null;
 }
 
 export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyPath'> = {
@@ -273,6 +280,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   layouts: DEFAULT_LAYOUT_OPTIONS,
   shapes: DEFAULT_SHAPE_OPTIONS,
   outlines: DEFAULT_OUTLINE_OPTIONS,
+  lines: DEFAULT_LINE_OPTIONS,
 };
 
 /** Geometric evidence that a catalog image is in the query photo. */
@@ -299,6 +307,12 @@ export interface LocalMatch {
   shape?: number;
   /** Share of the placed line drawing's stroke points on its colour in the photo, less that of the points beside them (outlines.ts). */
   outline?: number;
+  /**
+   * Set on the products the edge templates place in the photo (lines.ts: the share of a template's
+   * gradient orientations the photo shows there, LINE-2D similarity / 100): suggestions listed
+   * beside the ranked products, not evidence.
+   */
+  edges?: number;
   /**
    * inliers × min(1, coverage / FULL_COVERAGE), then the pixel check (appearanceEvidence) and the
    * colour check (colourEvidence): the evidence that ranks and calibrates; ≥ exactInliers is an exact match.
@@ -692,6 +706,23 @@ function rankFlat(matches: FlatMatches, o: FlatOptions, crop: FractionBox | unde
 }
 
 /**
+ * Products placed by their edges (lines.ts) become suggestions, not evidence: the edge similarity
+ * (`edges`) is set on the product's match, or the product is added with no evidence at its place.
+ * A template of gradient orientations fits clutter too often to rank by (tuning sets: the right
+ * product is first by similarity in 57 of 517 photos without an exact match; wrong firsts score a
+ * median 93.8 against the right ones' 95.6), so the search lists these products beside the
+ * ranked ones (withEdgeSuggestions) rather than among them.
+ */
+function suggestLines(matches: readonly LineMatch[], crop: FractionBox | undefined, found: Map<number, LocalMatch>): void {
+  for (const m of matches) {
+    const edges = m.similarity / 100;
+    const known = found.get(m.key);
+    const box = known?.box ?? (crop ? inCrop(m.box, crop) : m.box);
+    found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, evidence: 0 }), edges, box });
+  }
+}
+
+/**
  * Progress of LookupService.update, image by image: `checking` reads every image's stored keypoints
  * (and re-analyses those of an older analysis, minutes for thousands of images), `vocabulary`
  * trains one (0 of 1, then 1 of 1), `quantising` gives the images their visual words.
@@ -728,6 +759,8 @@ export class LookupService {
   private index: HammingIndex | null = null;
   /** Colour layouts of the flat rectangular products, shapes of the flat drawings, strokes of the coloured line drawings; rebuilt with the index. */
   private flat = new FlatIndex();
+  /** LINE-2D templates of the catalogue's products (lines.ts); rebuilt with the index. */
+  private lines = new LineIndex();
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly flatOptions: FlatOptions;
@@ -885,15 +918,18 @@ export class LookupService {
     if (this.index && version === this.indexVersion) return;
     const images: IndexedImage[] = [];
     const flat: FlatProduct[] = [];
+    const lines: { key: number; line: Uint8Array }[] = [];
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout || f.shape || f.outline) flat.push({ key: r.key, ...(f.layout ? { layout: f.layout } : {}), ...(f.shape ? { shape: f.shape } : {}), ...(f.outline ? { outline: f.outline } : {}) });
+        if (f.line && this.options.lines) lines.push({ key: r.key, line: f.line });
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
     this.index = new HammingIndex(v.words, images, { ...this.options.hamming, maxTurn: this.maxTurn });
     this.flat = new FlatIndex(flat);
+    this.lines = new LineIndex(lines, this.options.lines ?? undefined);
     this.indexVersion = version;
   }
 
@@ -902,7 +938,12 @@ export class LookupService {
    * shapes and the line drawings, and the flat products' copy in their worker thread), in bytes, for reports.
    */
   get indexMemoryBytes(): number {
-    return (this.index?.memoryBytes ?? 0) + this.flat.memoryBytes + this.flatWorker.memoryBytes;
+    return (this.index?.memoryBytes ?? 0) + this.flat.memoryBytes + this.flatWorker.memoryBytes + this.lines.memoryBytes;
+  }
+
+  /** Catalogue products with LINE-2D templates in the index. */
+  get lineCount(): number {
+    return this.lines.size;
   }
 
   /** Catalogue images with a coloured line drawing in the index. */
@@ -943,8 +984,12 @@ export class LookupService {
     // at again rank, they never claim). In the worker thread, beside those parts' keypoints.
     const flatOptions = this.flatOptions;
     const wantFlat = best(found) < o.exactInliers && this.flat.searchable(flatOptions);
-    const region = crop && wantFlat ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
+    // And the products' edges (LINE-2D), on libuv's threads beside both.
+    const wantLines = best(found) < o.exactInliers && o.lines !== null && this.lines.size > 0;
+    const region = crop && (wantFlat || wantLines) ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
     const flat = wantFlat && o.parallelQuery ? this.flatWorker.match(this.flat, region, flatOptions, accept) : null;
+    // A failure of the addon costs the edges' ranks, not the lookup.
+    const lines = wantLines ? this.lines.match(region, o.lines!, accept).catch(() => [] as LineMatch[]) : null;
     if (!crop && o.windows.side > 0 && o.windows.side < 1 && best(found) < Math.min(o.windows.belowEvidence, o.exactInliers)) {
       // Pipelined: the worker thread scans the next box's postings while this thread verifies the
       // candidates of the current one.
@@ -974,6 +1019,7 @@ export class LookupService {
       }
     }
     if (wantFlat) rankFlat(await (flat ?? this.flat.match(region, flatOptions, accept)), flatOptions, crop, found);
+    if (lines) suggestLines(await lines, crop, found);
     const ranked = [...found.values()].sort(byEvidence);
     const closer = await closerVariantFirst(ranked, (first, m) => this.placementFit(pass, first, m), (m) => this.agreementOf(pass, m), o.exactInliers);
     const claimed = withoutAmbiguousClaim(await agreeingFirst(closer, (m) => this.agreementOf(pass, m), o.exactInliers), o.exactInliers);

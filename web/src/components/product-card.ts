@@ -47,7 +47,9 @@ export function productCard(product: ProductDTO | HitDTO, options: ProductCardOp
         { class: 'card-body' },
         hit?.match?.exact
           ? h('p', { class: 'exact-badge', 'data-testid': 'exact-badge', title: 'Verified: this exact product is in your photo' }, '✓ Exact match')
-          : null,
+          : hit?.match?.edges !== undefined
+            ? h('p', { class: 'edges-badge', 'data-testid': 'edges-badge', title: 'Suggested by its outline: the shape of its edges is in your photo' }, 'Same outline')
+            : null,
         h('h3', { class: 'card-title', id: titleId, 'data-testid': 'result-title' }, product.title),
         product.brand ? h('p', { class: 'card-brand' }, product.brand) : null,
         h(

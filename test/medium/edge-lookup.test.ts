@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../src/imaging/index.js';
+import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
+import { DEFAULT_LINE_OPTIONS, nativeLine } from '../../src/search/lookup/lines.js';
+import { DEFAULT_OUTLINE_OPTIONS } from '../../src/search/lookup/outlines.js';
+import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
+import { outlinedArrow, ring } from '../factories/drawings.js';
+import type { Rgb } from '../factories/flags.js';
+import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
+
+const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
+  arrow: outlinedArrow([30, 30, 30], 0.02),
+  ring: ring([30, 30, 30], 0.03),
+};
+const NO_FLAT = { layouts: { ...DEFAULT_LAYOUT_OPTIONS, minFit: 2 }, shapes: { ...DEFAULT_SHAPE_OPTIONS, minFit: 2 }, outlines: { ...DEFAULT_OUTLINE_OPTIONS, minFit: 2 } };
+
+/**
+ * Products found by their edges, end to end: the catalogue analysis stores LINE-2D templates of
+ * black line drawings, and a photo of the outlined arrow on a cluttered table, where keypoints,
+ * colours and shapes are turned off, still has it among the lookup's products, as a suggestion
+ * (edges set, no evidence), and the search lists it with `match.edges`.
+ */
+describe.skipIf(nativeLine() === null)('lookup of products by their edges (medium)', () => {
+  let ctx: Awaited<ReturnType<typeof freshShoplens>>;
+  let photo: Buffer;
+
+  beforeAll(async () => {
+    ctx = await freshShoplens({ localFeatures: true });
+    const report = await ingestFlatCatalogue(ctx, DRAWINGS, 'drawings', { width: 340, height: 340 });
+    expect(report.created).toBe(32);
+    photo = await tablePhoto(DRAWINGS.arrow!, { cx: 300, cy: 250, width: 320, height: 320, turn: 15 }, { seed: 3, gain: [0.85, 0.8, 0.95], offset: [10, 0, -10], blur: 1, quality: 50 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await ctx?.cleanup();
+  });
+
+  it('keeps templates of every product on a plain backdrop', async () => {
+    await ctx.shoplens.lookup!.refresh();
+    // The two drawings and the thirty cards (their white margin is a backdrop too).
+    expect(ctx.shoplens.lookup!.lineCount).toBe(32);
+  });
+
+  it('suggests the arrow by its edges when nothing else finds it, and nothing with the edges turned off', async () => {
+    const s = ctx.shoplens;
+    const pixels = await decodeImage(photo, { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes }, { maxSide: 640 });
+    const withLines = await starvedLookup(s, NO_FLAT);
+    const found = await withLines.lookup(pixels, undefined);
+    const suggested = found.filter((m) => m.edges !== undefined).sort((a, b) => b.edges! - a.edges!);
+    expect(await productOfKey(s, suggested[0]?.key)).toBe('arrow');
+    expect(suggested[0]!.edges).toBeGreaterThanOrEqual(DEFAULT_LINE_OPTIONS.threshold / 100);
+    const box = suggested[0]!.box!;
+    expect(box.x + box.width / 2).toBeCloseTo(300 / 640, 1);
+    expect(box.y + box.height / 2).toBeCloseTo(250 / 480, 1);
+    const without = await starvedLookup(s, { ...NO_FLAT, lines: null });
+    const rest = await without.lookup(pixels, undefined);
+    expect(rest.filter((m) => m.edges !== undefined)).toEqual([]);
+    // Suggestions add no evidence: every product's evidence is what it is without them.
+    const evidence = (ms: typeof found): Map<number, number> => new Map(ms.filter((m) => m.evidence > 0).map((m) => [m.key, m.evidence]));
+    expect(evidence(found)).toEqual(evidence(rest));
+    await withLines.close();
+    await without.close();
+  });
+
+  it('the search lists the suggested arrow with its edge similarity, never as exact', async () => {
+    const result = await ctx.shoplens.search.searchByImage(photo, { k: 10 });
+    const arrow = result.hits.find((h) => h.product.id === 'arrow');
+    expect(arrow?.match?.edges).toBeGreaterThanOrEqual(DEFAULT_LINE_OPTIONS.threshold / 100);
+    expect(arrow?.match?.exact).toBe(false);
+    expect(result.hits.findIndex((h) => h.product.id === 'arrow')).toBeLessThan(10);
+  });
+});
