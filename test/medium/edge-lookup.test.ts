@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/imaging/index.js';
+import { decodeImage, encodeJpeg } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
 import { DEFAULT_LINE_OPTIONS, nativeLine } from '../../src/search/lookup/lines.js';
 import { DEFAULT_OUTLINE_OPTIONS } from '../../src/search/lookup/outlines.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
 import { outlinedArrow, ring } from '../factories/drawings.js';
-import type { Rgb } from '../factories/flags.js';
+import { flagImage, type Rgb } from '../factories/flags.js';
 import { freshShoplens, ingestFlatCatalogue, productOfKey, starvedLookup, tablePhoto } from './shoplens.factory.js';
 
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
@@ -28,7 +28,7 @@ describe.skipIf(nativeLine() === null)('lookup of products by their edges (mediu
     ctx = await freshShoplens({ localFeatures: true });
     const report = await ingestFlatCatalogue(ctx, DRAWINGS, 'drawings', { width: 340, height: 340 });
     expect(report.created).toBe(32);
-    photo = await tablePhoto(DRAWINGS.arrow!, { cx: 300, cy: 250, width: 320, height: 320, turn: 15 }, { seed: 3, gain: [0.85, 0.8, 0.95], offset: [10, 0, -10], blur: 1, quality: 50 });
+    photo = await tablePhoto(DRAWINGS.arrow!, { cx: 300, cy: 250, width: 320, height: 320, turn: 15 }, { seed: 3, gain: [0.85, 0.8, 0.95], offset: [10, 0, -10], blur: 0.5, quality: 50 });
   }, 180_000);
 
   afterAll(async () => {
@@ -60,6 +60,14 @@ describe.skipIf(nativeLine() === null)('lookup of products by their edges (mediu
     expect(evidence(found)).toEqual(evidence(rest));
     await withLines.close();
     await without.close();
+  });
+
+  it('suggests nothing in a product shot (a clean backdrop), which the global features rank', async () => {
+    const s = ctx.shoplens;
+    const shot = await decodeImage(await encodeJpeg(flagImage(640, 480, DRAWINGS.arrow!, { cx: 300, cy: 250, width: 320, height: 320, turn: 15 }, 'white'), { quality: 90 }));
+    const withLines = await starvedLookup(s, NO_FLAT);
+    expect((await withLines.lookup(shot, undefined)).filter((m) => m.edges !== undefined)).toEqual([]);
+    await withLines.close();
   });
 
   it('the search lists the suggested arrow with its edge similarity, never as exact', async () => {
