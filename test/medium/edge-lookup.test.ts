@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeLocalFeatures, encodeLocalFeatures } from '../../src/features/local/local-features.js';
 import { decodeImage, encodeJpeg } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
 import { DEFAULT_LINE_OPTIONS, nativeLine } from '../../src/search/lookup/lines.js';
@@ -39,6 +40,27 @@ describe.skipIf(nativeLine() === null)('lookup of products by their edges (mediu
     await ctx.shoplens.lookup!.refresh();
     // The two drawings and the thirty cards (their white margin is a backdrop too).
     expect(ctx.shoplens.lookup!.lineCount).toBe(32);
+  });
+
+  it('makes the templates of images analysed before the addon was built at the next update', async () => {
+    const store = ctx.shoplens.store;
+    let rows: { sha256: string; features: Buffer }[] = [];
+    for await (const batch of store.iterateLocalFeatures()) {
+      rows = batch.slice(0, 2);
+      break;
+    }
+    const stripped = rows.map((r) => ({ sha256: r.sha256, features: encodeLocalFeatures({ ...decodeLocalFeatures(r.features), line: undefined }) }));
+    await store.putLocalFeatures(stripped);
+    const r = await ctx.shoplens.lookup!.update();
+    expect(r.reanalysed).toBe(2);
+    expect(r.trained).toBe(false);
+    const again = new Map<string, Buffer>();
+    for await (const batch of store.iterateLocalFeatures()) for (const row of batch) again.set(row.sha256, row.features);
+    // Made again from the display copy (re-encoded: not byte for byte the same), as many templates as before.
+    const count = (line: Uint8Array | undefined): number => (line ? line[0]! | (line[1]! << 8) : -1);
+    for (const row of rows) expect(count(decodeLocalFeatures(again.get(row.sha256)!).line)).toBe(count(decodeLocalFeatures(row.features).line));
+    // Nothing left to look for: the next update re-analyses nothing.
+    expect((await ctx.shoplens.lookup!.update()).reanalysed).toBe(0);
   });
 
   it('suggests the arrow by its edges when nothing else finds it, and nothing with the edges turned off', async () => {

@@ -74,7 +74,8 @@ export interface LocalFeatures {
   /**
    * The product's LINE-2D templates (search/lookup/lines.ts: its gradient orientations at a few
    * sizes and turns), an opaque blob of the native addon's, for catalogue images of a product on a
-   * plain backdrop when the addon is built. Absent otherwise, and in features of older analyses.
+   * plain backdrop when the addon is built; a blob of no templates (NO_LINE_TEMPLATES) for other
+   * images then. Absent when the addon was not built, and in features of older analyses.
    */
   line?: Uint8Array;
 }

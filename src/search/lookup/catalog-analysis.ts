@@ -96,7 +96,7 @@ export async function analyseCatalogImage(image: RgbImage, o: CatalogAnalysis): 
   const layout = rect ? { aspect: rect.width / rect.height, colours: colours!, rect } : undefined;
   const shape = plain ? await productShape(image) : null;
   const outline = plain ? productOutline(image) : null;
-  const line = plain && o.lines ? lineTemplates(image, backdrop.mask, o.lines) : null;
+  const line = o.lines ? lineTemplates(image, plain ? backdrop.mask : null, o.lines) : null;
   return { ...features, colours: colourCopy(image), ...(layout ? { layout } : {}), ...(shape ? { shape } : {}), ...(outline ? { outline } : {}), ...(line ? { line } : {}) };
 }
 

@@ -5,7 +5,7 @@ import { decodeLocalFeatures, encodeLocalFeatures, type LocalFeatures } from '..
 import { findBackdrop } from '../../imaging/backdrop.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { DEFAULT_LINE_OPTIONS, LineIndex, lineTemplates, nativeLine } from './lines.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, lineTemplates, nativeLine, NO_LINE_TEMPLATES } from './lines.js';
 
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
   arrow: outlinedArrow([30, 30, 30], 0.02),
@@ -28,7 +28,7 @@ async function photo(name: string, turn: number, side = 240): Promise<RgbImage> 
 function templatesOf(name: string): Uint8Array {
   const img = catalogueImage(name);
   const blob = lineTemplates(img, findBackdrop(img).mask);
-  if (!blob) throw new Error(`no templates for ${name}`);
+  if (!blob || blob.length <= NO_LINE_TEMPLATES.length) throw new Error(`no templates for ${name}`);
   return blob;
 }
 
@@ -37,11 +37,14 @@ const built = nativeLine() !== null;
 if (process.env.CI && !built) throw new Error('CI must build native/opencv-line (apt-get install libopencv-contrib-dev)');
 
 describe.skipIf(!built)('LINE-2D templates (native/opencv-line)', () => {
-  it('makes one template per size and turn of a product on a plain backdrop, none of a blank image', () => {
+  it('makes one template per size and turn of a product on a plain backdrop, none of a blank image or one without a backdrop', () => {
     const blob = templatesOf('arrow');
     expect(blob[0]! | (blob[1]! << 8)).toBe(DEFAULT_LINE_OPTIONS.sizes.length * DEFAULT_LINE_OPTIONS.turns.length);
     const blank = flagImage(200, 200, () => null, { cx: 100, cy: 100, width: 100, height: 100, turn: 0 }, 'white');
-    expect(lineTemplates(blank, findBackdrop(blank).mask)).toBeNull();
+    expect(lineTemplates(blank, findBackdrop(blank).mask)).toEqual(NO_LINE_TEMPLATES);
+    expect(lineTemplates(catalogueImage('ring'), null)).toEqual(NO_LINE_TEMPLATES);
+    // A blob of no templates adds no product.
+    expect(new LineIndex([{ key: 1, line: NO_LINE_TEMPLATES }]).size).toBe(0);
   });
 
   it('finds line drawings, outlines and a filled drawing in cluttered, turned, relit JPEG photos, first among the others', async () => {

@@ -99,18 +99,23 @@ export function nativeLine(): NativeLine | null {
   return addon;
 }
 
+/** Templates of an image that has none (no plain backdrop, or a product too small or without edges): looked for, none found. */
+export const NO_LINE_TEMPLATES = Uint8Array.from([0, 0]);
+
 /**
  * The LINE-2D templates of a catalogue product (LocalFeatures.line): `backdrop` is the image's
- * backdrop mask (1 = backdrop, imaging/backdrop.ts); the product is everything else. Null without
- * the addon or when no template could be made (a product too small or without edges).
+ * backdrop mask (1 = backdrop, imaging/backdrop.ts), or null when it has no plain backdrop; the
+ * product is everything else. NO_LINE_TEMPLATES when none could be made; null without the addon
+ * (not looked for: LookupService.update looks again once it is built).
  */
-export function lineTemplates(image: RgbImage, backdrop: Uint8Array, o: LineOptions = DEFAULT_LINE_OPTIONS): Uint8Array | null {
+export function lineTemplates(image: RgbImage, backdrop: Uint8Array | null, o: LineOptions = DEFAULT_LINE_OPTIONS): Uint8Array | null {
   const line = nativeLine();
   if (!line) return null;
+  if (!backdrop) return NO_LINE_TEMPLATES;
   const product = new Uint8Array(backdrop.length);
   for (let i = 0; i < backdrop.length; i++) product[i] = backdrop[i] ? 0 : 255;
   const blob = line.lineTemplates(new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 3), image.width, image.height, product, o.sizes, o.turns, o.features);
-  return blob.length > 2 && (blob[0]! | (blob[1]! << 8)) > 0 ? blob : null;
+  return blob.length > 2 && (blob[0]! | (blob[1]! << 8)) > 0 ? blob : NO_LINE_TEMPLATES;
 }
 
 /** The catalogue's LINE-2D templates, built from the stored blobs; empty without the addon. */

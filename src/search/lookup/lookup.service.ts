@@ -8,7 +8,7 @@ import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { hasCleanBackdrop } from '../../imaging/backdrop.js';
-import { DEFAULT_LINE_OPTIONS, LineIndex, type LineMatch, type LineOptions } from './lines.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, nativeLine, NO_LINE_TEMPLATES, type LineMatch, type LineOptions } from './lines.js';
 import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
@@ -821,13 +821,15 @@ export class LookupService {
     let total = 0;
     let reanalysed = 0;
     let seen = 0;
+    // Edge templates are looked for where they never were (analysed before the addon was built).
+    const edges = this.options.lines !== null && nativeLine() !== null;
     for await (const batch of this.store.iterateLocalFeatures()) {
       report('checking', seen);
       const older: { sha256: string; count: number }[] = [];
       for (const r of batch) {
-        const count = decodeLocalFeatures(r.features).count;
-        total += count;
-        if (localFeaturesVersion(r.features) !== FORMAT_VERSION) older.push({ sha256: r.sha256, count });
+        const f = decodeLocalFeatures(r.features);
+        total += f.count;
+        if (localFeaturesVersion(r.features) !== FORMAT_VERSION || (edges && !f.line)) older.push({ sha256: r.sha256, count: f.count });
       }
       // Rewritten in place, two at a time (CatalogAnalysisWorker): the iteration pages by content
       // hash, which a rewrite keeps, and only one batch of stored features is held at a time.
@@ -924,7 +926,7 @@ export class LookupService {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout || f.shape || f.outline) flat.push({ key: r.key, ...(f.layout ? { layout: f.layout } : {}), ...(f.shape ? { shape: f.shape } : {}), ...(f.outline ? { outline: f.outline } : {}) });
-        if (f.line && this.options.lines) lines.push({ key: r.key, line: f.line });
+        if (f.line && f.line.length > NO_LINE_TEMPLATES.length && this.options.lines) lines.push({ key: r.key, line: f.line });
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
