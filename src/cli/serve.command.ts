@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
 import { orbEngine } from '../features/local/opencv.js';
+import { lineEngine } from '../search/lookup/lines.js';
 import { buildServer } from '../http/server.js';
 import { noiseImage } from '../imaging/noise.js';
 import { openShoplens, type Shoplens } from '../main.js';
@@ -56,7 +57,7 @@ export async function serve(config: Config, io: CliIO): Promise<void> {
   io.out(`shoplens listening on ${shown}\n`);
   // Feature workers and product lookup's index start in the background, so the first shopper does not wait for them.
   warmUp(shoplens).then(
-    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms${shoplens.lookup ? ` (product lookup keypoints: ${orbEngine()})` : ' (product lookup off: shoplens ingest --lookup turns it on)'}\n`),
+    (ms) => io.err(`search warmed up in ${ms.toFixed(0)} ms${shoplens.lookup ? ` (product lookup keypoints: ${orbEngine()}; edges: ${lineEngine()})` : ' (product lookup off: shoplens ingest --lookup turns it on)'}\n`),
     (err: unknown) => io.err(`warm-up failed (the first search will do it): ${err instanceof Error ? err.message : String(err)}\n`),
   );
   await new Promise<void>((resolve) => {

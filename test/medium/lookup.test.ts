@@ -7,6 +7,7 @@ import { readQuerySet } from '../../src/eval/query-set.js';
 import { seededRandom } from '../../src/eval/random.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
+import { lineEngine } from '../../src/search/lookup/lines.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { type LookupProgress, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
 import { buildServer } from '../../src/http/server.js';
@@ -55,9 +56,10 @@ describe('product lookup (medium)', () => {
     const app = await buildServer(ctx.shoplens);
     try {
       const health = (await app.inject({ method: 'GET', url: '/api/v1/health' })).json();
-      expect(health.lookup).toEqual({ ready: true, keypoints: orbEngine() });
+      expect(health.lookup).toEqual({ ready: true, keypoints: orbEngine(), edges: lineEngine() });
       // CI builds the native addon (.ci/run installs OpenCV's headers).
       if (process.env.CI === 'true') expect(health.lookup.keypoints).toMatch(/^native OpenCV/);
+      if (process.env.CI === 'true') expect(health.lookup.edges).toMatch(/^native OpenCV .* LINE-2D/);
     } finally {
       await app.close();
     }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CatalogStats } from '../../catalog/catalog-store.js';
 import { orbEngine } from '../../features/local/opencv.js';
+import { lineEngine } from '../../search/lookup/lines.js';
 import type { Shoplens } from '../../main.js';
 
 export function healthRoutes(app: FastifyInstance, shoplens: Shoplens): void {
@@ -23,8 +24,8 @@ export function healthRoutes(app: FastifyInstance, shoplens: Shoplens): void {
   app.get('/api/v1/health', { schema: { summary: 'Liveness, catalog size, extractor and product lookup state' } }, async () => {
     const s = await stats();
     const { name, version, dimensions, metric } = shoplens.extractor.identity;
-    // Product lookup: null when off; `ready` once its vocabulary is trained; which ORB it runs on.
-    const lookup = shoplens.lookup ? { ready: shoplens.lookup.ready, keypoints: orbEngine() } : null;
+    // Product lookup: null when off; `ready` once its vocabulary is trained; which ORB it runs on, and what finds products by their edges.
+    const lookup = shoplens.lookup ? { ready: shoplens.lookup.ready, keypoints: orbEngine(), edges: lineEngine() } : null;
     return { status: 'ok', products: s.products, images: s.images, extractor: { name, version, dimensions, metric }, lookup };
   });
 

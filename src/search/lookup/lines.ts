@@ -99,6 +99,12 @@ export function nativeLine(): NativeLine | null {
   return addon;
 }
 
+/** What finds products by their edges, for the health endpoint and `serve`'s start line. */
+export function lineEngine(): string {
+  const line = nativeLine();
+  return line ? `native OpenCV ${line.opencvVersion} LINE-2D (native/opencv-line)` : 'off (native/opencv-line not built: apt-get install libopencv-contrib-dev, then npm install)';
+}
+
 /** Templates of an image that has none (no plain backdrop, or a product too small or without edges): looked for, none found. */
 export const NO_LINE_TEMPLATES = Uint8Array.from([0, 0]);
 
