@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -92,10 +91,9 @@ Napi::Value LineTemplates(const Napi::CallbackInfo& info) {
         cv::warpAffine(canvasMask, turnedMask, r, canvas.size(), cv::INTER_NEAREST);
         // The backdrop outside the drawing is not the product's: its edge is, so the mask grows by a pixel.
         cv::dilate(turnedMask, turnedMask, cv::Mat());
-        std::vector<lm::Template> templates;
-        if (det->addTemplate({turned}, "p", turnedMask) < 0) continue;
-        const int id = det->numTemplates("p") - 1;
-        templates = det->getTemplates("p", id);
+        const int id = det->addTemplate({turned}, "p", turnedMask);
+        if (id < 0) continue;
+        const std::vector<lm::Template>& templates = det->getTemplates("p", id);
         out.push_back(static_cast<uint8_t>(static_cast<int8_t>(std::lround(turn))));
         PutU16(out, static_cast<int>(std::lround(size)));
         for (const lm::Template& tp : templates) {
@@ -130,7 +128,6 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
     return DefineClass(env, "LineDetector", {
       InstanceMethod("add", &LineDetector::Add),
       InstanceMethod("match", &LineDetector::Match),
-      InstanceMethod("templates", &LineDetector::Templates),
       InstanceMethod("bytes", &LineDetector::Bytes),
     });
   }
@@ -198,7 +195,6 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
     return Napi::Number::New(env, static_cast<double>(parsed.size()));
   }
 
-  Napi::Value Templates(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), detector_->numTemplates()); }
   Napi::Value Bytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(bytes_)); }
 
   // match(rgb: Uint8Array, width, height, threshold, top, keys?: number[]) -> Promise<Array<{ key, similarity, x, y, width, height, turn, size }>>

@@ -49,10 +49,6 @@ export interface LineMatch {
   /** 0–100. */
   similarity: number;
   box: FractionBox;
-  /** The template's turn, degrees (OpenCV's sense: counter-clockwise on screen). */
-  turn: number;
-  /** The product's longest side before turning, in pixels of the photo searched. */
-  side: number;
 }
 
 interface RawLineMatch {
@@ -69,7 +65,6 @@ interface RawLineMatch {
 interface NativeLineDetector {
   add(key: number, blob: Uint8Array): number;
   match(rgb: Uint8Array, width: number, height: number, threshold: number, top: number, keys?: number[]): Promise<RawLineMatch[]>;
-  templates(): number;
   bytes(): number;
 }
 
@@ -120,8 +115,8 @@ export function lineTemplates(image: RgbImage, backdrop: Uint8Array | null, o: L
   if (!backdrop) return NO_LINE_TEMPLATES;
   const product = new Uint8Array(backdrop.length);
   for (let i = 0; i < backdrop.length; i++) product[i] = backdrop[i] ? 0 : 255;
-  const blob = line.lineTemplates(new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 3), image.width, image.height, product, o.sizes, o.turns, o.features);
-  return blob.length > 2 && (blob[0]! | (blob[1]! << 8)) > 0 ? blob : NO_LINE_TEMPLATES;
+  // The addon's blob of no templates is NO_LINE_TEMPLATES' two bytes.
+  return line.lineTemplates(new Uint8Array(image.data.buffer, image.data.byteOffset, image.width * image.height * 3), image.width, image.height, product, o.sizes, o.turns, o.features);
 }
 
 /** The catalogue's LINE-2D templates, built from the stored blobs; empty without the addon. */
@@ -171,7 +166,7 @@ export class LineIndex {
         width: (Math.min(frame.width, m.x + m.width) - x) / frame.width,
         height: (Math.min(frame.height, m.y + m.height) - y) / frame.height,
       };
-      return { key: m.key, similarity: m.similarity, box, turn: m.turn, side: (m.size * photo.width) / frame.width };
+      return { key: m.key, similarity: m.similarity, box };
     });
   }
 }

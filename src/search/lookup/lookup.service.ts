@@ -8,7 +8,7 @@ import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
 import { hasCleanBackdrop } from '../../imaging/backdrop.js';
-import { DEFAULT_LINE_OPTIONS, LineIndex, nativeLine, NO_LINE_TEMPLATES, type LineMatch, type LineOptions } from './lines.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, nativeLine, type LineMatch, type LineOptions } from './lines.js';
 import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
@@ -926,7 +926,7 @@ export class LookupService {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout || f.shape || f.outline) flat.push({ key: r.key, ...(f.layout ? { layout: f.layout } : {}), ...(f.shape ? { shape: f.shape } : {}), ...(f.outline ? { outline: f.outline } : {}) });
-        if (f.line && f.line.length > NO_LINE_TEMPLATES.length && this.options.lines) lines.push({ key: r.key, line: f.line });
+        if (f.line && this.options.lines) lines.push({ key: r.key, line: f.line });
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
