@@ -128,6 +128,7 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
     return DefineClass(env, "LineDetector", {
       InstanceMethod("add", &LineDetector::Add),
       InstanceMethod("match", &LineDetector::Match),
+      InstanceMethod("calibrate", &LineDetector::Calibrate),
       InstanceMethod("bytes", &LineDetector::Bytes),
     });
   }
@@ -202,11 +203,24 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
   // products first; x, y, width, height in the photo's pixels. Runs on libuv's thread pool.
   Napi::Value Match(const Napi::CallbackInfo& info);
 
+  // calibrate(products: Array<{ rgb, width, height, mask }>, first, count, perCollage, seed, threshold)
+  //   -> Promise<Array<{ key, sum, sumSq }>>
+  // What each product's templates score where the product is not: collages `first` … first+count-1
+  // of `perCollage` of these products (cut out by their masks, sized, turned and placed at random;
+  // collage i from seed + i alone, so halves run apart add up to the whole) on a tinted, noisy
+  // 320×240 table. Per product of the detector, the sum and sum of squares over the collages of its
+  // best similarity, `threshold` where it placed none above it. Runs on libuv's thread pool.
+  Napi::Value Calibrate(const Napi::CallbackInfo& info);
+
+  // The best similarity and match of each product above `threshold` in the photo (padded first).
+  std::map<std::string, const lm::Match*> BestPerProduct(const cv::Mat& photo, float threshold, const std::vector<std::string>& keys, std::vector<lm::Match>& matches) const;
+
   cv::Ptr<lm::Detector> detector_;
   std::map<std::string, std::vector<TemplateInfo>> info_;
   size_t bytes_ = 0;
   int busy_ = 0;
   friend class MatchWorker;
+  friend class CalibrateWorker;
 };
 
 struct Found {
@@ -225,20 +239,8 @@ class MatchWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    // The photo is padded by its edge pixels: kBorder px around (a product partly out of the frame,
-    // or as tall as it once turned, still fits a template), then to a multiple of 64 px per side
-    // (the linear memories' SIMD rows need it; other sizes crash OpenCV 4.6's matcher).
-    const int w = (photo_.cols + 2 * kBorder + 63) / 64 * 64, h = (photo_.rows + 2 * kBorder + 63) / 64 * 64;
-    cv::Mat padded;
-    cv::copyMakeBorder(photo_, padded, kBorder, h - photo_.rows - kBorder, kBorder, w - photo_.cols - kBorder, cv::BORDER_REPLICATE);
     std::vector<lm::Match> matches;
-    owner_->detector_->match({padded}, threshold_, matches, keys_);
-    std::map<std::string, const lm::Match*> best;
-    for (const lm::Match& m : matches) {
-      auto it = best.find(m.class_id);
-      if (it == best.end() || it->second->similarity < m.similarity) best[m.class_id] = &m;
-    }
-    for (const auto& [key, m] : best) {
+    for (const auto& [key, m] : owner_->BestPerProduct(photo_, threshold_, keys_, matches)) {
       const std::vector<lm::Template>& tp = owner_->detector_->getTemplates(key, m->template_id);
       const TemplateInfo ti = owner_->info_.at(key).at(m->template_id);
       found_.push_back({std::stod(key), m->similarity, m->x - kBorder, m->y - kBorder, tp[0].width, tp[0].height, ti.turn, ti.size});
@@ -282,6 +284,149 @@ class MatchWorker : public Napi::AsyncWorker {
   std::vector<std::string> keys_;
   std::vector<Found> found_;
 };
+
+std::map<std::string, const lm::Match*> LineDetector::BestPerProduct(const cv::Mat& photo, float threshold, const std::vector<std::string>& keys, std::vector<lm::Match>& matches) const {
+  // The photo is padded by its edge pixels: kBorder px around (a product partly out of the frame,
+  // or as tall as it once turned, still fits a template), then to a multiple of 64 px per side
+  // (the linear memories' SIMD rows need it; other sizes crash OpenCV 4.6's matcher).
+  const int w = (photo.cols + 2 * kBorder + 63) / 64 * 64, h = (photo.rows + 2 * kBorder + 63) / 64 * 64;
+  cv::Mat padded;
+  cv::copyMakeBorder(photo, padded, kBorder, h - photo.rows - kBorder, kBorder, w - photo.cols - kBorder, cv::BORDER_REPLICATE);
+  detector_->match({padded}, threshold, matches, keys);
+  std::map<std::string, const lm::Match*> best;
+  for (const lm::Match& m : matches) {
+    auto it = best.find(m.class_id);
+    if (it == best.end() || it->second->similarity < m.similarity) best[m.class_id] = &m;
+  }
+  return best;
+}
+
+// A catalogue product for the calibration collages: its pixels and mask, cropped to the mask.
+struct CollageSource {
+  cv::Mat rgb, mask;
+};
+
+class CalibrateWorker : public Napi::AsyncWorker {
+ public:
+  CalibrateWorker(Napi::Env env, LineDetector* owner, Napi::Object ref, std::vector<CollageSource> sources, int first, int count, int perCollage, double seed, float threshold)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), sources_(std::move(sources)), first_(first), count_(count), per_(perCollage), seed_(seed), threshold_(threshold) {
+    ref_ = Napi::Persistent(ref);
+    owner_->busy_++;
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    for (const auto& [key, templates] : owner_->info_) sums_[key] = {0.0, 0.0};
+    const std::vector<std::string> all;
+    for (int c = first_; c < first_ + count_; c++) {
+      cv::Mat table = Collage(c);
+      std::vector<lm::Match> matches;
+      const auto best = owner_->BestPerProduct(table, threshold_, all, matches);
+      for (auto& [key, s] : sums_) {
+        auto it = best.find(key);
+        const double v = it == best.end() ? threshold_ : it->second->similarity;
+        s.first += v;
+        s.second += v * v;
+      }
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    owner_->busy_--;
+    Napi::Array out = Napi::Array::New(env, sums_.size());
+    uint32_t i = 0;
+    for (const auto& [key, s] : sums_) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("key", std::stod(key));
+      o.Set("sum", s.first);
+      o.Set("sumSq", s.second);
+      out[i++] = o;
+    }
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    owner_->busy_--;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  cv::Mat Collage(int c) const {
+    cv::RNG rng(static_cast<uint64_t>(seed_) * 1000003ULL + static_cast<uint64_t>(c) + 1);
+    int width = 320, height = 240;
+    if (rng.uniform(0, 2)) std::swap(width, height);
+    cv::Mat table(height, width, CV_8UC3, cv::Scalar(rng.uniform(60, 220), rng.uniform(60, 220), rng.uniform(60, 220)));
+    cv::Mat noise(height, width, CV_8UC3);
+    rng.fill(noise, cv::RNG::NORMAL, 0, 12);
+    table += noise;
+    for (int k = 0; k < per_ && !sources_.empty(); k++) {
+      const CollageSource& src = sources_[rng.uniform(0, static_cast<int>(sources_.size()))];
+      const double side = rng.uniform(0.2, 0.5) * std::min(width, height);
+      const double scale = side / std::max(src.rgb.cols, src.rgb.rows);
+      cv::Mat product, mask;
+      cv::resize(src.rgb, product, cv::Size(), scale, scale, cv::INTER_AREA);
+      cv::resize(src.mask, mask, product.size(), 0, 0, cv::INTER_NEAREST);
+      if (product.cols < 2 || product.rows < 2) continue;
+      const int d = static_cast<int>(std::ceil(std::hypot(product.cols, product.rows))) + 2;
+      cv::Mat canvas(d, d, CV_8UC3, cv::Scalar(255, 255, 255)), canvasMask = cv::Mat::zeros(d, d, CV_8U);
+      const cv::Rect at((d - product.cols) / 2, (d - product.rows) / 2, product.cols, product.rows);
+      product.copyTo(canvas(at));
+      mask.copyTo(canvasMask(at));
+      const cv::Mat r = cv::getRotationMatrix2D(cv::Point2f(d / 2.0f, d / 2.0f), rng.uniform(-180.0, 180.0), 1.0);
+      cv::warpAffine(canvas, canvas, r, canvas.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255, 255, 255));
+      cv::warpAffine(canvasMask, canvasMask, r, canvas.size(), cv::INTER_NEAREST);
+      const int x = rng.uniform(-d / 3, std::max(-d / 3 + 1, width - 2 * d / 3)), y = rng.uniform(-d / 3, std::max(-d / 3 + 1, height - 2 * d / 3));
+      const cv::Rect placed = cv::Rect(x, y, d, d) & cv::Rect(0, 0, width, height);
+      if (placed.area() <= 0) continue;
+      const cv::Rect from(placed.x - x, placed.y - y, placed.width, placed.height);
+      canvas(from).copyTo(table(placed), canvasMask(from));
+    }
+    return table;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference ref_;
+  LineDetector* owner_;
+  std::vector<CollageSource> sources_;
+  int first_, count_, per_;
+  double seed_;
+  float threshold_;
+  std::map<std::string, std::pair<double, double>> sums_;
+};
+
+Napi::Value LineDetector::Calibrate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "calibrate(products, first, count, perCollage, seed, threshold)").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Array products = info[0].As<Napi::Array>();
+  std::vector<CollageSource> sources;
+  for (uint32_t i = 0; i < products.Length(); i++) {
+    Napi::Object p = products.Get(i).As<Napi::Object>();
+    if (!p.Get("rgb").IsTypedArray() || !p.Get("mask").IsTypedArray()) {
+      Napi::TypeError::New(env, "calibrate: each product needs rgb and mask").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    Napi::Uint8Array rgb = p.Get("rgb").As<Napi::Uint8Array>(), mask = p.Get("mask").As<Napi::Uint8Array>();
+    const int width = p.Get("width").As<Napi::Number>().Int32Value(), height = p.Get("height").As<Napi::Number>().Int32Value();
+    if (width <= 0 || height <= 0 || rgb.ElementLength() < static_cast<size_t>(width) * height * 3 || mask.ElementLength() < static_cast<size_t>(width) * height) {
+      Napi::RangeError::New(env, "calibrate: rgb needs width*height*3 bytes, mask width*height").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    const cv::Mat m = cv::Mat(height, width, CV_8U, mask.Data()) > 0;
+    const cv::Rect bb = cv::boundingRect(m);
+    if (bb.width < 4 || bb.height < 4) continue;
+    // Copied: the worker thread must not read buffers JS may reuse.
+    sources.push_back({cv::Mat(height, width, CV_8UC3, rgb.Data())(bb).clone(), m(bb).clone()});
+  }
+  auto* w = new CalibrateWorker(env, this, info.This().As<Napi::Object>(), std::move(sources), info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value(),
+                                info[3].As<Napi::Number>().Int32Value(), info[4].As<Napi::Number>().DoubleValue(), info[5].As<Napi::Number>().FloatValue());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Value LineDetector::Match(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

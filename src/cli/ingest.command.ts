@@ -46,6 +46,7 @@ export function registerIngest(program: Command, io: CliIO, setExit: (code: numb
 const LOOKUP_STEPS: Record<LookupProgress['step'], string> = {
   checking: 'lookup: checking stored keypoints (an older analysis is redone)',
   vocabulary: 'lookup: training its vocabulary',
+  calibrating: 'lookup: calibrating edge templates (collages)',
   quantising: 'lookup: visual words of the images',
 };
 

@@ -141,7 +141,7 @@ export class SearchService {
     for (const h of global.hits) byProduct.set(h.product.id, { hit: h, inliers: 0, evidence: 0, cosine: h.score });
     // Products the edges suggest, best first (the lookup found nothing exact then).
     const suggested = new Map<string, number>();
-    for (const m of [...matches].filter((x) => x.edges !== undefined).sort((a, b) => b.edges! - a.edges!)) {
+    for (const m of [...matches].filter((x) => x.edges !== undefined).sort((a, b) => b.edgeScore! - a.edgeScore!)) {
       const image = images.get(m.key);
       if (image && !excluded.has(image.productId) && !suggested.has(image.productId)) suggested.set(image.productId, m.edges!);
     }

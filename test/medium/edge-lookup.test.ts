@@ -1,8 +1,10 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocalFeatures, encodeLocalFeatures } from '../../src/features/local/local-features.js';
 import { decodeImage, encodeJpeg } from '../../src/imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS } from '../../src/search/lookup/layouts.js';
-import { DEFAULT_LINE_OPTIONS, nativeLine } from '../../src/search/lookup/lines.js';
+import { DEFAULT_LINE_OPTIONS, nativeLine, NO_LINE_TEMPLATES, templatesId } from '../../src/search/lookup/lines.js';
 import { DEFAULT_OUTLINE_OPTIONS } from '../../src/search/lookup/outlines.js';
 import { DEFAULT_SHAPE_OPTIONS } from '../../src/search/lookup/shapes.js';
 import { outlinedArrow, ring } from '../factories/drawings.js';
@@ -53,6 +55,8 @@ describe.skipIf(nativeLine() === null)('lookup of products by their edges (mediu
     await store.putLocalFeatures(stripped);
     const r = await ctx.shoplens.lookup!.update();
     expect(r.reanalysed).toBe(2);
+    // Their new templates (a re-encoded image's are not byte for byte the old ones) are calibrated.
+    expect(r.calibrated).toBe(2);
     expect(r.trained).toBe(false);
     const again = new Map<string, Buffer>();
     for await (const batch of store.iterateLocalFeatures()) for (const row of batch) again.set(row.sha256, row.features);
@@ -63,14 +67,54 @@ describe.skipIf(nativeLine() === null)('lookup of products by their edges (mediu
     expect((await ctx.shoplens.lookup!.update()).reanalysed).toBe(0);
   });
 
+  it("calibrates each product's templates once, and all of them again when the stored calibrations are lost or were made otherwise", async () => {
+    const s = ctx.shoplens;
+    const file = path.join(s.config.dataDir, 'lookup-edge-calibration.json');
+    const ids = new Set<string>();
+    for await (const batch of s.store.iterateLocalFeatures()) {
+      for (const row of batch) {
+        const line = decodeLocalFeatures(row.features).line;
+        if (line && line.length > NO_LINE_TEMPLATES.length) ids.add(templatesId(line));
+      }
+    }
+    expect(ids.size).toBe(32);
+    const stored = JSON.parse(await readFile(file, 'utf8')) as { products: Record<string, [number, number]> };
+    expect(new Set(Object.keys(stored.products))).toEqual(ids);
+    for (const [mean, sd] of Object.values(stored.products)) {
+      expect(mean).toBeGreaterThanOrEqual(DEFAULT_LINE_OPTIONS.threshold);
+      expect(sd).toBeGreaterThanOrEqual(0);
+    }
+    expect((await s.lookup!.update()).calibrated).toBe(0);
+    // Lost (unreadable): a service opening the data directory calibrates every product again.
+    await writeFile(file, '{ not json');
+    const fresh = await starvedLookup(s);
+    expect((await fresh.update()).calibrated).toBe(32);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(stored);
+    await fresh.close();
+    // Made with other options (fewer collages): made again, with them.
+    const other = await starvedLookup(s, { lines: { ...DEFAULT_LINE_OPTIONS, calibration: { ...DEFAULT_LINE_OPTIONS.calibration, collages: 50 } } });
+    expect((await other.update()).calibrated).toBe(32);
+    expect(JSON.parse(await readFile(file, 'utf8'))).not.toEqual(stored);
+    await other.close();
+    const back = await starvedLookup(s);
+    expect((await back.update()).calibrated).toBe(32);
+    await back.close();
+  });
+
   it('suggests the arrow by its edges when nothing else finds it, and nothing with the edges turned off', async () => {
     const s = ctx.shoplens;
     const pixels = await decodeImage(photo, { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes }, { maxSide: 640 });
     const withLines = await starvedLookup(s, NO_FLAT);
     const found = await withLines.lookup(pixels, undefined);
-    const suggested = found.filter((m) => m.edges !== undefined).sort((a, b) => b.edges! - a.edges!);
+    const suggested = found.filter((m) => m.edges !== undefined).sort((a, b) => b.edgeScore! - a.edgeScore!);
     expect(await productOfKey(s, suggested[0]?.key)).toBe('arrow');
     expect(suggested[0]!.edges).toBeGreaterThanOrEqual(DEFAULT_LINE_OPTIONS.threshold / 100);
+    // Ranked by its rise above its templates' chance, calibrated at the ingest.
+    const chance = JSON.parse(await readFile(path.join(s.config.dataDir, 'lookup-edge-calibration.json'), 'utf8')) as { products: Record<string, [number, number]> };
+    const arrowImage = (await s.store.getLocalFeatures([suggested[0]!.key])).get(suggested[0]!.key)!;
+    const [mean, sd] = chance.products[templatesId(decodeLocalFeatures(arrowImage.features).line!)]!;
+    expect(suggested[0]!.edgeScore).toBeCloseTo((suggested[0]!.edges! * 100 - mean) / Math.max(1, sd), 1);
+    expect(suggested[0]!.edgeScore).toBeGreaterThanOrEqual(DEFAULT_LINE_OPTIONS.minScore);
     const box = suggested[0]!.box!;
     expect(box.x + box.width / 2).toBeCloseTo(300 / 640, 1);
     expect(box.y + box.height / 2).toBeCloseTo(250 / 480, 1);

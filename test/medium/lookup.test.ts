@@ -7,7 +7,7 @@ import { readQuerySet } from '../../src/eval/query-set.js';
 import { seededRandom } from '../../src/eval/random.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
 import { orbEngine } from '../../src/features/local/opencv.js';
-import { lineEngine } from '../../src/search/lookup/lines.js';
+import { lineEngine, nativeLine } from '../../src/search/lookup/lines.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { type LookupProgress, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
 import { buildServer } from '../../src/http/server.js';
@@ -49,9 +49,13 @@ describe('product lookup (medium)', () => {
 
   it('trains a vocabulary during ingest, and the health endpoint says lookup is ready and on which ORB', async () => {
     expect(ctx.shoplens.lookup?.ready).toBe(true);
-    // The ingest reported lookup's steps after its rows: all 46 images read, a vocabulary trained, their words.
-    expect(ingestSteps.map((p) => p.step).filter((s, i, all) => s !== all[i - 1])).toEqual(['checking', 'vocabulary', 'quantising']);
+    // The ingest reported lookup's steps after its rows: all 46 images read, a vocabulary trained,
+    // the edge templates calibrated collage by collage (with the LINE-2D addon), their words.
+    const edges = nativeLine() !== null;
+    expect(ingestSteps.map((p) => p.step).filter((s, i, all) => s !== all[i - 1])).toEqual(['checking', 'vocabulary', ...(edges ? ['calibrating'] : []), 'quantising']);
     expect(ingestSteps.filter((p) => p.step === 'vocabulary')).toEqual([{ step: 'vocabulary', done: 0, total: 1 }, { step: 'vocabulary', done: 1, total: 1 }]);
+    const collages = DEFAULT_LOOKUP_OPTIONS.lines!.calibration.collages;
+    if (edges) expect(ingestSteps.filter((p) => p.step === 'calibrating').at(-1)).toEqual({ step: 'calibrating', done: collages, total: collages });
     expect(ingestSteps.at(-1)).toEqual({ step: 'quantising', done: 46, total: 46 });
     const app = await buildServer(ctx.shoplens);
     try {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { arrowHeadOutline, outlinedArrow, pear, ring } from '../../../test/factories/drawings.js';
-import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
+import { arrow, arrowHeadOutline, disc, outlinedArrow, pear, ring } from '../../../test/factories/drawings.js';
+import { flagImage, relit, stripes, type Rgb } from '../../../test/factories/flags.js';
 import { decodeLocalFeatures, encodeLocalFeatures, type LocalFeatures } from '../../features/local/local-features.js';
 import { findBackdrop } from '../../imaging/backdrop.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { DEFAULT_LINE_OPTIONS, LineIndex, lineTemplates, nativeLine, NO_LINE_TEMPLATES } from './lines.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, lineTemplates, nativeLine, NO_LINE_TEMPLATES, type CollageSource, type LineCalibration } from './lines.js';
 
 const DRAWINGS: Record<string, (u: number, v: number) => Rgb | null> = {
   arrow: outlinedArrow([30, 30, 30], 0.02),
@@ -76,6 +76,54 @@ describe.skipIf(!built)('LINE-2D templates (native/opencv-line)', () => {
     expect(await index.match(other, DEFAULT_LINE_OPTIONS, () => false)).toEqual([]);
     const tiny: RgbImage = { data: Buffer.alloc(8 * 8 * 3, 128), width: 8, height: 8, channels: 3 };
     expect(await index.match(tiny, DEFAULT_LINE_OPTIONS)).toEqual([]);
+  });
+
+  it("calibrates each product against collages of other products: round discs raise a ring's chance, not an arrow's", async () => {
+    const others: ((u: number, v: number) => Rgb | null)[] = [disc([200, 40, 40], [250, 220, 60]), disc([30, 120, 200], [240, 240, 240]), disc([40, 160, 60], [20, 20, 20]), pear([200, 170, 40], [240, 220, 120], [90, 40, 10]), arrow([60, 60, 200], [240, 240, 240]), stripes([[200, 30, 30], [240, 240, 240], [30, 30, 200]])];
+    const sources: CollageSource[] = others.map((f) => {
+      const image = flagImage(160, 160, f, { cx: 80, cy: 80, width: 130, height: 130, turn: 0 }, 'white');
+      return { image, mask: findBackdrop(image).mask.map((b) => (b ? 0 : 255)) };
+    });
+    const index = new LineIndex(['arrow', 'ring'].map((n, i) => ({ key: i + 1, line: templatesOf(n) })));
+    const o = { ...DEFAULT_LINE_OPTIONS, calibration: { ...DEFAULT_LINE_OPTIONS.calibration, collages: 60 } };
+    const progress: number[] = [];
+    const chance = await index.calibrate(sources, o, (done, total) => progress.push(done / total));
+    expect([...chance.keys()].sort()).toEqual([1, 2]);
+    const arrowChance = chance.get(1)!, ringChance = chance.get(2)!;
+    // A product placed nowhere above the threshold scores the threshold.
+    expect(arrowChance.mean).toBeGreaterThanOrEqual(o.threshold);
+    expect(ringChance.mean).toBeGreaterThan(arrowChance.mean + 2);
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(1);
+    // The same collages, the same figures; other collages (another seed), others.
+    expect(await index.calibrate(sources, o)).toEqual(chance);
+    expect(await index.calibrate(sources, { ...o, calibration: { ...o.calibration, seed: 2 } })).not.toEqual(chance);
+    // Nothing to calibrate against, nothing calibrated.
+    expect((await index.calibrate([], o)).size).toBe(0);
+  });
+
+  it("ranks placements by how far they rise above their product's chance, and suggests none that does not rise enough", async () => {
+    const p = await photo('ring', -10, 220);
+    const ringOnly = (c?: LineCalibration): LineIndex => new LineIndex([{ key: 2, line: templatesOf('ring'), ...(c ? { calibration: c } : {}) }]);
+    const [plain] = await ringOnly().match(p, DEFAULT_LINE_OPTIONS);
+    // Without calibrations: the threshold is the chance, so the score is the similarity above it.
+    expect(plain!.score).toBeCloseTo(plain!.similarity - DEFAULT_LINE_OPTIONS.threshold, 5);
+    const [calibrated] = await ringOnly({ mean: 80, sd: 4 }).match(p, DEFAULT_LINE_OPTIONS);
+    expect(calibrated!.score).toBeCloseTo((calibrated!.similarity - 80) / 4, 5);
+    // A product whose templates score as much anywhere is not suggested.
+    expect(await ringOnly({ mean: plain!.similarity, sd: 1 }).match(p, DEFAULT_LINE_OPTIONS)).toEqual([]);
+    // Two products: the one that rises further above its chance first, whatever the similarities.
+    const both = (ring: LineCalibration, head: LineCalibration): LineIndex => new LineIndex([
+      { key: 2, line: templatesOf('ring'), calibration: ring },
+      { key: 3, line: templatesOf('head'), calibration: head },
+    ]);
+    // (a low threshold: the arrowhead is placed somewhere in the ring's photo too)
+    const low = { ...DEFAULT_LINE_OPTIONS, threshold: 50, minScore: -100 };
+    const fair = await both({ mean: 76, sd: 2 }, { mean: 76, sd: 2 }).match(p, low);
+    expect(fair.map((m) => m.key)).toEqual([2, 3]);
+    const head = fair[1]!;
+    const tilted = await both({ mean: plain!.similarity - 1, sd: 2 }, { mean: head.similarity - 10, sd: 2 }).match(p, low);
+    expect(tilted.map((m) => m.key)).toEqual([3, 2]);
   });
 
   it('skips a blob it cannot read (truncated, or not templates) and keeps the others', async () => {

@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { CatalogStore, LocalFeatureRow } from '../../catalog/catalog-store.js';
 import type { MediaStore } from '../../catalog/media-store.js';
 import { concatFeatures, decodeLocalFeatures, keyedFeatures, DESCRIPTOR_BYTES, extractLocalFeatures, FORMAT_VERSION, LOCAL_FEATURES_IDENTITY, localFeaturesVersion, type LocalFeatureOptions, type LocalFeatures } from '../../features/local/local-features.js';
@@ -7,8 +8,9 @@ import { OrbLevelsWorker } from '../../features/local/orb-levels.js';
 import { ANALYSIS_MAX_SIDE } from '../../features/image-embedder.js';
 import { decodeImage } from '../../imaging/index.js';
 import { noiseImage } from '../../imaging/noise.js';
-import { hasCleanBackdrop } from '../../imaging/backdrop.js';
-import { DEFAULT_LINE_OPTIONS, LineIndex, nativeLine, type LineMatch, type LineOptions } from './lines.js';
+import { findBackdrop, hasCleanBackdrop } from '../../imaging/backdrop.js';
+import { DEFAULT_LINE_OPTIONS, LineIndex, nativeLine, NO_LINE_TEMPLATES, templatesId, type CollageSource, type LineMatch, type LineOptions, type LineProduct } from './lines.js';
+import { LineCalibrations, type TemplatedImage } from './line-calibration.js';
 import { boxOverlap, cropImage, fractionToPixels, inCrop, type FractionBox } from '../../imaging/subject.js';
 import { isColourless } from '../../imaging/colourless.js';
 import { opponentChannel, type OpponentChannel } from '../../imaging/opponent.js';
@@ -17,7 +19,7 @@ import { CHANCE_EVIDENCE } from './calibration.js';
 import { colourFit, DEFAULT_COLOUR_OPTIONS, type ColourOptions } from './colour.js';
 import { appearanceAgreement, closerPlacement, DEFAULT_APPEARANCE_OPTIONS, type AppearanceOptions } from './appearance.js';
 import { mapPool } from '../../ingest/map-pool.js';
-import { CatalogAnalysisWorker } from './catalog-analysis.js';
+import { CatalogAnalysisWorker, MIN_BACKDROP_SHARE } from './catalog-analysis.js';
 import { FlatIndex, FlatWorker, type FlatMatches, type FlatOptions, type FlatProduct } from './flat.js';
 import { asWords } from './hamming.js';
 import { DEFAULT_HAMMING_OPTIONS, HammingIndex, type HammingOptions, type IndexedImage } from './hamming-index.js';
@@ -314,6 +316,8 @@ export interface LocalMatch {
    * beside the ranked products, not evidence.
    */
   edges?: number;
+  /** With `edges`: how far the placement rises above the product's templates' chance (LineMatch.score), which orders the suggestions. */
+  edgeScore?: number;
   /**
    * inliers × min(1, coverage / FULL_COVERAGE), then the pixel check (appearanceEvidence) and the
    * colour check (colourEvidence): the evidence that ranks and calibrates; ≥ exactInliers is an exact match.
@@ -708,28 +712,31 @@ function rankFlat(matches: FlatMatches, o: FlatOptions, crop: FractionBox | unde
 
 /**
  * Products placed by their edges (lines.ts) become suggestions, not evidence: the edge similarity
- * (`edges`) is set on the product's match, or the product is added with no evidence at its place.
- * A template of gradient orientations fits clutter too often to rank by (tuning sets: the right
- * product is first by similarity in 57 of 517 photos without an exact match; wrong firsts score a
- * median 93.8 against the right ones' 95.6), so the search lists these products beside the
- * ranked ones (withEdgeSuggestions) rather than among them.
+ * (`edges`) and calibrated score (`edgeScore`, which orders them) are set on the product's match,
+ * or the product is added with no evidence at its place. A template of gradient orientations fits
+ * clutter too often to rank by (tuning sets: the right product is first by similarity in 57 of 517
+ * photos without an exact match; wrong firsts score a median 93.8 against the right ones' 95.6;
+ * calibrated, the right product is first in about a third of them, and promoting LINE's first
+ * hit still loses about as many photos as it gains), so the search lists these products beside
+ * the ranked ones (withEdgeSuggestions) rather than among them.
  */
 function suggestLines(matches: readonly LineMatch[], crop: FractionBox | undefined, found: Map<number, LocalMatch>): void {
   for (const m of matches) {
     const edges = m.similarity / 100;
     const known = found.get(m.key);
     const box = known?.box ?? (crop ? inCrop(m.box, crop) : m.box);
-    found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, evidence: 0 }), edges, box });
+    found.set(m.key, { ...(known ?? { key: m.key, inliers: 0, coverage: 0, bovw: 0, evidence: 0 }), edges, edgeScore: m.score, box });
   }
 }
 
 /**
  * Progress of LookupService.update, image by image: `checking` reads every image's stored keypoints
  * (and re-analyses those of an older analysis, minutes for thousands of images), `vocabulary`
- * trains one (0 of 1, then 1 of 1), `quantising` gives the images their visual words.
+ * trains one (0 of 1, then 1 of 1), `calibrating` scores new edge templates in collages (collage by
+ * collage), `quantising` gives the images their visual words.
  */
 export interface LookupProgress {
-  step: 'checking' | 'vocabulary' | 'quantising';
+  step: 'checking' | 'vocabulary' | 'calibrating' | 'quantising';
   done: number;
   total: number;
 }
@@ -744,6 +751,8 @@ export interface LookupUpdate {
   words: number;
   /** Images re-analysed from an older local-features format. */
   reanalysed: number;
+  /** Images whose edge templates were calibrated (line-calibration.ts): new or changed templates. */
+  calibrated: number;
   /** Keypoint descriptors the catalog holds, and how many a vocabulary needs. */
   descriptors: number;
   needed: number;
@@ -762,6 +771,8 @@ export class LookupService {
   private flat = new FlatIndex();
   /** LINE-2D templates of the catalogue's products (lines.ts); rebuilt with the index. */
   private lines = new LineIndex();
+  /** What each product's edge templates score where it is not (line-calibration.ts); loaded by open(). */
+  private lineCalibrations: LineCalibrations | null = null;
   private readonly reranker: SpatialReranker;
   private readonly verifyOptions: VerifyOptions;
   private readonly flatOptions: FlatOptions;
@@ -792,8 +803,9 @@ export class LookupService {
     return this.analysis.analyse(image, this.options);
   }
 
-  /** Loads the stored vocabulary if its identity matches the store's record. */
+  /** Loads the stored vocabulary if its identity matches the store's record, and the edge templates' calibrations. */
   async open(): Promise<void> {
+    if (this.options.lines) this.lineCalibrations = await LineCalibrations.open(this.lineCalibrationPath, this.options.lines);
     const identity = await this.store.getMeta(VOCAB_META);
     if (!identity) return;
     try {
@@ -823,6 +835,14 @@ export class LookupService {
     let seen = 0;
     // Edge templates are looked for where they never were (analysed before the addon was built).
     const edges = this.options.lines !== null && nativeLine() !== null;
+    if (edges) this.lineCalibrations ??= await LineCalibrations.open(this.lineCalibrationPath, this.options.lines!);
+    // And the images with edge templates, for their calibration.
+    const templated: TemplatedImage[] = [];
+    const templates = (sha256: string, f: LocalFeatures): void => {
+      if (!edges || !f.line || f.line.length <= NO_LINE_TEMPLATES.length) return;
+      const id = templatesId(f.line);
+      templated.push({ sha256, id, ...(this.lineCalibrations?.has(id) ? {} : { line: Uint8Array.from(f.line) }) });
+    };
     for await (const batch of this.store.iterateLocalFeatures()) {
       report('checking', seen);
       const older: { sha256: string; count: number }[] = [];
@@ -830,6 +850,7 @@ export class LookupService {
         const f = decodeLocalFeatures(r.features);
         total += f.count;
         if (localFeaturesVersion(r.features) !== FORMAT_VERSION || (edges && !f.line)) older.push({ sha256: r.sha256, count: f.count });
+        else templates(r.sha256, f);
       }
       // Rewritten in place, two at a time (CatalogAnalysisWorker): the iteration pages by content
       // hash, which a rewrite keeps, and only one batch of stored features is held at a time.
@@ -837,8 +858,9 @@ export class LookupService {
       await mapPool(older, 2, async ({ sha256, count }) => {
         const fresh = await this.reanalyse(sha256);
         if (fresh !== null) {
-          total += fresh - count;
+          total += fresh.count - count;
           reanalysed++;
+          templates(sha256, fresh);
         }
         if (++done % 20 === 0) report('checking', done);
       });
@@ -866,8 +888,9 @@ export class LookupService {
       trained = true;
       report('vocabulary', 1, 1);
     }
+    const calibrated = edges && this.lineCalibrations ? await this.lineCalibrations.update(templated, () => this.collageSources(templated), this.options.lines!, (done, all) => report('calibrating', done, all)) : 0;
     const v = this.vocabulary;
-    if (!v) return { trained, quantised: 0, words: 0, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
+    if (!v) return { trained, quantised: 0, words: 0, reanalysed, calibrated, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
     let quantised = 0;
     let pending: { sha256: string; words: Buffer }[] = [];
     seen = 0;
@@ -888,7 +911,34 @@ export class LookupService {
     }
     report('quantising', seen);
     if (quantised > 0) this.indexVersion = -1;
-    return { trained, quantised, words: v.words, reanalysed, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
+    return { trained, quantised, words: v.words, reanalysed, calibrated, descriptors: total, needed: MIN_TRAINING_DESCRIPTORS };
+  }
+
+  private get lineCalibrationPath(): string {
+    return path.join(path.dirname(this.options.vocabularyPath), 'lookup-edge-calibration.json');
+  }
+
+  /**
+   * Catalogue products for the edge calibration's collages: up to `calibration.sources` of the
+   * templated images, spread over them by content hash, from their display copies (at most 256 px),
+   * each cut out of its plain backdrop. None without the display copies.
+   */
+  private async collageSources(images: readonly TemplatedImage[]): Promise<CollageSource[]> {
+    if (!this.media || !this.options.lines) return [];
+    const sorted = [...new Set(images.map((i) => i.sha256))].sort();
+    const want = Math.min(sorted.length, this.options.lines.calibration.sources);
+    const chosen = Array.from({ length: want }, (_, i) => sorted[Math.floor((i * sorted.length) / want)]!);
+    const sources = await mapPool(chosen, 2, async (sha256): Promise<CollageSource | null> => {
+      try {
+        const image = await decodeImage(await readFile(this.media!.pathFor(sha256)), this.options.limits, { maxSide: 256 });
+        const backdrop = findBackdrop(image);
+        if (backdrop.share < MIN_BACKDROP_SHARE) return null;
+        return { image, mask: backdrop.mask.map((b) => (b ? 0 : 255)) };
+      } catch {
+        return null; // no display copy, or an unreadable one
+      }
+    });
+    return sources.filter((x): x is CollageSource => x !== null);
   }
 
   /**
@@ -898,10 +948,10 @@ export class LookupService {
    * positions alone cannot give back (ORB measures them at the keypoint's pyramid level). The
    * display copy's keypoints are a little worse than the ingest's (tuning set seed 3 at 1k, recall@1
    * 0.790 against 0.813, session 9); only a new data directory analyses the originals again. Returns the
-   * new keypoint count, or null when the image has no readable display copy (it keeps its old
+   * new features, or null when the image has no readable display copy (it keeps its old
    * features, and the index then checks no angles).
    */
-  private async reanalyse(sha256: string): Promise<number | null> {
+  private async reanalyse(sha256: string): Promise<LocalFeatures | null> {
     if (!this.media) return null;
     let features: Buffer;
     try {
@@ -910,7 +960,7 @@ export class LookupService {
       return null; // no display copy, or an unreadable one
     }
     await this.store.putLocalFeatures([{ sha256, features }]);
-    return decodeLocalFeatures(features).count;
+    return decodeLocalFeatures(features);
   }
 
   /** Rebuilds the inverted file when the catalog changed since it was built. */
@@ -921,12 +971,12 @@ export class LookupService {
     if (this.index && version === this.indexVersion) return;
     const images: IndexedImage[] = [];
     const flat: FlatProduct[] = [];
-    const lines: { key: number; line: Uint8Array }[] = [];
+    const lines: LineProduct[] = [];
     for await (const batch of this.store.iterateLocalWords(v.identity)) {
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         if (f.layout || f.shape || f.outline) flat.push({ key: r.key, ...(f.layout ? { layout: f.layout } : {}), ...(f.shape ? { shape: f.shape } : {}), ...(f.outline ? { outline: f.outline } : {}) });
-        if (f.line && this.options.lines) lines.push({ key: r.key, line: f.line });
+        if (f.line && this.options.lines) lines.push({ key: r.key, line: f.line, calibration: this.lineCalibrations?.of(f.line) });
         images.push({ key: r.key, words: wordsOf(r.words), xy: f.xy, descriptors: f.descriptors, ...(f.angles ? { angles: f.angles } : {}) });
       }
     }
