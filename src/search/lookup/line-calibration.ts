@@ -65,9 +65,10 @@ export class LineCalibrations {
     for (const id of this.byId.keys()) if (!listed.has(id)) changed = this.byId.delete(id) || changed;
     const missing = [...new Map(images.filter((i) => i.line && !this.byId.has(i.id)).map((i) => [i.id, i.line!])).entries()];
     let calibrated = 0;
-    if (missing.length > 0) {
+    const collaged = missing.length > 0 ? await sources() : [];
+    if (collaged.length > 0) {
       const index = new LineIndex(missing.map(([, line], key) => ({ key, line })), o);
-      const found = await index.calibrate(await sources(), o, onProgress);
+      const found = await index.calibrate(collaged, o, onProgress);
       for (const [key, c] of found) {
         this.byId.set(missing[key]![0], c);
         calibrated++;
