@@ -838,30 +838,31 @@ export class LookupService {
     if (edges) this.lineCalibrations ??= await LineCalibrations.open(this.lineCalibrationPath, this.options.lines!);
     // And the images with edge templates, for their calibration.
     const templated: TemplatedImage[] = [];
-    const templates = (sha256: string, f: LocalFeatures): void => {
+    const noteTemplates = (sha256: string, f: LocalFeatures): void => {
       if (!edges || !f.line || f.line.length <= NO_LINE_TEMPLATES.length) return;
       const id = templatesId(f.line);
       templated.push({ sha256, id, ...(this.lineCalibrations?.has(id) ? {} : { line: Uint8Array.from(f.line) }) });
     };
     for await (const batch of this.store.iterateLocalFeatures()) {
       report('checking', seen);
-      const older: { sha256: string; count: number }[] = [];
+      const older: { sha256: string; f: LocalFeatures }[] = [];
       for (const r of batch) {
         const f = decodeLocalFeatures(r.features);
         total += f.count;
-        if (localFeaturesVersion(r.features) !== FORMAT_VERSION || (edges && !f.line)) older.push({ sha256: r.sha256, count: f.count });
-        else templates(r.sha256, f);
+        if (localFeaturesVersion(r.features) !== FORMAT_VERSION || (edges && !f.line)) older.push({ sha256: r.sha256, f });
+        else noteTemplates(r.sha256, f);
       }
       // Rewritten in place, two at a time (CatalogAnalysisWorker): the iteration pages by content
       // hash, which a rewrite keeps, and only one batch of stored features is held at a time.
       let done = seen + batch.length - older.length;
-      await mapPool(older, 2, async ({ sha256, count }) => {
+      await mapPool(older, 2, async ({ sha256, f }) => {
         const fresh = await this.reanalyse(sha256);
         if (fresh !== null) {
-          total += fresh.count - count;
+          total += fresh.count - f.count;
           reanalysed++;
-          templates(sha256, fresh);
         }
+        // (an image that cannot be re-analysed keeps its features, and its templates their calibration)
+        noteTemplates(sha256, fresh ?? f);
         if (++done % 20 === 0) report('checking', done);
       });
       seen += batch.length;
