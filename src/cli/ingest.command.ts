@@ -136,7 +136,7 @@ function formatReport(r: IngestReport & { adaptation?: AdaptationSummary | undef
   if (r.lookup) {
     lines.push(
       r.lookup.ready
-        ? `product lookup: on, ready (${r.lookup.descriptors} keypoints, vocabulary of ${r.lookup.words} words)`
+        ? `product lookup: on, ready (${r.lookup.descriptors} keypoints, vocabulary of ${r.lookup.words} words${r.lookup.calibrated > 0 ? `; edge templates of ${r.lookup.calibrated} images calibrated` : ''})`
         : `product lookup: on, not ready yet: its vocabulary needs ${r.lookup.needed} keypoints, the catalog has ${r.lookup.descriptors}`,
     );
   }

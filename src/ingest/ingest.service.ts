@@ -61,8 +61,11 @@ export interface IngestReport {
   imagesPerSecond: number;
   /** True when nothing in the store changed. */
   noChanges: boolean;
-  /** Product lookup after this import (null when it is off): ready once its vocabulary is trained. */
-  lookup: { ready: boolean; words: number; descriptors: number; needed: number } | null;
+  /**
+   * Product lookup after this import (null when it is off): ready once its vocabulary is trained;
+   * `calibrated`: images whose edge templates this import calibrated (new or changed ones).
+   */
+  lookup: { ready: boolean; words: number; descriptors: number; needed: number; calibrated: number } | null;
 }
 
 type Prepared =
@@ -149,7 +152,7 @@ export class IngestService {
     // has doubled since), then new images are quantised; no separate command to forget.
     if (this.lookup) {
       const u = await this.lookup.update((lookup) => progress('lookup', lookup));
-      report.lookup = { ready: u.words > 0, words: u.words, descriptors: u.descriptors, needed: u.needed };
+      report.lookup = { ready: u.words > 0, words: u.words, descriptors: u.descriptors, needed: u.needed, calibrated: u.calibrated };
     }
     progress('done');
     report.durationMs = performance.now() - started;
