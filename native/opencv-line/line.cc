@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -117,11 +118,6 @@ Napi::Value LineTemplates(const Napi::CallbackInfo& info) {
   return result;
 }
 
-struct TemplateInfo {
-  int turn;
-  int size;
-};
-
 class LineDetector : public Napi::ObjectWrap<LineDetector> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -155,7 +151,7 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
     Napi::Uint8Array blob = info[1].As<Napi::Uint8Array>();
     const uint8_t* p = blob.Data();
     const size_t n = blob.ElementLength();
-    std::vector<std::pair<TemplateInfo, std::vector<lm::Template>>> parsed;
+    std::vector<std::vector<lm::Template>> parsed;
     size_t o = 0;
     auto need = [&](size_t k) { if (o + k > n) throw std::runtime_error("line templates blob is truncated"); };
     try {
@@ -164,8 +160,7 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
       o = 2;
       for (int i = 0; i < count; i++) {
         need(3);
-        TemplateInfo ti{static_cast<int8_t>(p[o]), GetU16(p + o + 1)};
-        o += 3;
+        o += 3;  // turn and size: what the template was made of, not needed to match it
         std::vector<lm::Template> levels;
         for (size_t l = 0; l < kT.size(); l++) {
           need(6);
@@ -180,17 +175,16 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
           if (nf == 0 || tp.width <= 0 || tp.height <= 0) throw std::runtime_error("line templates blob has an empty template");
           levels.push_back(std::move(tp));
         }
-        parsed.emplace_back(ti, std::move(levels));
+        parsed.push_back(std::move(levels));
       }
       if (o != n) throw std::runtime_error("line templates blob has trailing bytes");
     } catch (const std::exception& e) {
       Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
       return env.Null();
     }
-    for (auto& [ti, levels] : parsed) {
-      const int id = detector_->addSyntheticTemplate(levels, key);
-      if (id >= 0) info_[key].resize(id + 1), info_[key][id] = ti;
-      bytes_ += sizeof(lm::Template) * levels.size() + sizeof(TemplateInfo);
+    for (auto& levels : parsed) {
+      if (detector_->addSyntheticTemplate(levels, key) >= 0) classes_.insert(key);
+      bytes_ += sizeof(lm::Template) * levels.size();
       for (const auto& tp : levels) bytes_ += tp.features.size() * sizeof(lm::Feature);
     }
     return Napi::Number::New(env, static_cast<double>(parsed.size()));
@@ -198,17 +192,17 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
 
   Napi::Value Bytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(bytes_)); }
 
-  // match(rgb: Uint8Array, width, height, threshold, top, keys?: number[]) -> Promise<Array<{ key, similarity, x, y, width, height, turn, size }>>
-  // The best placement of each product above `threshold` (0-100) in the photo, the `top` best
-  // products first; x, y, width, height in the photo's pixels. Runs on libuv's thread pool.
+  // match(rgb: Uint8Array, width, height, threshold, keys?: number[]) -> Promise<Array<{ key, similarity, x, y, width, height }>>
+  // The best placement of each product above `threshold` (0-100) in the photo, in no order; x, y,
+  // width, height in the photo's pixels. Runs on libuv's thread pool.
   Napi::Value Match(const Napi::CallbackInfo& info);
 
-  // calibrate(products: Array<{ rgb, width, height, mask }>, first, count, perCollage, seed, threshold)
+  // calibrate(products: Array<{ rgb, width, height, mask }>, first, count, perCollage, seed, threshold, side)
   //   -> Promise<Array<{ key, sum, sumSq }>>
   // What each product's templates score where the product is not: collages `first` … first+count-1
   // of `perCollage` of these products (cut out by their masks, sized, turned and placed at random;
   // collage i from seed + i alone, so halves run apart add up to the whole) on a tinted, noisy
-  // 320×240 table. Per product of the detector, the sum and sum of squares over the collages of its
+  // table of `side` × 3/4 side px (the frame photos are matched in). Per product of the detector, the sum and sum of squares over the collages of its
   // best similarity, `threshold` where it placed none above it. Runs on libuv's thread pool.
   Napi::Value Calibrate(const Napi::CallbackInfo& info);
 
@@ -216,42 +210,65 @@ class LineDetector : public Napi::ObjectWrap<LineDetector> {
   std::map<std::string, const lm::Match*> BestPerProduct(const cv::Mat& photo, float threshold, const std::vector<std::string>& keys, std::vector<lm::Match>& matches) const;
 
   cv::Ptr<lm::Detector> detector_;
-  std::map<std::string, std::vector<TemplateInfo>> info_;
+  // Products with templates.
+  std::set<std::string> classes_;
   size_t bytes_ = 0;
   int busy_ = 0;
+  friend class DetectorWorker;
   friend class MatchWorker;
   friend class CalibrateWorker;
 };
 
-struct Found {
-  double key;
-  float similarity;
-  int x, y, width, height, turn, size;
-};
-
-class MatchWorker : public Napi::AsyncWorker {
+// Work on a detector off the JS thread: holds the detector's JS object (so it outlives the work)
+// and counts as busy (no templates are added meanwhile) until the promise settles.
+class DetectorWorker : public Napi::AsyncWorker {
  public:
-  MatchWorker(Napi::Env env, LineDetector* owner, Napi::Object ref, cv::Mat photo, float threshold, int top, std::vector<std::string> keys)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), photo_(std::move(photo)), threshold_(threshold), top_(top), keys_(std::move(keys)) {
+  DetectorWorker(Napi::Env env, LineDetector* owner, Napi::Object ref) : Napi::AsyncWorker(env), owner_(owner), deferred_(Napi::Promise::Deferred::New(env)) {
     ref_ = Napi::Persistent(ref);
     owner_->busy_++;
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
+  void OnOK() override {
+    owner_->busy_--;
+    deferred_.Resolve(Result(Env()));
+  }
+
+  void OnError(const Napi::Error& e) override {
+    owner_->busy_--;
+    deferred_.Reject(e.Value());
+  }
+
+ protected:
+  virtual Napi::Value Result(Napi::Env env) = 0;
+  LineDetector* owner_;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference ref_;
+};
+
+struct Found {
+  double key;
+  float similarity;
+  int x, y, width, height;
+};
+
+class MatchWorker : public DetectorWorker {
+ public:
+  MatchWorker(Napi::Env env, LineDetector* owner, Napi::Object ref, cv::Mat photo, float threshold, std::vector<std::string> keys)
+      : DetectorWorker(env, owner, ref), photo_(std::move(photo)), threshold_(threshold), keys_(std::move(keys)) {}
+
   void Execute() override {
     std::vector<lm::Match> matches;
     for (const auto& [key, m] : owner_->BestPerProduct(photo_, threshold_, keys_, matches)) {
       const std::vector<lm::Template>& tp = owner_->detector_->getTemplates(key, m->template_id);
-      const TemplateInfo ti = owner_->info_.at(key).at(m->template_id);
-      found_.push_back({std::stod(key), m->similarity, m->x - kBorder, m->y - kBorder, tp[0].width, tp[0].height, ti.turn, ti.size});
+      found_.push_back({std::stod(key), m->similarity, m->x - kBorder, m->y - kBorder, tp[0].width, tp[0].height});
     }
-    std::sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) { return a.similarity > b.similarity || (a.similarity == b.similarity && a.key < b.key); });
-    if (static_cast<int>(found_.size()) > top_) found_.resize(top_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    owner_->busy_--;
+ protected:
+  Napi::Value Result(Napi::Env env) override {
     Napi::Array out = Napi::Array::New(env, found_.size());
     for (size_t i = 0; i < found_.size(); i++) {
       const Found& f = found_[i];
@@ -262,25 +279,14 @@ class MatchWorker : public Napi::AsyncWorker {
       o.Set("y", f.y);
       o.Set("width", f.width);
       o.Set("height", f.height);
-      o.Set("turn", f.turn);
-      o.Set("size", f.size);
       out[i] = o;
     }
-    deferred_.Resolve(out);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    owner_->busy_--;
-    deferred_.Reject(e.Value());
+    return out;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference ref_;
-  LineDetector* owner_;
   cv::Mat photo_;
   float threshold_;
-  int top_;
   std::vector<std::string> keys_;
   std::vector<Found> found_;
 };
@@ -306,17 +312,13 @@ struct CollageSource {
   cv::Mat rgb, mask;
 };
 
-class CalibrateWorker : public Napi::AsyncWorker {
+class CalibrateWorker : public DetectorWorker {
  public:
-  CalibrateWorker(Napi::Env env, LineDetector* owner, Napi::Object ref, std::vector<CollageSource> sources, int first, int count, int perCollage, double seed, float threshold)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), sources_(std::move(sources)), first_(first), count_(count), per_(perCollage), seed_(seed), threshold_(threshold) {
-    ref_ = Napi::Persistent(ref);
-    owner_->busy_++;
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  CalibrateWorker(Napi::Env env, LineDetector* owner, Napi::Object ref, std::vector<CollageSource> sources, int first, int count, int perCollage, double seed, float threshold, int side)
+      : DetectorWorker(env, owner, ref), sources_(std::move(sources)), first_(first), count_(count), per_(perCollage), seed_(seed), threshold_(threshold), side_(side) {}
 
   void Execute() override {
-    for (const auto& [key, templates] : owner_->info_) sums_[key] = {0.0, 0.0};
+    for (const std::string& key : owner_->classes_) sums_[key] = {0.0, 0.0};
     const std::vector<std::string> all;
     for (int c = first_; c < first_ + count_; c++) {
       cv::Mat table = Collage(c);
@@ -331,9 +333,7 @@ class CalibrateWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    owner_->busy_--;
+  Napi::Value Result(Napi::Env env) override {
     Napi::Array out = Napi::Array::New(env, sums_.size());
     uint32_t i = 0;
     for (const auto& [key, s] : sums_) {
@@ -343,18 +343,13 @@ class CalibrateWorker : public Napi::AsyncWorker {
       o.Set("sumSq", s.second);
       out[i++] = o;
     }
-    deferred_.Resolve(out);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    owner_->busy_--;
-    deferred_.Reject(e.Value());
+    return out;
   }
 
  private:
   cv::Mat Collage(int c) const {
     cv::RNG rng(static_cast<uint64_t>(seed_) * 1000003ULL + static_cast<uint64_t>(c) + 1);
-    int width = 320, height = 240;
+    int width = side_, height = side_ * 3 / 4;
     if (rng.uniform(0, 2)) std::swap(width, height);
     cv::Mat table(height, width, CV_8UC3, cv::Scalar(rng.uniform(60, 220), rng.uniform(60, 220), rng.uniform(60, 220)));
     cv::Mat noise(height, width, CV_8UC3);
@@ -385,20 +380,18 @@ class CalibrateWorker : public Napi::AsyncWorker {
     return table;
   }
 
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference ref_;
-  LineDetector* owner_;
   std::vector<CollageSource> sources_;
   int first_, count_, per_;
   double seed_;
   float threshold_;
+  int side_;
   std::map<std::string, std::pair<double, double>> sums_;
 };
 
 Napi::Value LineDetector::Calibrate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6 || !info[0].IsArray()) {
-    Napi::TypeError::New(env, "calibrate(products, first, count, perCollage, seed, threshold)").ThrowAsJavaScriptException();
+  if (info.Length() < 7 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "calibrate(products, first, count, perCollage, seed, threshold, side)").ThrowAsJavaScriptException();
     return env.Null();
   }
   Napi::Array products = info[0].As<Napi::Array>();
@@ -422,7 +415,8 @@ Napi::Value LineDetector::Calibrate(const Napi::CallbackInfo& info) {
     sources.push_back({cv::Mat(height, width, CV_8UC3, rgb.Data())(bb).clone(), m(bb).clone()});
   }
   auto* w = new CalibrateWorker(env, this, info.This().As<Napi::Object>(), std::move(sources), info[1].As<Napi::Number>().Int32Value(), info[2].As<Napi::Number>().Int32Value(),
-                                info[3].As<Napi::Number>().Int32Value(), info[4].As<Napi::Number>().DoubleValue(), info[5].As<Napi::Number>().FloatValue());
+                                info[3].As<Napi::Number>().Int32Value(), info[4].As<Napi::Number>().DoubleValue(), info[5].As<Napi::Number>().FloatValue(),
+                                std::max(32, info[6].As<Napi::Number>().Int32Value()));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -430,8 +424,8 @@ Napi::Value LineDetector::Calibrate(const Napi::CallbackInfo& info) {
 
 Napi::Value LineDetector::Match(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsTypedArray()) {
-    Napi::TypeError::New(env, "match(rgb, width, height, threshold, top, keys?)").ThrowAsJavaScriptException();
+  if (info.Length() < 4 || !info[0].IsTypedArray()) {
+    Napi::TypeError::New(env, "match(rgb, width, height, threshold, keys?)").ThrowAsJavaScriptException();
     return env.Null();
   }
   Napi::Uint8Array rgb = info[0].As<Napi::Uint8Array>();
@@ -441,11 +435,11 @@ Napi::Value LineDetector::Match(const Napi::CallbackInfo& info) {
     return env.Null();
   }
   std::vector<std::string> keys;
-  if (info.Length() > 5 && info[5].IsArray()) {
-    Napi::Array k = info[5].As<Napi::Array>();
+  if (info.Length() > 4 && info[4].IsArray()) {
+    Napi::Array k = info[4].As<Napi::Array>();
     for (uint32_t i = 0; i < k.Length(); i++) {
       std::string key = std::to_string(k.Get(i).As<Napi::Number>().Int64Value());
-      if (info_.count(key)) keys.push_back(std::move(key));
+      if (classes_.count(key)) keys.push_back(std::move(key));
     }
     if (keys.empty()) {
       Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
@@ -455,7 +449,7 @@ Napi::Value LineDetector::Match(const Napi::CallbackInfo& info) {
   }
   // The photo is copied: the worker thread must not read a buffer JS may reuse.
   cv::Mat photo = cv::Mat(height, width, CV_8UC3, rgb.Data()).clone();
-  auto* w = new MatchWorker(env, this, info.This().As<Napi::Object>(), std::move(photo), info[3].As<Napi::Number>().FloatValue(), info[4].As<Napi::Number>().Int32Value(), std::move(keys));
+  auto* w = new MatchWorker(env, this, info.This().As<Napi::Object>(), std::move(photo), info[3].As<Napi::Number>().FloatValue(), std::move(keys));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

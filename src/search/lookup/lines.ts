@@ -92,15 +92,13 @@ interface RawLineMatch {
   y: number;
   width: number;
   height: number;
-  turn: number;
-  size: number;
 }
 
 interface NativeLineDetector {
   add(key: number, blob: Uint8Array): number;
-  match(rgb: Uint8Array, width: number, height: number, threshold: number, top: number, keys?: number[]): Promise<RawLineMatch[]>;
+  match(rgb: Uint8Array, width: number, height: number, threshold: number, keys?: number[]): Promise<RawLineMatch[]>;
   bytes(): number;
-  calibrate(products: { rgb: Uint8Array; width: number; height: number; mask: Uint8Array }[], first: number, count: number, perCollage: number, seed: number, threshold: number): Promise<{ key: number; sum: number; sumSq: number }[]>;
+  calibrate(products: { rgb: Uint8Array; width: number; height: number; mask: Uint8Array }[], first: number, count: number, perCollage: number, seed: number, threshold: number, side: number): Promise<{ key: number; sum: number; sumSq: number }[]>;
 }
 
 interface NativeLine {
@@ -229,8 +227,8 @@ export class LineIndex {
     if (frame.width < 16 || frame.height < 16) return [];
     const keys = accept ? this.keys.filter(accept) : undefined;
     if (keys && keys.length === 0) return [];
-    // Every product placed above the threshold: the order is the scores'.
-    const raw = await this.detector.match(new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.width * frame.height * 3), frame.width, frame.height, o.threshold, this.keys.length, keys);
+    // Every product placed above the threshold (in no order): the order is the scores'.
+    const raw = await this.detector.match(new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.width * frame.height * 3), frame.width, frame.height, o.threshold, keys);
     const chance: LineCalibration = this.fallback ?? { mean: o.threshold, sd: 1 };
     const scored = raw.map((m) => {
       const c = this.calibrations.get(m.key) ?? chance;
@@ -252,9 +250,9 @@ export class LineIndex {
   /**
    * What each of these products' templates scores where the product is not (LineCalibration): the
    * addon places `o.calibration.collages` collages of the sources' products on tinted, noisy tables
-   * (two calls at a time on libuv's threads) and searches each for every template. The sources are
-   * other catalogue products: a product among them is in a few collages, which its standard
-   * deviation absorbs.
+   * the size of the frame photos are searched in (`o.side`), two calls at a time on libuv's
+   * threads, and searches each for every template. The sources are other catalogue products: a
+   * product among them is in a few collages, which its standard deviation absorbs.
    */
   async calibrate(sources: readonly CollageSource[], o: LineOptions, onProgress?: (done: number, total: number) => void): Promise<Map<number, LineCalibration>> {
     const out = new Map<number, LineCalibration>();
@@ -268,7 +266,7 @@ export class LineIndex {
     const next = async (): Promise<void> => {
       for (let first = calls.shift(); first !== undefined; first = calls.shift()) {
         const count = Math.min(COLLAGES_PER_CALL, collages - first);
-        for (const r of await this.detector!.calibrate(products, first, count, perCollage, seed, o.threshold)) {
+        for (const r of await this.detector!.calibrate(products, first, count, perCollage, seed, o.threshold, o.side)) {
           const t = sums.get(r.key) ?? { sum: 0, sumSq: 0 };
           t.sum += r.sum;
           t.sumSq += r.sumSq;
