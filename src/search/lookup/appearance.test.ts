@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { appearanceAgreement, closerPlacement } from './appearance.js';
-import { appearanceEvidence, appearanceFactor } from './lookup.service.js';
+import { appearanceEvidence, appearanceFactor } from './evidence.js';
 
 function blank(width: number, height: number, rgb: [number, number, number]): RgbImage {
   const data = Buffer.alloc(width * height * 3);

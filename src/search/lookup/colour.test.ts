@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import type { RgbImage } from '../../imaging/types.js';
 import { colourFit, sameColourUnderLight } from './colour.js';
-import { colourEvidence, keptColourEvidence } from './lookup.service.js';
+import { colourEvidence, keptColourEvidence } from './evidence.js';
 
 type Rgb = [number, number, number];
 

@@ -4,7 +4,7 @@ import { findBackdrop } from '../../imaging/backdrop.js';
 import { productRectangle, rectangleLayout } from '../../imaging/flat-regions.js';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import { DEFAULT_LAYOUT_OPTIONS, LAYOUT_GRID, LayoutIndex, layoutFit, layoutUnder, type ProductLayout } from './layouts.js';
-import { placementEvidence, layoutEvidence } from './lookup.service.js';
+import { placementEvidence, layoutEvidence } from './evidence.js';
 
 const FLAGS: Record<string, (u: number, v: number) => Rgb> = {
   mali: stripes([[20, 160, 60], [250, 210, 20], [210, 30, 40]], true),

@@ -3,7 +3,8 @@ import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
 import { calibratedScore, lookupSettles, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
-import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, photoWindows, withoutAmbiguousClaim, type LocalMatch } from './lookup.service.js';
+import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, withoutAmbiguousClaim, type LocalMatch } from './evidence.js';
+import { photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
 function randomDescriptors(n: number, seed: number): Uint32Array {

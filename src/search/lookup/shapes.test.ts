@@ -4,7 +4,7 @@ import { flagImage, relit, type Rgb } from '../../../test/factories/flags.js';
 import { readFile } from 'node:fs/promises';
 import { decodeImage, encodeJpeg } from '../../imaging/index.js';
 import type { RgbImage } from '../../imaging/types.js';
-import { shapeEvidence } from './lookup.service.js';
+import { shapeEvidence } from './evidence.js';
 import { DEFAULT_SHAPE_OPTIONS, productShape, ShapeIndex } from './shapes.js';
 
 const GREEN: Rgb = [40, 170, 60], YELLOW: Rgb = [235, 215, 50], ORANGE: Rgb = [240, 140, 20], BROWN: Rgb = [90, 40, 10];
