@@ -3,9 +3,9 @@
  * evidence of a verified keypoint match after its coverage, pixel, colour and placement checks; the
  * evidence of flat matches (colour layouts, shapes, coloured strokes); the edge templates'
  * suggestions; and the rules that reorder the first places (a closer variant, pixels that agree
- * better, the photo's main subject) or withdraw an exact claim. Pure functions of the matches: the
- * pixel checks they consult are passed in. Each constant says what it was tuned on
- * (bench/lookup/README.md).
+ * better, the photo's main subject) or withdraw an exact claim. They work on the matches alone (the
+ * pixel checks some rules consult are passed in as functions), so they can be tested without a
+ * catalogue; the tuning behind the constants is in their comments and in bench/lookup/README.md.
  */
 import type { Homography } from '../../features/local/geometry.js';
 import { boxOverlap, inCrop, type FractionBox } from '../../imaging/subject.js';
