@@ -194,6 +194,11 @@ export function codeHash(prefix: string, paths: readonly string[]): string {
  * A directory under $TMPDIR/shoplens-bench-cache/<name>: reused when `<name>/<marker>` exists,
  * else `build` fills a fresh temp directory (and must write the marker), which is then renamed into
  * place (same file system: the entry appears complete or not at all). Returns the directory.
+ *
+ * Names end in the hash of the code that defines the entry (`<kind>-<sizes>-<hash>`). A new build
+ * removes the entries of the same kind and sizes under another hash: they were built by older code
+ * and are not read again (each 10,000-image lookup entry holds ~1.5 GB; a dozen code changes
+ * filled 7.6 GB of $TMPDIR). Other kinds and sizes are kept.
  */
 export async function cachedBuild(name: string, marker: string, useCache: boolean, build: (work: string) => Promise<void>): Promise<{ dir: string; cached: boolean }> {
   const root = path.join(os.tmpdir(), 'shoplens-bench-cache');
@@ -208,6 +213,10 @@ export async function cachedBuild(name: string, marker: string, useCache: boolea
   } catch (err) {
     rmSync(work, { recursive: true, force: true });
     throw err;
+  }
+  const cut = name.lastIndexOf('-');
+  for (const entry of cut > 0 ? readdirSync(root) : []) {
+    if (entry !== name && entry.lastIndexOf('-') === cut && entry.startsWith(name.slice(0, cut + 1))) rmSync(path.join(root, entry), { recursive: true, force: true });
   }
   return { dir, cached: false };
 }
