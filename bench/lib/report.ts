@@ -316,6 +316,11 @@ function duplicatesSection(r: Json): string[] {
   return out;
 }
 
+/** One query set's row of the lookup table: `shoplens eval` figures, latency and the load after it. */
+function evalRow(name: string, e: Json, loadAfter: number | undefined): string {
+  return `| ${name} | \`${e.command}\` | ${f(e['recall@1'], 3)} | ${f(e['recall@5'], 3)} | ${f(e['recall@10'], 3)} | ${f(e['found@1'], 3)} | ${f(e['found@10'], 3)} | ${f(e.mAP, 3)} | ${f(e.latency_ms?.p50)} | ${f(e.latency_ms?.p95)} | ${loadAfter ?? '—'} |`;
+}
+
 function lookupSection(r: Json): string[] {
   const s = r.setup ?? {};
   const b = r.build ?? {};
@@ -327,9 +332,9 @@ function lookupSection(r: Json): string[] {
     `Build: \`${b.generateCommand}\` (${f(b.generateSeconds, 1)} s${b.photosFromCache ? ', photos from the bench cache of the same generator code' : ''}), \`${b.ingestCommand}\` (${f(b.ingestSeconds, 1)} s, vocabulary trained at the end)${b.fromCache ? `; ingested data taken from the bench cache built ${String(b.builtAt).slice(0, 16).replace('T', ' ')} UTC by the same code` : ''}.`, '',
     '| query set | command | recall@1 | recall@5 | recall@10 | found@1 | found@10 | mAP | p50 ms | p95 ms | load (1 min) after |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.testPhotos} shopper photos | \`${t.command}\` | ${f(t['recall@1'], 3)} | ${f(t['recall@5'], 3)} | ${f(t['recall@10'], 3)} | ${f(t['found@1'], 3)} | ${f(t['found@10'], 3)} | ${f(t.mAP, 3)} | ${f(t.latency_ms?.p50)} | ${f(t.latency_ms?.p95)} | ${t.loadAfter?.[0] ?? '—'} |`,
-    ...(r.testFirst ? [`| the first ${r.testFirst.photos} of those photos (the test set of sessions 1–29) | \`${r.testFirst.command}\` | ${f(r.testFirst['recall@1'], 3)} | ${f(r.testFirst['recall@5'], 3)} | ${f(r.testFirst['recall@10'], 3)} | ${f(r.testFirst['found@1'], 3)} | ${f(r.testFirst['found@10'], 3)} | ${f(r.testFirst.mAP, 3)} | ${f(r.testFirst.latency_ms?.p50)} | ${f(r.testFirst.latency_ms?.p95)} | — |`] : []),
-    `| ${s.selfQueries} catalogue images as themselves | \`${self.command}\` | ${f(self['recall@1'], 3)} | ${f(self['recall@5'], 3)} | ${f(self['recall@10'], 3)} | ${f(self['found@1'], 3)} | ${f(self['found@10'], 3)} | ${f(self.mAP, 3)} | ${f(self.latency_ms?.p50)} | ${f(self.latency_ms?.p95)} | ${self.loadAfter?.[0] ?? '—'} |`,
+    evalRow(`${s.testPhotos} shopper photos`, t, t.loadAfter?.[0]),
+    ...(r.testFirst ? [evalRow(`the first ${r.testFirst.photos} of those photos (the test set of sessions 1–29)`, r.testFirst, undefined)] : []),
+    evalRow(`${s.selfQueries} catalogue images as themselves`, self, self.loadAfter?.[0]),
     '',
     'recall@k is the share of a photo\'s right products in the top k, averaged over photos; found@k the share of photos with a right product in the top k. They differ only for photos whose product has an identical twin in the catalogue (both listed as right, so recall@1 is at most 1/2 for them). The targets below are judged on recall@k, the stricter of the two.',
     '',
