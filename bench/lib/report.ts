@@ -334,6 +334,7 @@ function lookupSection(r: Json): string[] {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     evalRow(`${s.testPhotos} shopper photos`, t, t.loadAfter?.[0]),
     ...(r.testFirst ? [evalRow(`the first ${r.testFirst.photos} of those photos (the test set of sessions 1–29)`, r.testFirst, undefined)] : []),
+    ...(r.tilted ? [evalRow(`the first ${r.tilted.photos} photos taken at an angle (the phone tilted 0–${r.tilted.maxTilt}°)`, r.tilted, undefined)] : []),
     evalRow(`${s.selfQueries} catalogue images as themselves`, self, self.loadAfter?.[0]),
     '',
     'recall@k is the share of a photo\'s right products in the top k, averaged over photos; found@k the share of photos with a right product in the top k. They differ only for photos whose product has an identical twin in the catalogue (both listed as right, so recall@1 is at most 1/2 for them). The targets below are judged on recall@k, the stricter of the two.',
@@ -341,6 +342,8 @@ function lookupSection(r: Json): string[] {
   );
   const d = ex.distractors, q = ex.queries;
   out.push(`Exact-match check (\`${ex.command}\`): ${d ? `${d.withExactMatch} of ${d.photos} distractor photos got an "exact match"` : 'distractors not measured'}${q ? `; on the ${q.photos} test photos the first hit was claimed exact and right ${q.exactRight} times, exact and wrong ${q.exactWrong}, not claimed ${q.notExact}` : ''}. Lookup index in memory (Hamming-embedding postings: image, ORB descriptor and position per catalogue keypoint${ex.layouts !== undefined ? `; colour layouts of ${ex.layouts} flat rectangular products` : ''}${ex.shapes !== undefined ? `; shapes of ${ex.shapes} products on a plain backdrop` : ''}${ex.outlines !== undefined ? `; strokes of ${ex.outlines} coloured line drawings` : ''}${ex.lines !== undefined ? `; LINE-2D edge templates of ${ex.lines} products` : ''}; the flat products counted twice, with their copy in the worker thread that looks for them): ${f(ex.invertedFileMB, 1)} MB.`, '');
+  const td = r.tilted?.exactCheck?.distractors, tq = r.tilted?.exactCheck?.queries;
+  if (r.tilted) out.push(`Taken at an angle (\`${b.tiltedCommand ?? 'make-lookup-bench.ts --tilt'}\`: the same photos and distractors seen by a phone tilted by up to ${r.tilted.maxTilt}° about a random axis, before the light, blur and JPEG steps; \`${r.tilted.exactCheck?.command}\`): ${td ? `${td.withExactMatch} of ${td.photos} tilted distractor photos got an "exact match"` : 'distractors not measured'}${tq ? `; the first hit of the ${tq.photos} tilted photos was claimed exact and right ${tq.exactRight} times, exact and wrong ${tq.exactWrong}` : ''}. Not one of the issue's targets: a check that a photo taken at an angle is still found.`, '');
   const c = r.categories;
   if (c) {
     out.push(

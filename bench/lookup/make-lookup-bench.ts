@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/lookup/make-lookup-bench.ts --out /tmp/lookup --products 1000 --queries 300 --distractors 50 --seed 1
  *   npx tsx bench/lookup/make-lookup-bench.ts --out /tmp/lookup --queries-only --seed 2 --name tuning
+ *   npx tsx bench/lookup/make-lookup-bench.ts --out /tmp/lookup --queries-only --seed 1 --name tilted --tilt 35   # the same photos seen at an angle
  *
  * Writes <out>/catalog.csv (id,title,category,price,currency,image) and <out>/<name>.csv (image,expected)
  * for `shoplens eval --queries`; distractors are listed in <name>-distractors.csv (no expected id).
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp, { type OverlayOptions } from 'sharp';
 import { pick, seededRandom } from '../../src/eval/random.js';
+import { loadOpenCv } from '../../src/features/local/opencv.js';
 import { hammingDistance, perceptualHash } from '../../src/insights/image-hash.js';
 import { FASHION_MNIST_CLASSES, readFashionMnist } from '../../src/eval/datasets/fashion-mnist.reader.js';
 
@@ -39,6 +41,12 @@ export interface LookupBenchOptions {
    * clutter drawing), then Fashion-MNIST product images when Open Clip Art runs out.
    */
   fillers?: number;
+  /**
+   * Photos taken at an angle: the table seen by a phone tilted up to this many degrees (uniform from
+   * 0) about a random axis in the table's plane, before the light, blur and JPEG steps. Drawn from a
+   * random stream of its own, so the photos are otherwise those of the same seed without it. 0: none.
+   */
+  tilt?: number;
 }
 
 interface Source {
@@ -261,7 +269,49 @@ async function layer(s: Source, side: number, angle: number): Promise<{ input: B
   return { input: await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer(), width: info.width, height: info.height };
 }
 
-async function shopperPhoto(product: Source | null, clutter: Source[], rand: () => number): Promise<Buffer> {
+/** A phone's view of the table turned `degrees` about the in-plane axis at `axis` radians (pinhole, focal length 0.9 × the longer side). */
+export interface Tilt { degrees: number; axis: number }
+
+/**
+ * The photo's corners as a phone tilted by `t` sees them: the table is a plane at the focal distance,
+ * turned about an axis through the photo's centre, and projected. The centre keeps its place and
+ * scale (the shopper frames the product as before); the far side shrinks and leaves table showing,
+ * the near side grows out of the frame.
+ */
+export function tiltedCorners(W: number, H: number, t: Tilt): number[] {
+  const th = (t.degrees * Math.PI) / 180, ax = Math.cos(t.axis), ay = Math.sin(t.axis);
+  // Rodrigues: rotation about the unit axis (ax, ay, 0).
+  const c = Math.cos(th), s = Math.sin(th), C = 1 - c;
+  const R = [c + ax * ax * C, ax * ay * C, ay * s, ax * ay * C, c + ay * ay * C, -ax * s, -ay * s, ax * s, c];
+  const f = 0.9 * Math.max(W, H);
+  return [[0, 0], [W, 0], [W, H], [0, H]].flatMap(([x, y]) => {
+    const px = x! - W / 2, py = y! - H / 2;
+    const X = R[0]! * px + R[1]! * py, Y = R[3]! * px + R[4]! * py, Z = R[6]! * px + R[7]! * py + f;
+    return [(X / Z) * f + W / 2, (Y / Z) * f + H / 2];
+  });
+}
+
+/**
+ * RGB pixels warped to a tilted view (OpenCV's warpPerspective) over `table`, the bare table of the
+ * same size, which shows where the tilted view leaves the frame uncovered (a plain border would read
+ * as a product shot's clean backdrop).
+ */
+export async function tiltPixels(rgb: Buffer, table: Buffer, W: number, H: number, t: Tilt): Promise<Buffer> {
+  const { cv } = await loadOpenCv();
+  const src = cv.matFromArray(H, W, cv.CV_8UC3, Array.from(rgb));
+  const out = cv.matFromArray(H, W, cv.CV_8UC3, Array.from(table));
+  const from = cv.matFromArray(4, 1, cv.CV_32FC2, [0, 0, W, 0, W, H, 0, H]);
+  const to = cv.matFromArray(4, 1, cv.CV_32FC2, tiltedCorners(W, H, t));
+  const m = cv.getPerspectiveTransform(from, to);
+  try {
+    cv.warpPerspective(src, out, m, new cv.Size(W, H), cv.INTER_LINEAR, cv.BORDER_TRANSPARENT);
+    return Buffer.from(out.data as Uint8Array);
+  } finally {
+    for (const x of [src, from, to, m, out]) x.delete();
+  }
+}
+
+async function shopperPhoto(product: Source | null, clutter: Source[], rand: () => number, tilt?: Tilt): Promise<Buffer> {
   const landscape = rand() < 0.7;
   const W = landscape ? 640 : 480, H = landscape ? 480 : 640;
   // Table: a tinted gradient with noise.
@@ -296,7 +346,8 @@ async function shopperPhoto(product: Source | null, clutter: Source[], rand: () 
     place({ input, width: lw, height: lh }, lw / 2 + rand() * (W - lw), lh / 2 + rand() * (H - lh));
   }
   let img = sharp(bg, { raw: { width: W, height: H, channels: 3 } }).composite(layers);
-  const flat = await img.removeAlpha().raw().toBuffer();
+  let flat: Buffer = await img.removeAlpha().raw().toBuffer();
+  if (tilt && tilt.degrees > 0) flat = await tiltPixels(flat, bg, W, H, tilt);
   img = sharp(flat, { raw: { width: W, height: H, channels: 3 } })
     .modulate({ brightness: 0.65 + rand() * 0.6, saturation: 0.6 + rand() * 0.8, hue: Math.round((rand() - 0.5) * 40) })
     .linear([0.85 + rand() * 0.3, 0.85 + rand() * 0.3, 0.85 + rand() * 0.3], [(rand() - 0.5) * 30, (rand() - 0.5) * 30, (rand() - 0.5) * 30]);
@@ -339,16 +390,22 @@ export async function makeLookupBench(o: LookupBenchOptions): Promise<{ catalogC
     const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
+  // Tilts come from a stream of their own: without --tilt the photos are byte for byte as before.
+  const tiltRand = seededRandom(o.seed * 104729 + 31);
+  const nextTilt = (): Tilt | undefined => {
+    const t = { degrees: tiltRand() * (o.tilt ?? 0), axis: tiltRand() * Math.PI };
+    return o.tilt ? t : undefined;
+  };
   for (let q = 0; q < o.queries; q++) {
     const p = order[q % order.length]!;
     const file = `${o.name}/q${String(q + 1).padStart(4, '0')}.jpg`;
-    await writeFile(path.join(o.out, file), await shopperPhoto(catalog[p]!, clutter, rand));
+    await writeFile(path.join(o.out, file), await shopperPhoto(catalog[p]!, clutter, rand, nextTilt()));
     qrows.push(`${file},${[ids[p]!, ...copies[p]!].join('|')}`);
   }
   const drows = ['image'];
   for (let d = 0; d < o.distractors; d++) {
     const file = `${o.name}/d${String(d + 1).padStart(4, '0')}.jpg`;
-    await writeFile(path.join(o.out, file), await shopperPhoto(null, clutter, rand));
+    await writeFile(path.join(o.out, file), await shopperPhoto(null, clutter, rand, nextTilt()));
     drows.push(file);
   }
   const queriesCsv = path.join(o.out, `${o.name}.csv`);
@@ -370,12 +427,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       name: { type: 'string', default: 'queries' },
       'queries-only': { type: 'boolean', default: false },
       fillers: { type: 'string', default: '0' },
+      tilt: { type: 'string', default: '0' },
     },
   });
   const started = Date.now();
   const r = await makeLookupBench({
     out: values.out, products: Number(values.products), queries: Number(values.queries), distractors: Number(values.distractors),
-    seed: Number(values.seed), catalogSeed: Number(values['catalog-seed']), name: values.name, queriesOnly: values['queries-only'], fillers: Number(values.fillers),
+    seed: Number(values.seed), catalogSeed: Number(values['catalog-seed']), name: values.name, queriesOnly: values['queries-only'], fillers: Number(values.fillers), tilt: Number(values.tilt),
   });
   console.log(JSON.stringify({ ...r, seconds: (Date.now() - started) / 1000 }));
 }

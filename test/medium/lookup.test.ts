@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeLookupBench } from '../../bench/lookup/make-lookup-bench.js';
+import { makeLookupBench, tiltPixels } from '../../bench/lookup/make-lookup-bench.js';
 import { readQuerySet } from '../../src/eval/query-set.js';
 import { seededRandom } from '../../src/eval/random.js';
 import { decodeLocalFeatures, encodeLocalFeatures, FORMAT_VERSION, localFeaturesVersion } from '../../src/features/local/local-features.js';
@@ -10,6 +10,7 @@ import { orbEngine } from '../../src/features/local/opencv.js';
 import { lineEngine, nativeLine } from '../../src/search/lookup/lines.js';
 import { decodeImage } from '../../src/imaging/index.js';
 import { type LookupProgress, DEFAULT_LOOKUP_OPTIONS, LookupService, type LookupOptions } from '../../src/search/lookup/lookup.service.js';
+import { DEFAULT_VERIFY_OPTIONS } from '../../src/search/lookup/verify.js';
 import { buildServer } from '../../src/http/server.js';
 import { freshShoplens, tempDir } from './shoplens.factory.js';
 
@@ -184,6 +185,32 @@ describe('product lookup (medium)', () => {
       expect(allowed[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
     } finally {
       await anyTurn.close();
+    }
+  }, 60_000);
+
+  it('a product photographed at an angle is placed by a homography: more inliers than the similarity alone finds', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    const flatOnly = lookupWith({ verify: DEFAULT_VERIFY_OPTIONS });
+    await flatOnly.open();
+    try {
+      for (const id of ['p00017', 'p00033']) {
+        const { data, info } = await sharp(path.join(benchDir, 'images', `${id}.jpg`)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const W = info.width, H = info.height;
+        // The catalogue image seen by a phone tilted 35° about its horizontal axis (the generator's --tilt), on white.
+        const warped = await tiltPixels(data, Buffer.alloc(data.length, 255), W, H, { degrees: 35, axis: 0 });
+        const jpeg = await sharp(warped, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+        const photo = await decodeImage(jpeg, limits, { maxSide: 640 });
+        const key = (await s.store.getProductVectors(id))[0]!.key;
+        const grown = (await s.lookup!.lookup(photo, undefined)).find((x) => x.key === key);
+        const similar = (await flatOnly.lookup(photo, undefined)).find((x) => x.key === key);
+        expect(grown?.inliers ?? 0).toBeGreaterThanOrEqual(Math.max(s.lookup!.exactInliers, 1.2 * (similar?.inliers ?? 0)));
+        // Its placement is a perspective one: the catalogue frame's top and bottom edges differ in length.
+        const h = grown!.placement!.homography;
+        expect(Math.abs(h[6]!) + Math.abs(h[7]!)).toBeGreaterThan(1e-5);
+      }
+    } finally {
+      await flatOnly.close();
     }
   }, 60_000);
 

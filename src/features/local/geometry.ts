@@ -213,3 +213,175 @@ export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx:
   }
   return { homography: best, inliers, inlierCount: bestCount };
 }
+
+/** Point i's squared distance to its destination under a full homography (Infinity behind the camera). */
+function projectiveError2(h: Homography, src: Float32Array, dst: Float32Array, i: number): number {
+  const x = src[2 * i]!, y = src[2 * i + 1]!;
+  const w = h[6]! * x + h[7]! * y + h[8]!;
+  if (!(w > 1e-9)) return Infinity;
+  const ex = (h[0]! * x + h[1]! * y + h[2]!) / w - dst[2 * i]!;
+  const ey = (h[3]! * x + h[4]! * y + h[5]!) / w - dst[2 * i + 1]!;
+  return ex * ex + ey * ey;
+}
+
+/** Pairs within √t2 px of their destination under a full homography; marked in `out` when given. */
+function countProjective(h: Homography, src: Float32Array, dst: Float32Array, t2: number, out?: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < src.length / 2; i++) {
+    const ok = projectiveError2(h, src, dst, i) <= t2;
+    if (out) out[i] = ok ? 1 : 0;
+    if (ok) c++;
+  }
+  return c;
+}
+
+/** Translation and scale that move the listed points' centroid to 0 and their mean distance to √2 (Hartley). */
+function normaliser(p: Float32Array, idx: number[]): [number, number, number] {
+  let cx = 0, cy = 0;
+  for (const i of idx) { cx += p[2 * i]!; cy += p[2 * i + 1]!; }
+  cx /= idx.length; cy /= idx.length;
+  let d = 0;
+  for (const i of idx) d += Math.hypot(p[2 * i]! - cx, p[2 * i + 1]! - cy);
+  d /= idx.length;
+  return [cx, cy, d > 1e-9 ? Math.SQRT2 / d : 0];
+}
+
+/**
+ * Homography fitted by least squares to the listed pairs (normalised DLT with h33 = 1, solved from
+ * its 8×8 normal equations); null when degenerate (fewer than 5 pairs, collinear points).
+ */
+export function homographyFrom(src: Float32Array, dst: Float32Array, idx: number[]): Homography | null {
+  if (idx.length < 5) return null;
+  const [sx, sy, ss] = normaliser(src, idx);
+  const [dx, dy, ds] = normaliser(dst, idx);
+  if (ss === 0 || ds === 0) return null;
+  const A = new Float64Array(64), b = new Float64Array(8), row = new Float64Array(8);
+  const add = (r: Float64Array, t: number): void => {
+    for (let i = 0; i < 8; i++) {
+      b[i]! += r[i]! * t;
+      for (let j = 0; j < 8; j++) A[i * 8 + j]! += r[i]! * r[j]!;
+    }
+  };
+  for (const k of idx) {
+    const x = (src[2 * k]! - sx) * ss, y = (src[2 * k + 1]! - sy) * ss;
+    const u = (dst[2 * k]! - dx) * ds, v = (dst[2 * k + 1]! - dy) * ds;
+    row.set([x, y, 1, 0, 0, 0, -u * x, -u * y]); add(row, u);
+    row.set([0, 0, 0, x, y, 1, -v * x, -v * y]); add(row, v);
+  }
+  const h = solve8(A, b);
+  if (!h) return null;
+  // H = Tdst⁻¹ · Hn · Tsrc, with T = [s 0 −s·cx; 0 s −s·cy; 0 0 1].
+  const n = [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!, 1];
+  const ts = [ss, 0, -ss * sx, 0, ss, -ss * sy, 0, 0, 1];
+  const td = [1 / ds, 0, dx, 0, 1 / ds, dy, 0, 0, 1];
+  const out = mul3(td, mul3(n, ts));
+  const z = out[8]!;
+  if (!(Math.abs(z) > 1e-12)) return null;
+  return Float64Array.from(out, (v) => v / z);
+}
+
+function mul3(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const o = new Array<number>(9).fill(0);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
+  return o;
+}
+
+/** Gaussian elimination with partial pivoting on an 8×8 system (A, b are overwritten); null when singular. */
+function solve8(A: Float64Array, b: Float64Array): Float64Array | null {
+  const n = 8;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r * n + c]!) > Math.abs(A[p * n + c]!)) p = r;
+    if (!(Math.abs(A[p * n + c]!) > 1e-12)) return null;
+    if (p !== c) {
+      for (let j = 0; j < n; j++) { const t = A[c * n + j]!; A[c * n + j] = A[p * n + j]!; A[p * n + j] = t; }
+      const t = b[c]!; b[c] = b[p]!; b[p] = t;
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = A[r * n + c]! / A[c * n + c]!;
+      if (f === 0) continue;
+      for (let j = c; j < n; j++) A[r * n + j]! -= f * A[c * n + j]!;
+      b[r]! -= f * b[c]!;
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r]!;
+    for (let j = r + 1; j < n; j++) s -= A[r * n + j]! * x[j]!;
+    x[r] = s / A[r * n + r]!;
+  }
+  return x;
+}
+
+/**
+ * How far a homography is from an affine map over a src rectangle: the largest ratio of its
+ * perspective divisor w between the rectangle's corners (1 for an affine map; a product photographed
+ * 35° off its axis is about 1.6).
+ */
+export function perspectiveRatio(h: Homography, width: number, height: number): number {
+  const ws = [[0, 0], [width, 0], [width, height], [0, height]].map(([x, y]) => h[6]! * x! + h[7]! * y! + h[8]!);
+  const lo = Math.min(...ws), hi = Math.max(...ws);
+  return lo > 1e-9 ? hi / lo : Infinity;
+}
+
+/** Ratio of the largest to the smallest singular value of a homography's Jacobian at (x, y): 1 for a similarity. */
+export function anisotropy(h: Homography, x: number, y: number): number {
+  const w = h[6]! * x + h[7]! * y + h[8]!;
+  const u = (h[0]! * x + h[1]! * y + h[2]!) / w, v = (h[3]! * x + h[4]! * y + h[5]!) / w;
+  const a = (h[0]! - h[6]! * u) / w, b = (h[1]! - h[7]! * u) / w, c = (h[3]! - h[6]! * v) / w, d = (h[4]! - h[7]! * v) / w;
+  const s = a * a + b * b + c * c + d * d, det = Math.abs(a * d - b * c);
+  const root = Math.sqrt(Math.max(0, s * s - 4 * det * det));
+  const small = Math.sqrt(Math.max(0, (s - root) / 2));
+  return small > 1e-12 ? Math.sqrt((s + root) / 2) / small : Infinity;
+}
+
+export interface GrowOptions {
+  /** Inlier thresholds (× RANSAC's) of the successive least-squares refits. */
+  widen: number[];
+  /** Largest perspective ratio over the catalogue frame (perspectiveRatio). */
+  maxPerspective: number;
+  /** Largest anisotropy at the frame's centre (a product turned 45° away from the camera: √2). */
+  maxAnisotropy: number;
+  /** Share of the similarity's inliers a refit must keep. */
+  keep: number;
+  /** Inliers the homography must add (at least this many, and this share of the similarity's) to replace it. */
+  minGain: number;
+  minGainShare: number;
+}
+
+export const DEFAULT_GROW_OPTIONS: GrowOptions = { widen: [3, 2, 1.5, 1], maxPerspective: 2, maxAnisotropy: 1.3, keep: 0.9, minGain: 4, minGainShare: 0.15 };
+
+/**
+ * A similarity fit grown into a homography (local optimisation as in LO-RANSAC): a homography is
+ * fitted by least squares to the pairs within `widen` × the threshold of the current model, for
+ * each step of `widen`, and kept when it maps more pairs within the threshold. A product
+ * photographed at an angle is a perspective view of its catalogue image: the similarity holds only
+ * near the middle of it and sheds the inliers further out. Returns the fit it was given when no
+ * homography does better or when one would be more perspective than `maxPerspective` over the
+ * src rectangle.
+ */
+export function growToHomography(fit: HomographyFit, src: Float32Array, dst: Float32Array, thresholdPx: number, frame: { width: number; height: number }, o: GrowOptions = DEFAULT_GROW_OPTIONS): HomographyFit {
+  const t2 = thresholdPx * thresholdPx;
+  const n = src.length / 2;
+  const start = countProjective(fit.homography, src, dst, t2);
+  let best = fit.homography, bestCount = start;
+  let current = best;
+  for (const k of o.widen) {
+    const wide = k * k * t2;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (projectiveError2(current, src, dst, i) <= wide) idx.push(i);
+    const h = homographyFrom(src, dst, idx);
+    if (!h || perspectiveRatio(h, frame.width, frame.height) > o.maxPerspective || anisotropy(h, frame.width / 2, frame.height / 2) > o.maxAnisotropy) continue;
+    current = h;
+    // The similarity's own inliers must stay (a homography bent onto other points is another placement).
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (fit.inliers[i] && projectiveError2(h, src, dst, i) <= t2) kept++;
+    if (kept < o.keep * fit.inlierCount) continue;
+    const c = countProjective(h, src, dst, t2);
+    if (c > bestCount) { best = h; bestCount = c; }
+  }
+  if (best === fit.homography || bestCount < start + Math.max(o.minGain, o.minGainShare * start)) return fit;
+  const inliers = new Uint8Array(n);
+  countProjective(best, src, dst, t2, inliers);
+  return { homography: best, inliers, inlierCount: bestCount };
+}

@@ -277,7 +277,10 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   vocabulary: {},
   hamming: DEFAULT_HAMMING_OPTIONS,
   spatial: DEFAULT_SPATIAL_OPTIONS,
-  verify: DEFAULT_VERIFY_OPTIONS,
+  // A shopper's photo taken at an angle: the similarity grown into a homography (geometry.ts,
+  // growToHomography). Tuning photos tilted 0–35° (seeds 3 and 4, the generator's --tilt 35): see
+  // bench/lookup/README.md, session 33. 8 inliers: below it a grown model would fit chance matches.
+  verify: { ...DEFAULT_VERIFY_OPTIONS, perspective: { minInliers: 8 } },
   appearance: DEFAULT_APPEARANCE_OPTIONS,
   colour: DEFAULT_COLOUR_OPTIONS,
   layouts: DEFAULT_LAYOUT_OPTIONS,

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { nativeOrb, useNativeOrb } from '../../features/local/opencv.js';
 import { turnSteps, withinTurn } from '../../features/local/local-features.js';
-import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, type QuantizedFeatures, type VerifyOptions } from './verify.js';
+import { project } from '../../features/local/geometry.js';
+import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 
 /** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
 function features(n: number, seed: number, base?: Uint8Array, flips = 0, branches = 4): QuantizedFeatures {
@@ -100,5 +101,44 @@ describe('matchDescriptors', () => {
       expect(run(() => matchDescriptors(photo, repeated, { ...DEFAULT_VERIFY_OPTIONS, accept: undefined })).length).toBe(0);
       expect(run(() => matchDescriptors(photo, repeated, { ...DEFAULT_VERIFY_OPTIONS, accept: 40 })).length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('verifyCandidate', () => {
+  it('places a product photographed at an angle with a homography when asked to (perspective)', async () => {
+    // The catalogue image's 150 keypoints seen through a camera turned 35° about the x axis, plus 150 clutter keypoints.
+    const catalog = features(150, 31);
+    const t = (35 * Math.PI) / 180, f = 576, c = Math.cos(t), sn = Math.sin(t);
+    // back to the photo's centre · the frame as a plane turned about its x axis at the focal distance · its centre to the origin
+    const turn = [f, 0, 0, 0, f * c, 0, 0, sn, f];
+    const m = (a: number[], b: number[]): number[] => Array.from({ length: 9 }, (_, k) => [0, 1, 2].reduce((acc, j) => acc + a[Math.floor(k / 3) * 3 + j]! * b[j * 3 + (k % 3)]!, 0));
+    const h = Float64Array.from(m([1, 0, 320, 0, 1, 240, 0, 0, 1], m(turn, [1, 0, -150, 0, 1, -150, 0, 0, 1])));
+    const seen = features(150, 32, catalog.features.descriptors, 4);
+    const clutter = features(150, 33);
+    const n = 300;
+    const xy = new Float32Array(2 * n);
+    for (let i = 0; i < 150; i++) {
+      const p = project(h, catalog.features.xy[2 * i]!, catalog.features.xy[2 * i + 1]!)!;
+      xy[2 * i] = p[0]; xy[2 * i + 1] = p[1];
+      xy[300 + 2 * i] = clutter.features.xy[2 * i]! * 2; xy[301 + 2 * i] = clutter.features.xy[2 * i + 1]! * 1.5;
+    }
+    const descriptors = new Uint8Array(n * 32);
+    descriptors.set(seen.features.descriptors, 0);
+    descriptors.set(clutter.features.descriptors, 150 * 32);
+    const branches = new Uint8Array(n);
+    branches.set(catalog.branches, 0);
+    branches.set(clutter.branches, 150);
+    const photo: QuantizedFeatures = { features: { width: 640, height: 480, count: n, xy, descriptors }, words: new Uint32Array(n), branches };
+    const flat = await verifyCandidate(photo, catalog, DEFAULT_VERIFY_OPTIONS);
+    const grown = await verifyCandidate(photo, catalog, { ...DEFAULT_VERIFY_OPTIONS, perspective: { minInliers: 8 } });
+    expect(flat.inliers).toBeLessThan(130);
+    expect(grown.inliers).toBeGreaterThan(140);
+    expect(grown.coverage).toBeGreaterThan(flat.coverage - 1e-9);
+    // The box: the catalogue keypoints' bounding box where the true homography puts it in the photo.
+    const cx = Array.from({ length: 150 }, (_, i) => catalog.features.xy[2 * i]!), cy = Array.from({ length: 150 }, (_, i) => catalog.features.xy[2 * i + 1]!);
+    const corners = [[Math.min(...cx), Math.min(...cy)], [Math.max(...cx), Math.min(...cy)], [Math.max(...cx), Math.max(...cy)], [Math.min(...cx), Math.max(...cy)]].map(([x, y]) => project(h, x!, y!)!);
+    const want = { x0: Math.min(...corners.map((p) => p[0])), y0: Math.min(...corners.map((p) => p[1])), x1: Math.max(...corners.map((p) => p[0])), y1: Math.max(...corners.map((p) => p[1])) };
+    const box = grown.box!;
+    for (const [got, expected] of [[box.x, want.x0], [box.y, want.y0], [box.x + box.width, want.x1], [box.y + box.height, want.y1]] as const) expect(Math.abs(got - expected)).toBeLessThan(3);
   });
 });

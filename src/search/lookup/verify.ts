@@ -1,5 +1,5 @@
 import type { LocalFeatures } from '../../features/local/local-features.js';
-import { fitSimilarity, isPlausible, project, type Homography } from '../../features/local/geometry.js';
+import { fitSimilarity, growToHomography, isPlausible, project, type Homography } from '../../features/local/geometry.js';
 import { DESCRIPTOR_BYTES, turnSteps, withinTurn } from '../../features/local/local-features.js';
 import { nativeOrb } from '../../features/local/opencv.js';
 import { asWords, hamming } from './hamming.js';
@@ -35,6 +35,11 @@ export interface VerifyOptions {
    * default), or features without angles: no check.
    */
   maxTurn?: number;
+  /**
+   * Grow the similarity into a homography (a product photographed at an angle) when it has at least
+   * `minInliers` inliers; absent: similarity only.
+   */
+  perspective?: { minInliers: number };
 }
 
 // accept 40 and a 5 px (0.008 × 640) RANSAC threshold instead of 7.7 px (tuning set seed 3, 1k, with
@@ -131,8 +136,12 @@ export async function verifyCandidate(query: QuantizedFeatures, candidate: Quant
   const matches = pairs.length / 2;
   if (matches < 6) return { inliers: 0, coverage: 0, matches };
   const side = Math.max(query.features.width, query.features.height);
-  const fit = fitSimilarity(Float32Array.from(src), Float32Array.from(dst), Math.max(2, options.ransacThreshold * side), { maxRotation: options.maxRotation });
-  if (!fit || !isPlausible(fit.homography, candidate.features.width, candidate.features.height)) return { inliers: 0, coverage: 0, matches };
+  const s = Float32Array.from(src), d = Float32Array.from(dst);
+  const threshold = Math.max(2, options.ransacThreshold * side);
+  const similar = fitSimilarity(s, d, threshold, { maxRotation: options.maxRotation });
+  if (!similar || !isPlausible(similar.homography, candidate.features.width, candidate.features.height)) return { inliers: 0, coverage: 0, matches };
+  const grown = options.perspective && similar.inlierCount >= options.perspective.minInliers ? growToHomography(similar, s, d, threshold, candidate.features) : similar;
+  const fit = grown !== similar && isPlausible(grown.homography, candidate.features.width, candidate.features.height) ? grown : similar;
   // Inliers must not sit on top of each other: count distinct query positions (3 px grid).
   const seen = new Set<number>();
   for (let i = 0; i < fit.inliers.length; i++) {
