@@ -298,8 +298,9 @@ export function tiltedCorners(W: number, H: number, t: Tilt): number[] {
  */
 export async function tiltPixels(rgb: Buffer, table: Buffer, W: number, H: number, t: Tilt): Promise<Buffer> {
   const { cv } = await loadOpenCv();
-  const src = cv.matFromArray(H, W, cv.CV_8UC3, Array.from(rgb));
-  const out = cv.matFromArray(H, W, cv.CV_8UC3, Array.from(table));
+  const src = new cv.Mat(H, W, cv.CV_8UC3), out = new cv.Mat(H, W, cv.CV_8UC3);
+  (src.data as Uint8Array).set(rgb);
+  (out.data as Uint8Array).set(table);
   const from = cv.matFromArray(4, 1, cv.CV_32FC2, [0, 0, W, 0, W, H, 0, H]);
   const to = cv.matFromArray(4, 1, cv.CV_32FC2, tiltedCorners(W, H, t));
   const m = cv.getPerspectiveTransform(from, to);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
-import { anisotropy, DEFAULT_GROW_OPTIONS, fitSimilarity, growToHomography, homographyFrom, perspectiveRatio, project, type Homography } from './geometry.js';
+import { anisotropy, DEFAULT_GROW_OPTIONS, fitSimilarity, growToHomography, homographyFrom, multiply3, perspectiveRatio, project, type Homography } from './geometry.js';
 
 /** A 400×400 catalogue frame at half scale, as a plane turned `degrees` about its x axis at the focal distance, in a 640×480 photo. */
 function tilted(degrees: number): Homography {
@@ -9,13 +9,7 @@ function tilted(degrees: number): Homography {
   // (x, y, 0) turned and placed at depth f, then projected: (f·x, f·cos t·y) / (sin t·y + f).
   const turn = [f, 0, 0, 0, f * Math.cos(t), 0, 0, Math.sin(t), f];
   const back = [1, 0, 320, 0, 1, 240, 0, 0, 1];
-  return Float64Array.from(mul(back, mul(turn, toCentre)));
-}
-
-function mul(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
-  const o = Array<number>(9).fill(0);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
-  return o;
+  return Float64Array.from(multiply3(back, multiply3(turn, toCentre)));
 }
 
 /** `n` catalogue points mapped by `h` (with ±`noise` px), then `outliers` random pairs. */

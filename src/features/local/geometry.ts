@@ -91,19 +91,6 @@ function similarityFrom(src: Float32Array, dst: Float32Array, idx: number[]): Ho
   return Float64Array.from([a, -b, dx - (a * sx - b * sy), b, a, dy - (b * sx + a * sy), 0, 0, 1]);
 }
 
-function countInliers(h: Homography, src: Float32Array, dst: Float32Array, t2: number, out?: Uint8Array): number {
-  let c = 0;
-  for (let i = 0; i < src.length / 2; i++) {
-    const x = src[2 * i]!, y = src[2 * i + 1]!;
-    const ex = h[0]! * x + h[1]! * y + h[2]! - dst[2 * i]!;
-    const ey = h[3]! * x + h[4]! * y + h[5]! - dst[2 * i + 1]!;
-    const ok = ex * ex + ey * ey <= t2;
-    if (out) out[i] = ok ? 1 : 0;
-    if (ok) c++;
-  }
-  return c;
-}
-
 /** A similarity (rotation, uniform scale, translation): x' = a·x − b·y + tx, y' = b·x + a·y + ty. */
 export interface Similarity {
   a: number;
@@ -200,16 +187,16 @@ export function fitSimilarity(src: Float32Array, dst: Float32Array, thresholdPx:
   }
   if (!best || bestCount < 3) return null;
   const inliers = new Uint8Array(n);
-  countInliers(best, src, dst, t2, inliers);
+  countProjective(best, src, dst, t2, inliers);
   for (let round = 0; round < 2; round++) {
     const idx: number[] = [];
     inliers.forEach((v, i) => { if (v) idx.push(i); });
     const refined = similarityFrom(src, dst, idx);
     if (!refined) break;
-    const c = countInliers(refined, src, dst, t2);
+    const c = countProjective(refined, src, dst, t2);
     if (c < bestCount) break;
     best = refined;
-    bestCount = countInliers(refined, src, dst, t2, inliers);
+    bestCount = countProjective(refined, src, dst, t2, inliers);
   }
   return { homography: best, inliers, inlierCount: bestCount };
 }
@@ -224,7 +211,7 @@ function projectiveError2(h: Homography, src: Float32Array, dst: Float32Array, i
   return ex * ex + ey * ey;
 }
 
-/** Pairs within √t2 px of their destination under a full homography; marked in `out` when given. */
+/** Pairs within √t2 px of their destination under a homography (a similarity too: w = 1); marked in `out` when given. */
 function countProjective(h: Homography, src: Float32Array, dst: Float32Array, t2: number, out?: Uint8Array): number {
   let c = 0;
   for (let i = 0; i < src.length / 2; i++) {
@@ -274,13 +261,14 @@ export function homographyFrom(src: Float32Array, dst: Float32Array, idx: number
   const n = [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!, 1];
   const ts = [ss, 0, -ss * sx, 0, ss, -ss * sy, 0, 0, 1];
   const td = [1 / ds, 0, dx, 0, 1 / ds, dy, 0, 0, 1];
-  const out = mul3(td, mul3(n, ts));
+  const out = multiply3(td, multiply3(n, ts));
   const z = out[8]!;
   if (!(Math.abs(z) > 1e-12)) return null;
   return Float64Array.from(out, (v) => v / z);
 }
 
-function mul3(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+/** The product a·b of two row-major 3×3 matrices (homographies composed: b first, then a). */
+export function multiply3(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
   const o = new Array<number>(9).fill(0);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
   return o;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../eval/random.js';
 import { nativeOrb, useNativeOrb } from '../../features/local/opencv.js';
 import { turnSteps, withinTurn } from '../../features/local/local-features.js';
-import { project } from '../../features/local/geometry.js';
+import { multiply3, project } from '../../features/local/geometry.js';
 import { DEFAULT_VERIFY_OPTIONS, matchDescriptors, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 
 /** Features with `n` descriptors: copies of `base` rows with `flips` random bits flipped, in `branches` branches. */
@@ -111,8 +111,7 @@ describe('verifyCandidate', () => {
     const t = (35 * Math.PI) / 180, f = 576, c = Math.cos(t), sn = Math.sin(t);
     // back to the photo's centre · the frame as a plane turned about its x axis at the focal distance · its centre to the origin
     const turn = [f, 0, 0, 0, f * c, 0, 0, sn, f];
-    const m = (a: number[], b: number[]): number[] => Array.from({ length: 9 }, (_, k) => [0, 1, 2].reduce((acc, j) => acc + a[Math.floor(k / 3) * 3 + j]! * b[j * 3 + (k % 3)]!, 0));
-    const h = Float64Array.from(m([1, 0, 320, 0, 1, 240, 0, 0, 1], m(turn, [1, 0, -150, 0, 1, -150, 0, 0, 1])));
+    const h = Float64Array.from(multiply3([1, 0, 320, 0, 1, 240, 0, 0, 1], multiply3(turn, [1, 0, -150, 0, 1, -150, 0, 0, 1])));
     const seen = features(150, 32, catalog.features.descriptors, 4);
     const clutter = features(150, 33);
     const n = 300;
