@@ -26,3 +26,4 @@ export {
   type ResizeFit,
 } from './preprocess.js';
 export { fitSquare, resample } from './resample.js';
+export { turnOnCanvas, turnedSize, unturn, type Unturn } from './turn.js';

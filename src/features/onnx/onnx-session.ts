@@ -28,13 +28,18 @@ export class OnnxSession {
     if (!existsSync(file)) {
       throw new AppError('MODEL_NOT_INSTALLED', `Model file ${file} is missing`, { details: { file } });
     }
+    return OnnxSession.create(file, file, options);
+  }
+
+  /** A session on a graph built in memory (`name` stands for its file in errors). */
+  static fromBytes(bytes: Uint8Array, name: string, options: SessionOptions): Promise<OnnxSession> {
+    return OnnxSession.create(bytes, name, options);
+  }
+
+  private static async create(source: string | Uint8Array, file: string, options: SessionOptions): Promise<OnnxSession> {
     try {
-      const session = await ort.InferenceSession.create(file, {
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      const settings: ort.InferenceSession.SessionOptions = { intraOpNumThreads: options.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+      const session = typeof source === 'string' ? await ort.InferenceSession.create(source, settings) : await ort.InferenceSession.create(source, settings);
       return new OnnxSession(session, file);
     } catch (err) {
       throw new AppError('MODEL_LOAD_FAILED', `onnxruntime could not load ${file}: ${err instanceof Error ? err.message : String(err)}`, {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
 import { AppError } from '../../domain/errors.js';
+import { mobileNetV2Bundle } from './nsfwjs-bundle.js';
 import { tensorflow } from './tensorflow.js';
 import { l2normalize } from '../../domain/vector.js';
 import { fitSquare } from '../../imaging/index.js';
@@ -17,32 +17,6 @@ import type { ExtractorIdentity, FeatureExtractor } from '../feature-extractor.j
 const INPUT_SIDE = 224;
 const EMBEDDING_LAYER = 'flatten_1';
 
-interface BundledModel {
-  modelJson: () => Promise<{ default: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] } }>;
-  /** One loader per shard `group1-shard<i>of<n>`, each resolving to the shard's bytes in base64. */
-  weightBundles: (() => Promise<{ default: string }>)[];
-}
-
-/** The model JSON and base64 weight shards nsfwjs bundles as JS modules, as tfjs model artifacts. */
-async function bundledArtifacts(model: BundledModel): Promise<tf.io.ModelArtifacts> {
-  const json = (await model.modelJson()).default;
-  const shards: Record<string, string> = {};
-  const n = model.weightBundles.length;
-  for (let i = 0; i < n; i++) shards[`group1-shard${i + 1}of${n}`] = (await model.weightBundles[i]!()).default;
-  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const parts: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) {
-      const b64 = shards[p];
-      if (b64 === undefined) throw new Error(`weight shard ${p} missing from the nsfwjs bundle`);
-      parts.push(Buffer.from(b64, 'base64'));
-    }
-    weightSpecs.push(...group.weights);
-  }
-  const all = Buffer.concat(parts);
-  return { modelTopology: json.modelTopology, weightSpecs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) };
-}
-
 export class NsfwjsMobileNetExtractor implements FeatureExtractor {
   readonly identity: ExtractorIdentity = {
     name: 'nsfwjs-mobilenet-v2',
@@ -58,7 +32,7 @@ export class NsfwjsMobileNetExtractor implements FeatureExtractor {
   static async create(): Promise<NsfwjsMobileNetExtractor> {
     try {
       await tensorflow();
-      const full = await tf.loadLayersModel(tf.io.fromMemory(await bundledArtifacts(MobileNetV2Model as unknown as BundledModel)));
+      const full = await tf.loadLayersModel(tf.io.fromMemory((await mobileNetV2Bundle()) as tf.io.ModelArtifacts));
       const embedding = tf.model({ inputs: full.inputs, outputs: full.getLayer(EMBEDDING_LAYER).output as tf.SymbolicTensor });
       return new NsfwjsMobileNetExtractor(embedding);
     } catch (err: unknown) {

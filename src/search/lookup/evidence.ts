@@ -287,6 +287,24 @@ export function mainSubjectFirst(ranked: LocalMatch[], exactInliers: number): Lo
   return inFirstPlace(capped, capped.find((m) => m.key === subject!.key)!);
 }
 
+/**
+ * `ranked` (best first) on a photo where no match is exact: the first place goes to the match among
+ * the first `scores.length` with the most evidence + `weight` × its template score
+ * (feature-templates.ts; null: not scored, it keeps its rank) (inFirstPlace). Below exact, a few
+ * inliers or a shape's fit on a clutter drawing rank like the product's own weak evidence; the
+ * product's feature map, slid over the photo's, tells which of them the photo shows.
+ */
+export function templateFirst(ranked: LocalMatch[], scores: readonly (number | null)[], weight: number, exactInliers: number): LocalMatch[] {
+  const first = ranked[0];
+  if (!first || first.evidence >= exactInliers || scores[0] === null || scores[0] === undefined) return ranked;
+  let best = first, top = first.evidence + weight * scores[0];
+  scores.forEach((s, i) => {
+    const m = ranked[i];
+    if (i > 0 && m && s !== null && m.evidence + weight * s > top) [best, top] = [m, m.evidence + weight * s];
+  });
+  return best === first ? ranked : inFirstPlace(ranked, best);
+}
+
 /** `ranked` with `closer` (a match of it, or a copy: matched by key) first at the first's evidence, and the first ranked by the evidence `closer` had. */
 function inFirstPlace(ranked: LocalMatch[], closer: LocalMatch): LocalMatch[] {
   const first = ranked[0]!;

@@ -27,7 +27,9 @@ import { DEFAULT_OUTLINE_OPTIONS, type OutlineOptions } from './outlines.js';
 import { DEFAULT_SHAPE_OPTIONS, type ShapeOptions } from './shapes.js';
 import { ScanWorker, type QuantizedQuery } from './scan-worker.js';
 import { DEFAULT_SPATIAL_OPTIONS, SpatialReranker, type SpatialOptions, type SpatialScore } from './spatial-rerank.js';
-import { agreeingFirst, appearanceEvidence, belowExact, byEvidence, closerVariantFirst, colourEvidence, geometricEvidence, keptColourEvidence, mainSubjectFirst, placementEvidence, rankFlat, suggestLines, withoutAmbiguousClaim, type LocalMatch } from './evidence.js';
+import { agreeingFirst, appearanceEvidence, belowExact, byEvidence, closerVariantFirst, colourEvidence, geometricEvidence, keptColourEvidence, mainSubjectFirst, placementEvidence, rankFlat, suggestLines, templateFirst, withoutAmbiguousClaim, type LocalMatch } from './evidence.js';
+import { DEFAULT_FEATURE_TEMPLATE_OPTIONS, photoFeatures, templateScore, type FeatureTemplateOptions } from './feature-templates.js';
+import { FeatureMapModel } from '../../features/onnx/feature-maps.js';
 import { DEFAULT_VERIFY_OPTIONS, verifyCandidate, type QuantizedFeatures, type VerifyOptions } from './verify.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
 
@@ -168,6 +170,12 @@ export interface LookupOptions {
    * whole photo; null turns it off (no templates are made, none are looked for).
    */
   lines: LineOptions | null;
+  /**
+   * The first place on a photo where nothing is exact, chosen among the first matches by their CNN
+   * feature-map templates as well (feature-templates.ts); null turns it off. Needs the display
+   * copies of the catalogue images (the media store).
+   */
+  templates: FeatureTemplateOptions | null;
 }
 
 export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyPath'> = {
@@ -287,6 +295,7 @@ export const DEFAULT_LOOKUP_OPTIONS: Omit<LookupOptions, 'limits' | 'vocabularyP
   shapes: DEFAULT_SHAPE_OPTIONS,
   outlines: DEFAULT_OUTLINE_OPTIONS,
   lines: DEFAULT_LINE_OPTIONS,
+  templates: DEFAULT_FEATURE_TEMPLATE_OPTIONS,
 };
 
 const VOCAB_META = 'lookup.vocabulary';
@@ -370,6 +379,8 @@ export class LookupService {
   private readonly orb = new OrbLevelsWorker();
   private readonly scan = new ScanWorker();
   private readonly flatWorker = new FlatWorker();
+  /** The feature-map model of the templates, created on the first photo that needs it; null when it failed. */
+  private featureMaps: Promise<FeatureMapModel | null> | null = null;
   private readonly analysis = new CatalogAnalysisWorker();
   private indexVersion = -1;
   private readonly options: LookupOptions;
@@ -674,7 +685,35 @@ export class LookupService {
     const closer = await closerVariantFirst(ranked, (first, m) => this.placementFit(pass, first, m), (m) => this.agreementOf(pass, m), o.exactInliers);
     const claimed = withoutAmbiguousClaim(await agreeingFirst(closer, (m) => this.agreementOf(pass, m), o.exactInliers), o.exactInliers);
     // A main subject exact on its own evidence has its claim judged in turn.
-    return withoutAmbiguousClaim(mainSubjectFirst(claimed, o.exactInliers), o.exactInliers);
+    return this.templatesFirst(pass, withoutAmbiguousClaim(mainSubjectFirst(claimed, o.exactInliers), o.exactInliers));
+  }
+
+  /**
+   * `ranked`, or on a photo where nothing is exact, with the first place chosen by the templates
+   * too (templateFirst). A catalogue image without a display copy is not scored; a failure of the
+   * model costs the re-ordering, not the lookup.
+   */
+  private async templatesFirst(pass: QueryPass, ranked: LocalMatch[]): Promise<LocalMatch[]> {
+    const o = this.options.templates;
+    if (!o || !this.media || ranked.length < 2 || ranked[0]!.evidence >= this.options.exactInliers) return ranked;
+    this.featureMaps ??= FeatureMapModel.create().catch(() => null);
+    const model = await this.featureMaps;
+    if (!model) return ranked;
+    const first = ranked.slice(0, o.candidates);
+    const rows = await this.storedRows(pass, first.map((m) => m.key));
+    const region = pass.frame ? cropImage(pass.image, fractionToPixels(pass.frame, pass.image.width, pass.image.height)) : pass.image;
+    try {
+      const photo = await photoFeatures(model, region, o);
+      const scores: (number | null)[] = [];
+      for (const m of first) {
+        const row = rows.get(m.key);
+        const pixels = row ? await this.catalogPixels(pass, row.sha256) : null;
+        scores.push(pixels ? await templateScore(model, photo, pixels, o) : null);
+      }
+      return templateFirst(ranked, scores, o.weight, this.options.exactInliers);
+    } catch {
+      return ranked;
+    }
   }
 
   /** closerPlacement of a rival match against the first at their places in the photo, or null when either display copy is missing. */
@@ -895,7 +934,8 @@ export class LookupService {
 
   /** Stops the worker threads of queries and catalog analysis (later work is all done on this thread). */
   async close(): Promise<void> {
-    await Promise.all([this.orb.close(), this.scan.close(), this.analysis.close(), this.flatWorker.close()]);
+    const maps = await this.featureMaps;
+    await Promise.all([this.orb.close(), this.scan.close(), this.analysis.close(), this.flatWorker.close(), maps?.close()]);
   }
 }
 

@@ -3,7 +3,7 @@ import { seededRandom } from '../../eval/random.js';
 import { rotationOf } from '../../features/local/geometry.js';
 import { WORDS, hamming, popcount32 } from './hamming.js';
 import { calibratedScore, lookupSettles, PRODUCT_SHOT_LOCAL_WEIGHT } from './calibration.js';
-import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, withoutAmbiguousClaim, type LocalMatch } from './evidence.js';
+import { agreeingFirst, belowExact, closerVariantFirst, mainSubjectFirst, templateFirst, withoutAmbiguousClaim, type LocalMatch } from './evidence.js';
 import { photoWindows } from './lookup.service.js';
 import { Vocabulary } from './vocabulary.js';
 
@@ -302,5 +302,31 @@ describe('mainSubjectFirst', () => {
     expect(mainSubjectFirst(overlapping, 20)).toEqual(overlapping);
     expect(mainSubjectFirst([match(1, 30, 0.1, 0.1, 0.2)], 20)).toHaveLength(1);
     expect(mainSubjectFirst([], 20)).toEqual([]);
+  });
+});
+
+describe('templateFirst', () => {
+  const match = (key: number, evidence: number): LocalMatch => ({ key, evidence, inliers: Math.round(evidence), coverage: 0.3, bovw: 0 });
+
+  it('gives the first place to the most evidence plus weight × template score, with the first one\'s evidence', () => {
+    // A clip-art clock's 6 inliers under a clutter icon's 10: its feature map fits the photo far better.
+    const ranked = [match(1, 10), match(2, 7), match(3, 6), match(4, 3)];
+    const out = templateFirst(ranked, [0.55, 0.6, 0.9, 0.95], 40, 20);
+    // The former first takes the evidence the new one had, and ranks by it.
+    expect(out.map((m) => m.key)).toEqual([3, 2, 1, 4]);
+    expect(out.map((m) => m.evidence)).toEqual([10, 7, 6, 3]);
+    // Scores alike: the evidence decides, nothing moves.
+    expect(templateFirst(ranked, [0.6, 0.6, 0.62, 0.6], 40, 20)).toEqual(ranked);
+    // Only the scored matches compete: the fourth is not among them.
+    expect(templateFirst(ranked, [0.55, 0.5, 0.5], 40, 20)).toEqual(ranked);
+  });
+
+  it('leaves an exact first, an unscored first and unscored rivals alone', () => {
+    const exact = [match(1, 24), match(2, 18)];
+    expect(templateFirst(exact, [0.1, 0.99], 40, 20)).toEqual(exact);
+    const ranked = [match(1, 10), match(2, 7)];
+    expect(templateFirst(ranked, [null, 0.99], 40, 20)).toEqual(ranked);
+    expect(templateFirst(ranked, [0.5, null], 40, 20)).toEqual(ranked);
+    expect(templateFirst([], [], 40, 20)).toEqual([]);
   });
 });
