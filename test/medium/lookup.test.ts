@@ -267,6 +267,34 @@ describe('product lookup (medium)', () => {
     }
   }, 90_000);
 
+  it('where nothing is exact, the CNN feature-map templates choose the first place among the first five; an exact match needs them not', async () => {
+    const s = ctx.shoplens;
+    const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };
+    const withTemplates = lookupWith({});
+    const without = lookupWith({ templates: null });
+    await Promise.all([withTemplates.open(), without.open()]);
+    try {
+      const photo = async (file: string) => decodeImage(await readFile(path.join(benchDir, file)), limits, { maxSide: 640 });
+      const distractors = (await readFile(files.distractorsCsv, 'utf8')).trim().split('\n').slice(1);
+      for (const file of distractors) {
+        const image = await photo(file);
+        const a = await withTemplates.lookup(image, undefined), b = await without.lookup(image, undefined);
+        // The same matches, none exact, the same first five (their order may differ), the rest as they were.
+        expect(a.every((m) => m.evidence < s.lookup!.exactInliers)).toBe(true);
+        expect(new Set(a.slice(0, 5).map((m) => m.key))).toEqual(new Set(b.slice(0, 5).map((m) => m.key)));
+        expect(a.slice(5).map((m) => m.key)).toEqual(b.slice(5).map((m) => m.key));
+      }
+      expect(withTemplates.templateChoices).toBe(distractors.length);
+      expect(without.templateChoices).toBe(0);
+      const before = withTemplates.templateChoices;
+      const exact = await withTemplates.lookup(await photo('images/p00017.jpg'), undefined);
+      expect(exact[0]!.evidence).toBeGreaterThanOrEqual(s.lookup!.exactInliers);
+      expect(withTemplates.templateChoices).toBe(before);
+    } finally {
+      await Promise.all([withTemplates.close(), without.close()]);
+    }
+  }, 90_000);
+
   it('a match placed small in the photo ranks with less evidence than in a shopper\'s box around it', async () => {
     const s = ctx.shoplens;
     const limits = { maxPixels: s.config.maxImagePixels, maxBytes: s.config.maxImageBytes };

@@ -381,6 +381,8 @@ export class LookupService {
   private readonly flatWorker = new FlatWorker();
   /** The feature-map model of the templates, created on the first photo that needs it; null when it failed. */
   private featureMaps: Promise<FeatureMapModel | null> | null = null;
+  /** Photos whose first place the templates chose (whether or not it changed), for reports and tests. */
+  templateChoices = 0;
   private readonly analysis = new CatalogAnalysisWorker();
   private indexVersion = -1;
   private readonly options: LookupOptions;
@@ -710,6 +712,7 @@ export class LookupService {
         const pixels = row ? await this.catalogPixels(pass, row.sha256) : null;
         scores.push(pixels ? await templateScore(model, photo, pixels, o) : null);
       }
+      this.templateChoices++;
       return templateFirst(ranked, scores, o.weight, this.options.exactInliers);
     } catch {
       return ranked;
