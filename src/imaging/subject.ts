@@ -1,6 +1,6 @@
 import { borderPixels, medianColour } from './backdrop.js';
 import { resample } from './resample.js';
-import type { RgbImage } from './types.js';
+import type { GrayImage, RgbImage } from './types.js';
 
 /** A box in pixels of the image it refers to. */
 export interface PixelBox { x: number; y: number; width: number; height: number }
@@ -8,16 +8,16 @@ export interface PixelBox { x: number; y: number; width: number; height: number 
 /** A box as fractions (0..1) of the image's width and height — independent of any downscaling. */
 export type FractionBox = PixelBox;
 
-/** Copies the pixels inside `box` (clamped to the image; at least 1×1). */
-export function cropImage(img: RgbImage, box: PixelBox): RgbImage {
+/** Copies the pixels inside `box` (clamped to the image; at least 1×1), of a colour or a grey image. */
+export function cropImage<T extends RgbImage | GrayImage>(img: T, box: PixelBox): T {
   const x0 = Math.max(0, Math.min(img.width - 1, Math.floor(box.x)));
   const y0 = Math.max(0, Math.min(img.height - 1, Math.floor(box.y)));
   const x1 = Math.max(x0 + 1, Math.min(img.width, Math.ceil(box.x + box.width)));
   const y1 = Math.max(y0 + 1, Math.min(img.height, Math.ceil(box.y + box.height)));
-  const w = x1 - x0, h = y1 - y0;
-  const out = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) img.data.copy(out, y * w * 3, ((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x1) * 3);
-  return { data: out, width: w, height: h, channels: 3 };
+  const w = x1 - x0, h = y1 - y0, ch = img.channels;
+  const out = Buffer.alloc(w * h * ch);
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(((y0 + y) * img.width + x0) * ch, ((y0 + y) * img.width + x1) * ch), y * w * ch);
+  return { data: out, width: w, height: h, channels: ch } as T;
 }
 
 export function fractionToPixels(box: FractionBox, width: number, height: number): PixelBox {

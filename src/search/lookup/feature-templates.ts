@@ -102,7 +102,7 @@ async function productTemplates(model: FeatureMapModel, catalogue: RgbImage, sho
   if (x1 < 0) return [];
   const box = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const product = cropImage(catalogue, box);
-  const productMask = cropGray(mask, box);
+  const productMask = cropImage(mask, box);
   const fill = plain ? backdrop.colour : WHITE;
   const out: Template[] = [];
   for (const scale of o.scales) {
@@ -176,10 +176,4 @@ function bestPlacement(cos: Float32Array, from: number, t: Template, rows: numbe
   let best = -Infinity;
   for (let i = 0; i < cells; i++) if (sum[i]! > best) best = sum[i]!;
   return best / t.n;
-}
-
-function cropGray(img: GrayImage, box: { x: number; y: number; width: number; height: number }): GrayImage {
-  const data = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) data.set(img.data.subarray((box.y + y) * img.width + box.x, (box.y + y) * img.width + box.x + box.width), y * box.width);
-  return { data, width: box.width, height: box.height, channels: 1 };
 }

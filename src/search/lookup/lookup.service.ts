@@ -644,12 +644,15 @@ export class LookupService {
     const nothingExact = best(found) < o.exactInliers;
     const wantFlat = nothingExact && this.flat.searchable(flatOptions);
     const edges = nothingExact && o.lines !== null && this.lines.size > 0;
-    const region = crop && (wantFlat || edges) ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
-    // And the products' edges (LINE-2D), on libuv's threads beside both, in a shopper's photo: a
-    // product shot (a clean backdrop) is ranked by its global features below exact (search.service),
-    // and edge suggestions would put other products' silhouettes among its look-alikes
+    const region = crop ? cropImage(image, fractionToPixels(crop, image.width, image.height)) : image;
+    // A product shot (a clean backdrop) is ranked by its global features below exact (search.service).
+    // Asked only of a photo where nothing is exact.
+    let shot: boolean | undefined;
+    const productShot = (): boolean => (shot ??= hasCleanBackdrop(region));
+    // And the products' edges (LINE-2D), on libuv's threads beside both, in a shopper's photo: edge
+    // suggestions would put other products' silhouettes among a product shot's look-alikes
     // (Fashion-MNIST category queries: nDCG@10 0.820 → 0.694 with them).
-    const wantLines = edges && !hasCleanBackdrop(region);
+    const wantLines = edges && !productShot();
     const flat = wantFlat && o.parallelQuery ? this.flatWorker.match(this.flat, region, flatOptions, accept) : null;
     // A failure of the addon costs the edges' ranks, not the lookup.
     const lines = wantLines ? this.lines.match(region, o.lines!, accept).catch(() => [] as LineMatch[]) : null;
@@ -687,25 +690,23 @@ export class LookupService {
     const closer = await closerVariantFirst(ranked, (first, m) => this.placementFit(pass, first, m), (m) => this.agreementOf(pass, m), o.exactInliers);
     const claimed = withoutAmbiguousClaim(await agreeingFirst(closer, (m) => this.agreementOf(pass, m), o.exactInliers), o.exactInliers);
     // A main subject exact on its own evidence has its claim judged in turn.
-    return this.templatesFirst(pass, withoutAmbiguousClaim(mainSubjectFirst(claimed, o.exactInliers), o.exactInliers));
+    const ordered = withoutAmbiguousClaim(mainSubjectFirst(claimed, o.exactInliers), o.exactInliers);
+    return this.templatesFirst(pass, ordered, region, productShot);
   }
 
   /**
-   * `ranked`, or on a shopper's photo where nothing is exact, with the first place chosen by the
-   * templates too (templateFirst). A catalogue image without a display copy is not scored; a failure of the
-   * model costs the re-ordering, not the lookup.
+   * `ranked`, or on a photo (`region`: the photo or the shopper's box of it) where nothing is exact,
+   * with the first place chosen by the templates too (templateFirst). Not in a product shot: a first
+   * place chosen there would change nothing in the search's ranking, and cost ~0.2 s (Fashion-MNIST
+   * category queries: lookup p50 74 → 312 ms with it). A catalogue image without a display copy is
+   * not scored; a failure of the model costs the re-ordering, not the lookup.
    */
-  private async templatesFirst(pass: QueryPass, ranked: LocalMatch[]): Promise<LocalMatch[]> {
+  private async templatesFirst(pass: QueryPass, ranked: LocalMatch[], region: RgbImage, productShot: () => boolean): Promise<LocalMatch[]> {
     const o = this.options.templates;
-    if (!o || !this.media || ranked.length < 2 || ranked[0]!.evidence >= this.options.exactInliers) return ranked;
+    if (!o || !this.media || ranked.length < 2 || ranked[0]!.evidence >= this.options.exactInliers || productShot()) return ranked;
     this.featureMaps ??= FeatureMapModel.create().catch(() => null);
     const model = await this.featureMaps;
     if (!model) return ranked;
-    const region = pass.frame ? cropImage(pass.image, fractionToPixels(pass.frame, pass.image.width, pass.image.height)) : pass.image;
-    // A product shot (a clean backdrop) is ranked by its global features below exact (search.service):
-    // a first place chosen here would change nothing there, and cost ~0.2 s (Fashion-MNIST category
-    // queries: lookup p50 74 → 312 ms with it).
-    if (hasCleanBackdrop(region)) return ranked;
     const first = ranked.slice(0, o.candidates);
     const rows = await this.storedRows(pass, first.map((m) => m.key));
     try {
